@@ -1,0 +1,237 @@
+"""Convert between typed values and the wire format, driven by the model.
+
+Encoding turns method arguments (snake_case, attrs models, enums) into the camelCase
+JSON-ready values botocore sends; decoding turns botocore's parsed response into the
+generated attrs classes. Each shape is compiled once into a small closure, so a call
+pays a dictionary walk, not a model lookup.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import botocore.model
+from botocore import xform_name
+
+from . import _service_model
+from ._generated import models
+
+Decoder = Callable[[Any], Any]
+Encoder = Callable[[Any], Any]
+
+
+class DecodeError(Exception):
+    """A response value does not fit its shape (e.g. a required member is missing)."""
+
+
+def python_name(member: str) -> str:
+    """The snake_case attribute or parameter name of a wire member."""
+    return xform_name(member)
+
+
+# --------------------------------------------------------------------------- encode
+
+
+def encode_arguments(input_shape: str | None, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn a generated method's ``locals()`` into wire parameters, dropping ``None``."""
+    if input_shape is None:
+        return {}
+    names = _input_names(input_shape)
+    encoders = _member_encoders(input_shape)
+    params: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if value is None or name == "self":
+            continue
+        wire = names[name]
+        params[wire] = encoders[wire](value)
+    return params
+
+
+def encode(shape_name: str, value: Any) -> Any:
+    """Encode one value of ``shape_name`` (used for nested values and by the workflow layer)."""
+    return _encoder(shape_name)(value)
+
+
+@functools.cache
+def _input_names(shape_name: str) -> dict[str, str]:
+    shape = _service_model.service_model().shape_for(shape_name)
+    return {python_name(member): member for member in shape.members}  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _member_encoders(shape_name: str) -> dict[str, Encoder]:
+    shape = _service_model.service_model().shape_for(shape_name)
+    return {
+        member: _encoder(member_shape.name)
+        for member, member_shape in shape.members.items()  # type: ignore[attr-defined]
+    }
+
+
+@functools.cache
+def _encoder(shape_name: str) -> Encoder:
+    shape = _service_model.service_model().shape_for(shape_name)
+    kind = shape.type_name
+    if kind == "structure":
+        return _structure_encoder(shape)  # type: ignore[arg-type]
+    if kind == "list":
+        member_name = shape.member.name  # type: ignore[attr-defined]
+
+        def encode_list(value: Any) -> Any:
+            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+                return value  # left for the validator to report
+            item = _encoder(member_name)
+            return [item(v) for v in value]
+
+        return encode_list
+    if kind == "map":
+        value_name = shape.value.name  # type: ignore[attr-defined]
+
+        def encode_map(value: Any) -> Any:
+            if not isinstance(value, Mapping):
+                return value
+            item = _encoder(value_name)
+            return {k: item(v) for k, v in value.items()}
+
+        return encode_map
+    return _encode_scalar
+
+
+def _encode_scalar(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _structure_encoder(shape: botocore.model.StructureShape) -> Encoder:
+    members = shape.members
+    by_python = {python_name(m): m for m in members}
+    is_union = shape.is_tagged_union
+    variants = models.UNIONS.get(shape.name, ({}, None))[0]
+    variant_member = {cls: member for member, cls in variants.items()}
+
+    def encode_structure(value: Any) -> Any:
+        if is_union and type(value) in variant_member:
+            member = variant_member[type(value)]
+            return {member: _encoder(members[member].name)(value.value)}
+        if attrs.has(type(value)):
+            items: Any = ((f.name, getattr(value, f.name)) for f in attrs.fields(type(value)))
+        elif isinstance(value, Mapping):
+            items = value.items()
+        else:
+            return value  # left for the validator to report
+        out: dict[str, Any] = {}
+        for key, item in items:
+            if item is None:
+                continue
+            wire = key if key in members else by_python.get(key, key)
+            member_shape = members.get(wire)
+            out[wire] = _encoder(member_shape.name)(item) if member_shape is not None else item
+        return out
+
+    return encode_structure
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def decode(shape_name: str, value: Any) -> Any:
+    """Decode a parsed wire value of ``shape_name`` into generated types."""
+    return _decoder(shape_name)(value)
+
+
+@functools.cache
+def _decoder(shape_name: str) -> Decoder:
+    shape = _service_model.service_model().shape_for(shape_name)
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_tagged_union:  # type: ignore[attr-defined]
+            return _union_decoder(shape)  # type: ignore[arg-type]
+        return _structure_decoder(shape)  # type: ignore[arg-type]
+    if kind == "list":
+        member_name = shape.member.name  # type: ignore[attr-defined]
+
+        def decode_list(value: Any) -> Any:
+            item = _decoder(member_name)
+            return tuple(item(v) for v in value)
+
+        return decode_list
+    if kind == "map":
+        value_name = shape.value.name  # type: ignore[attr-defined]
+
+        def decode_map(value: Any) -> Any:
+            item = _decoder(value_name)
+            return {k: item(v) for k, v in value.items()}
+
+        return decode_map
+    if kind == "string" and shape.enum:
+        enum_class = models.ENUMS[shape.name]
+        return enum_class
+    if kind == "timestamp":
+        return _decode_timestamp
+    return _identity
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _decode_timestamp(value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    raise DecodeError(f"not a timestamp: {value!r}")
+
+
+def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
+    cls = models.STRUCTURES[shape.name]
+    plan = tuple(
+        (member, python_name(member), member_shape.name)
+        for member, member_shape in shape.members.items()
+    )
+    required = tuple(shape.required_members)
+
+    def decode_structure(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise DecodeError(f"{shape.name}: expected an object, got {type(value).__name__}")
+        kwargs: dict[str, Any] = {}
+        for member, name, member_shape in plan:
+            item = value.get(member)
+            if item is not None:
+                try:
+                    kwargs[name] = _decoder(member_shape)(item)
+                except DecodeError as exc:
+                    raise DecodeError(f"{shape.name}.{member}: {exc}") from None
+        for member in required:
+            if value.get(member) is None:
+                raise DecodeError(f"{shape.name} lacks its required member {member!r}")
+        return cls(**kwargs)
+
+    return decode_structure
+
+
+def _union_decoder(shape: botocore.model.StructureShape) -> Decoder:
+    variants, unknown = models.UNIONS[shape.name]
+    members = {member: member_shape.name for member, member_shape in shape.members.items()}
+
+    def decode_union(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise DecodeError(f"{shape.name}: expected an object, got {type(value).__name__}")
+        present = [k for k, v in value.items() if v is not None]
+        if len(present) != 1:
+            raise DecodeError(f"union {shape.name} has {len(present)} members set")
+        (member,) = present
+        if member not in variants:
+            return unknown(tag=member)
+        return variants[member](_decoder(members[member])(value[member]))
+
+    return decode_union

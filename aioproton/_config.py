@@ -1,0 +1,56 @@
+"""Client configuration: frozen, validated once, shared by every call."""
+
+from __future__ import annotations
+
+import attrs
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How aioproton retries one logical call.
+
+    botocore's own retries are switched off, so these are the only attempts made.
+    A failure is retried only when ``ProtonError.retry_safe`` says a second attempt
+    cannot cause a second effect (see :mod:`aioproton.errors`). Backoff is exponential
+    with full jitter between ``initial_delay`` and ``max_delay``; the call gives up after
+    ``max_attempts`` attempts or ``max_elapsed`` seconds, whichever comes first.
+    """
+
+    max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    initial_delay: float = attrs.field(default=0.1, validator=_positive)
+    max_delay: float = attrs.field(default=20.0, validator=_positive)
+    max_elapsed: float = attrs.field(default=120.0, validator=_positive)
+
+    @classmethod
+    def never(cls) -> RetryPolicy:
+        """A single attempt: errors reach the caller unchanged."""
+        return cls(max_attempts=1)
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """Everything a :class:`~aioproton.ProtonClient` needs to know before it opens.
+
+    ``max_pool_connections`` is both the HTTP connection pool size and the number of
+    requests the client lets run at once: callers beyond it wait inside aioproton
+    (visibly, in ``ProtonClient.in_flight``) instead of queueing silently in the
+    HTTP library with their timeouts running. botocore's default pool of 10 is too small
+    for the bulk workloads aioproton is built for, hence the larger default.
+    """
+
+    region_name: str | None = None
+    endpoint_url: str | None = None
+    aws_access_key_id: str | None = attrs.field(default=None, repr=False)
+    aws_secret_access_key: str | None = attrs.field(default=None, repr=False)
+    aws_session_token: str | None = attrs.field(default=None, repr=False)
+    profile_name: str | None = None
+    max_pool_connections: int = attrs.field(default=64, validator=attrs.validators.ge(1))
+    connect_timeout: float = attrs.field(default=10.0, validator=_positive)
+    read_timeout: float = attrs.field(default=60.0, validator=_positive)
+    retry: RetryPolicy = RetryPolicy()
+    validate: bool = True

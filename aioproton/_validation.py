@@ -1,0 +1,180 @@
+"""Validate a request against every constraint of the model.
+
+botocore checks only required members, types and minimums; the Proton service also
+enforces maximum lengths, patterns, enum values, ranges, list sizes and unions. This
+one validator serves both sides: the client runs it before sending (so nothing invalid
+leaves the process) and the emulator runs it on every request it receives (so it
+rejects what the service rejects). It works on wire-format values (camelCase members,
+plain JSON types) and reports every problem with the path of the member at fault.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import botocore.model
+
+PathSegment = str | int
+
+
+@attrs.frozen
+class Problem:
+    """One violated rule, e.g. ``spec: length 70000 exceeds 51200``."""
+
+    path: tuple[PathSegment, ...]
+    rule: str
+
+    def render(self, name: Callable[[str], str] = str) -> str:
+        return f"{format_path(self.path, name) or '(request)'}: {self.rule}"
+
+
+def format_path(path: Sequence[PathSegment], name: Callable[[str], str] = str) -> str:
+    text = ""
+    for segment in path:
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += f".{name(segment)}" if text else name(segment)
+    return text
+
+
+def validate(
+    shape: botocore.model.Shape | None,
+    value: Any,
+    *,
+    allow_unknown_members: bool = False,
+) -> list[Problem]:
+    """Return every rule ``value`` breaks (an empty list when it is valid)."""
+    problems: list[Problem] = []
+    if shape is None:
+        if value not in (None, {}):
+            problems.append(Problem((), "this operation takes no parameters"))
+        return problems
+    _Walker(problems, allow_unknown_members).visit(shape, value, ())
+    return problems
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+@attrs.define
+class _Walker:
+    problems: list[Problem]
+    allow_unknown_members: bool
+
+    def fail(self, path: tuple[PathSegment, ...], rule: str) -> None:
+        self.problems.append(Problem(path, rule))
+
+    def visit(self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]) -> None:
+        kind = shape.type_name
+        if kind == "structure":
+            self.structure(shape, value, path)  # type: ignore[arg-type]
+        elif kind == "list":
+            self.list(shape, value, path)  # type: ignore[arg-type]
+        elif kind == "map":
+            self.map(shape, value, path)  # type: ignore[arg-type]
+        elif kind == "string":
+            self.string(shape, value, path)  # type: ignore[arg-type]
+        elif kind in ("integer", "long"):
+            self.integer(shape, value, path)
+        elif kind == "boolean":
+            if not isinstance(value, bool):
+                self.fail(path, f"expected a boolean, got {_type_name(value)}")
+        elif kind in ("float", "double"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.fail(path, f"expected a number, got {_type_name(value)}")
+        # timestamps and blobs never appear in Proton inputs; nothing else to check.
+
+    def structure(
+        self, shape: botocore.model.StructureShape, value: Any, path: tuple[PathSegment, ...]
+    ) -> None:
+        if not isinstance(value, Mapping):
+            self.fail(path, f"expected an object, got {_type_name(value)}")
+            return
+        members = shape.members
+        for name in shape.required_members:
+            if value.get(name) is None:
+                self.fail((*path, name), "required but missing")
+        present = []
+        for name, member_value in value.items():
+            member_shape = members.get(name)
+            if member_shape is None:
+                if not self.allow_unknown_members:
+                    self.fail((*path, name), f"unknown member of {shape.name}")
+                continue
+            if member_value is None:
+                continue
+            present.append(name)
+            self.visit(member_shape, member_value, (*path, name))
+        if shape.is_tagged_union and len(present) != 1:
+            if present:
+                detail = f"got {len(present)} ({', '.join(sorted(present))})"
+            else:
+                detail = "got none"
+            self.fail(path, f"union {shape.name} needs exactly one member, {detail}")
+
+    def list(
+        self, shape: botocore.model.ListShape, value: Any, path: tuple[PathSegment, ...]
+    ) -> None:
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+            self.fail(path, f"expected a list, got {_type_name(value)}")
+            return
+        self.bounds(shape, len(value), path, "items")
+        for index, item in enumerate(value):
+            self.visit(shape.member, item, (*path, index))
+
+    def map(self, shape: botocore.model.MapShape, value: Any, path: tuple[PathSegment, ...]) -> None:
+        if not isinstance(value, Mapping):
+            self.fail(path, f"expected an object, got {_type_name(value)}")
+            return
+        self.bounds(shape, len(value), path, "entries")
+        for key, item in value.items():
+            self.visit(shape.key, key, (*path, str(key)))
+            self.visit(shape.value, item, (*path, str(key)))
+
+    def string(
+        self, shape: botocore.model.StringShape, value: Any, path: tuple[PathSegment, ...]
+    ) -> None:
+        if not isinstance(value, str):
+            self.fail(path, f"expected a string, got {_type_name(value)}")
+            return
+        self.bounds(shape, len(value), path, "length")
+        enum = shape.enum
+        if enum and value not in enum:
+            self.fail(path, f"{value!r} is not one of {', '.join(enum)}")
+            return
+        pattern = shape.metadata.get("pattern")
+        if pattern is not None and not _compiled(pattern).search(value):
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            self.fail(path, f"{shown!r} does not match pattern {pattern}")
+
+    def integer(self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"expected an integer, got {_type_name(value)}")
+            return
+        low = shape.metadata.get("min")
+        high = shape.metadata.get("max")
+        if low is not None and value < low:
+            self.fail(path, f"value {value} is below the minimum {low}")
+        elif high is not None and value > high:
+            self.fail(path, f"value {value} exceeds the maximum {high}")
+
+    def bounds(
+        self, shape: botocore.model.Shape, size: int, path: tuple[PathSegment, ...], what: str
+    ) -> None:
+        low = shape.metadata.get("min")
+        high = shape.metadata.get("max")
+        if low is not None and size < low:
+            self.fail(path, f"{what} {size} is below the minimum {low}")
+        elif high is not None and size > high:
+            self.fail(path, f"{what} {size} exceeds {high}")
