@@ -28,12 +28,14 @@ from . import _codec, _service_model
 from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
-from ._retry import Sleep, retrying
+from ._generated.paginators import GeneratedPaginators
+from ._retry import RateLimiter, Sleep, retrying
 from ._validation import validate
 from .errors import (
     ClientClosedError,
     ParameterValidationError,
     ProtonResponseError,
+    ThrottlingError,
     translate,
 )
 
@@ -106,6 +108,7 @@ class ProtonClient(GeneratedOperations):
         validate: bool = True,
         config: ClientConfig | None = None,
         sleep: Sleep | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if config is None:
             config = ClientConfig(
@@ -123,6 +126,7 @@ class ProtonClient(GeneratedOperations):
             )
         self.config = config
         self._sleep = sleep
+        self.rate_limiter = rate_limiter
         self._state = _State.UNOPENED
         self._raw: Any = None
         self._exit_stack = contextlib.AsyncExitStack()
@@ -133,7 +137,8 @@ class ProtonClient(GeneratedOperations):
     async def __aenter__(self) -> ProtonClient:
         if self._state is not _State.UNOPENED:
             raise ClientClosedError(
-                f"this ProtonClient is {self._state.value}; create a new one instead of reopening it"
+                f"this ProtonClient is {self._state.value}; "
+                "create a new one instead of reopening it"
             )
         config = self.config
         session = _shared_session(config.profile_name)
@@ -180,6 +185,14 @@ class ProtonClient(GeneratedOperations):
     @property
     def closed(self) -> bool:
         return self._state is _State.CLOSED
+
+    @property
+    def paginate(self) -> GeneratedPaginators:
+        """Items and pages of every List call.
+
+        ``async for env in proton.paginate.list_environments(): ...``
+        """
+        return GeneratedPaginators(self)
 
     @property
     def raw(self) -> Any:
@@ -231,15 +244,22 @@ class ProtonClient(GeneratedOperations):
         facts = OPERATIONS[operation]
         limiter = self._limiter
         assert limiter is not None
+        rate_limiter = self.rate_limiter
         async for attempt in retrying(self.config.retry, self._sleep):
             with attempt:
+                if rate_limiter is not None:
+                    await rate_limiter.acquire()
                 try:
                     async with limiter:
-                        return await method(**params)
+                        response = await method(**params)
                 except _TRANSLATED as exc:
-                    raise translate(
-                        exc, operation=operation, replay_safe=facts.replay_safe
-                    ) from exc
+                    error = translate(exc, operation=operation, replay_safe=facts.replay_safe)
+                    if rate_limiter is not None:
+                        rate_limiter.feedback(throttled=isinstance(error, ThrottlingError))
+                    raise error from exc
+                if rate_limiter is not None:
+                    rate_limiter.feedback(throttled=False)
+                return response
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
@@ -248,11 +268,11 @@ def _result_shape(operation: str) -> tuple[str | None, str | None, bool]:
     """(member, shape name, required) of what ``operation`` returns; member None = whole."""
     facts = OPERATIONS[operation]
     output = _service_model.operation_model(operation).output_shape
-    if output is None or not output.members:  # type: ignore[attr-defined]
+    if output is None or not output.members:
         return None, None, False
     if facts.result_member is None:
         return None, output.name, True
-    member_shape = output.members[facts.result_member]  # type: ignore[attr-defined]
+    member_shape = output.members[facts.result_member]
     return facts.result_member, member_shape.name, facts.result_required
 
 
@@ -263,9 +283,7 @@ def _decode_result(operation: str, response: Mapping[str, Any]) -> Any:
     value: Any = response if member is None else response.get(member)
     if value is None:
         if required:
-            raise ProtonResponseError(
-                f"the response has no {member!r}", operation=operation
-            )
+            raise ProtonResponseError(f"the response has no {member!r}", operation=operation)
         return None
     try:
         return _codec.decode(shape_name, value)

@@ -31,7 +31,7 @@ class DecodeError(Exception):
 
 def python_name(member: str) -> str:
     """The snake_case attribute or parameter name of a wire member."""
-    return xform_name(member)
+    return str(xform_name(member))
 
 
 # --------------------------------------------------------------------------- encode
@@ -60,16 +60,13 @@ def encode(shape_name: str, value: Any) -> Any:
 @functools.cache
 def _input_names(shape_name: str) -> dict[str, str]:
     shape = _service_model.service_model().shape_for(shape_name)
-    return {python_name(member): member for member in shape.members}  # type: ignore[attr-defined]
+    return {python_name(member): member for member in shape.members}
 
 
 @functools.cache
 def _member_encoders(shape_name: str) -> dict[str, Encoder]:
     shape = _service_model.service_model().shape_for(shape_name)
-    return {
-        member: _encoder(member_shape.name)
-        for member, member_shape in shape.members.items()  # type: ignore[attr-defined]
-    }
+    return {member: _encoder(member_shape.name) for member, member_shape in shape.members.items()}
 
 
 @functools.cache
@@ -77,9 +74,9 @@ def _encoder(shape_name: str) -> Encoder:
     shape = _service_model.service_model().shape_for(shape_name)
     kind = shape.type_name
     if kind == "structure":
-        return _structure_encoder(shape)  # type: ignore[arg-type]
+        return _structure_encoder(shape)
     if kind == "list":
-        member_name = shape.member.name  # type: ignore[attr-defined]
+        member_name = shape.member.name
 
         def encode_list(value: Any) -> Any:
             if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
@@ -89,7 +86,7 @@ def _encoder(shape_name: str) -> Encoder:
 
         return encode_list
     if kind == "map":
-        value_name = shape.value.name  # type: ignore[attr-defined]
+        value_name = shape.value.name
 
         def encode_map(value: Any) -> Any:
             if not isinstance(value, Mapping):
@@ -149,11 +146,11 @@ def _decoder(shape_name: str) -> Decoder:
     shape = _service_model.service_model().shape_for(shape_name)
     kind = shape.type_name
     if kind == "structure":
-        if shape.is_tagged_union:  # type: ignore[attr-defined]
-            return _union_decoder(shape)  # type: ignore[arg-type]
-        return _structure_decoder(shape)  # type: ignore[arg-type]
+        if shape.is_tagged_union:
+            return _union_decoder(shape)
+        return _structure_decoder(shape)
     if kind == "list":
-        member_name = shape.member.name  # type: ignore[attr-defined]
+        member_name = shape.member.name
 
         def decode_list(value: Any) -> Any:
             item = _decoder(member_name)
@@ -161,7 +158,7 @@ def _decoder(shape_name: str) -> Decoder:
 
         return decode_list
     if kind == "map":
-        value_name = shape.value.name  # type: ignore[attr-defined]
+        value_name = shape.value.name
 
         def decode_map(value: Any) -> Any:
             item = _decoder(value_name)

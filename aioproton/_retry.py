@@ -8,7 +8,7 @@ attempts and no non-idempotent call is silently repeated.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import tenacity
 
@@ -16,6 +16,18 @@ from ._config import RetryPolicy
 from .errors import ProtonError
 
 Sleep = Callable[[float], Awaitable[Any]]
+
+
+class RateLimiter(Protocol):
+    """Paces every attempt a client makes; told after each attempt whether it was throttled.
+
+    One limiter shared by a client (or by several clients of one account) keeps a bulk
+    operation under the service's rate instead of discovering it by repeated throttling.
+    """
+
+    async def acquire(self) -> None: ...
+
+    def feedback(self, *, throttled: bool) -> None: ...
 
 
 def _retry_safe(exc: BaseException) -> bool:
@@ -30,7 +42,9 @@ def retrying(policy: RetryPolicy, sleep: Sleep | None = None) -> tenacity.AsyncR
     return tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(policy.max_attempts)
         | tenacity.stop_after_delay(policy.max_elapsed),
-        wait=tenacity.wait_random_exponential(multiplier=policy.initial_delay, max=policy.max_delay),
+        wait=tenacity.wait_random_exponential(
+            multiplier=policy.initial_delay, max=policy.max_delay
+        ),
         retry=tenacity.retry_if_exception(_retry_safe),
         reraise=True,
         **options,

@@ -37,9 +37,7 @@ def service_model() -> botocore.model.ServiceModel:
 
 @functools.cache
 def paginators_description() -> dict[str, Any]:
-    data: dict[str, Any] = loader().load_service_model(
-        SERVICE_NAME, "paginators-1", API_VERSION
-    )
+    data: dict[str, Any] = loader().load_service_model(SERVICE_NAME, "paginators-1", API_VERSION)
     return data
 
 

@@ -78,22 +78,22 @@ class _Walker:
     def visit(self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]) -> None:
         kind = shape.type_name
         if kind == "structure":
-            self.structure(shape, value, path)  # type: ignore[arg-type]
+            self.structure(shape, value, path)
         elif kind == "list":
-            self.list(shape, value, path)  # type: ignore[arg-type]
+            self.list(shape, value, path)
         elif kind == "map":
-            self.map(shape, value, path)  # type: ignore[arg-type]
+            self.map(shape, value, path)
         elif kind == "string":
-            self.string(shape, value, path)  # type: ignore[arg-type]
+            self.string(shape, value, path)
         elif kind in ("integer", "long"):
             self.integer(shape, value, path)
-        elif kind == "boolean":
-            if not isinstance(value, bool):
-                self.fail(path, f"expected a boolean, got {_type_name(value)}")
-        elif kind in ("float", "double"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self.fail(path, f"expected a number, got {_type_name(value)}")
-        # timestamps and blobs never appear in Proton inputs; nothing else to check.
+        elif kind == "boolean" and not isinstance(value, bool):
+            self.fail(path, f"expected a boolean, got {_type_name(value)}")
+        elif kind in ("float", "double", "timestamp") and (
+            isinstance(value, bool) or not isinstance(value, (int, float))
+        ):
+            # On the wire (awsJson 1.0) a timestamp is a number of epoch seconds.
+            self.fail(path, f"expected a number, got {_type_name(value)}")
 
     def structure(
         self, shape: botocore.model.StructureShape, value: Any, path: tuple[PathSegment, ...]
@@ -117,10 +117,7 @@ class _Walker:
             present.append(name)
             self.visit(member_shape, member_value, (*path, name))
         if shape.is_tagged_union and len(present) != 1:
-            if present:
-                detail = f"got {len(present)} ({', '.join(sorted(present))})"
-            else:
-                detail = "got none"
+            detail = f"got {len(present)} ({', '.join(sorted(present))})" if present else "got none"
             self.fail(path, f"union {shape.name} needs exactly one member, {detail}")
 
     def list(
@@ -133,7 +130,9 @@ class _Walker:
         for index, item in enumerate(value):
             self.visit(shape.member, item, (*path, index))
 
-    def map(self, shape: botocore.model.MapShape, value: Any, path: tuple[PathSegment, ...]) -> None:
+    def map(
+        self, shape: botocore.model.MapShape, value: Any, path: tuple[PathSegment, ...]
+    ) -> None:
         if not isinstance(value, Mapping):
             self.fail(path, f"expected an object, got {_type_name(value)}")
             return
@@ -158,7 +157,9 @@ class _Walker:
             shown = value if len(value) <= 40 else value[:37] + "..."
             self.fail(path, f"{shown!r} does not match pattern {pattern}")
 
-    def integer(self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]) -> None:
+    def integer(
+        self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]
+    ) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(path, f"expected an integer, got {_type_name(value)}")
             return

@@ -278,8 +278,10 @@ def _from_client_error(
         if isinstance(status, int) and status >= 500:
             cls = InternalServerError
         else:
-            cls = _BY_STATUS.get(status, UnknownServiceError) if isinstance(status, int) else (
-                UnknownServiceError
+            cls = (
+                _BY_STATUS.get(status, UnknownServiceError)
+                if isinstance(status, int)
+                else (UnknownServiceError)
             )
     if cls is ValidationError and "idempotent parameter mismatch" in message.lower():
         cls = IdempotentParameterMismatchError

@@ -3,7 +3,7 @@
 Usage::
 
     python scripts/codegen.py            # write aioproton/_generated/
-    python scripts/codegen.py --check    # regenerate into a temporary folder, fail on any difference
+    python scripts/codegen.py --check    # regenerate into a temporary folder, fail on a difference
 
 The output is a pure function of the botocore model files (``service-2``,
 ``paginators-1``, ``waiters-2``), so the check fails exactly when the installed
@@ -34,7 +34,8 @@ def _load_service_model_module() -> Any:
     """Import aioproton/_service_model.py alone: the package needs the generated code."""
     path = ROOT / "aioproton" / "_service_model.py"
     spec = importlib.util.spec_from_file_location("_aioproton_service_model", path)
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -157,7 +158,9 @@ class Model:
         self.description = _service_model.service_description()
         self.shapes: dict[str, Any] = self.description["shapes"]
         self.operations: dict[str, Any] = self.description["operations"]
-        self.enums = sorted(n for n, s in self.shapes.items() if s["type"] == "string" and "enum" in s)
+        self.enums = sorted(
+            n for n, s in self.shapes.items() if s["type"] == "string" and "enum" in s
+        )
         self.unions = sorted(n for n, s in self.shapes.items() if s.get("union"))
         self.structures = sorted(
             n for n, s in self.shapes.items() if s["type"] == "structure" and not s.get("union")
@@ -223,7 +226,9 @@ def render_models(model: Model) -> str:
     for name in model.enums:
         shape = model.shapes[name]
         out.append(f"\nclass {name}(OpenEnum):\n")
-        out.append(docstring([first_paragraph(shape.get("documentation"), f"Values of {name}.")], "    "))
+        out.append(
+            docstring([first_paragraph(shape.get("documentation"), f"Values of {name}.")], "    ")
+        )
         out.append("\n")
         for value in shape["enum"]:
             out.append(f'    {value.upper()} = "{value}"\n')
@@ -352,9 +357,7 @@ def render_operations(model: Model) -> str:
     out.append('    """The Proton operations, keyword-only and typed."""\n\n')
     out.append("    __slots__ = ()\n\n")
     out.append("    @abc.abstractmethod\n")
-    out.append(
-        "    async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any:\n"
-    )
+    out.append("    async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any:\n")
     out.append('        """Send one operation and return its decoded result."""\n\n')
     for name in sorted(model.operations):
         out.append(render_operation(model, model.operations[name]))
@@ -381,10 +384,14 @@ def render_operation(model: Model, operation: dict[str, Any]) -> str:
         required = [m for m in members if m in shape.get("required", [])]
         optional = [m for m in members if m not in shape.get("required", [])]
         for member in required:
-            annotation = qualified(model.annotation(members[member]["shape"], for_input=True), model)
+            annotation = qualified(
+                model.annotation(members[member]["shape"], for_input=True), model
+            )
             params.append(f"{field_name(member)}: {annotation}")
         for member in optional:
-            annotation = qualified(model.annotation(members[member]["shape"], for_input=True), model)
+            annotation = qualified(
+                model.annotation(members[member]["shape"], for_input=True), model
+            )
             params.append(f"{field_name(member)}: {annotation} | None = None")
     _, _, returns = result_of(model, operation)
     returns = qualified(returns, model)
@@ -402,7 +409,9 @@ def render_operation(model: Model, operation: dict[str, Any]) -> str:
     if returns == "None":
         lines.append(f'        await self._invoke("{name}", locals())\n\n')
     else:
-        lines.append(f'        return cast("{returns}", await self._invoke("{name}", locals()))\n\n')
+        lines.append(
+            f'        return cast("{returns}", await self._invoke("{name}", locals()))\n\n'
+        )
     return "".join(lines)
 
 
@@ -441,7 +450,9 @@ def render_facts(model: Model) -> str:
         out.append(f"        idempotent={bool(operation.get('idempotent'))},\n")
         out.append(f"        client_token={token!r},\n".replace("'", '"'))
         out.append(f"        read_only={read_only},\n")
-        out.append(f"        errors=({''.join(repr(e) + ', ' for e in errors)}),\n".replace("'", '"'))
+        out.append(
+            f"        errors=({''.join(repr(e) + ', ' for e in errors)}),\n".replace("'", '"')
+        )
         out.append("    ),\n")
     out.append("}\n\n")
     out.append("PAGINATORS: dict[str, PaginatorFacts] = {\n")
@@ -478,8 +489,72 @@ def render_facts(model: Model) -> str:
     return "".join(out)
 
 
+def render_paginators(model: Model) -> str:
+    paginators = _service_model.paginators_description()["pagination"]
+    out = [banner()]
+    out.append(
+        '"""Typed paginators: one method per paginated List operation.\n\n'
+        "Each returns a :class:`~aioproton._paginate.Paginator` over the operation's\n"
+        "result items; the parameters are the operation's, minus the token and page limit.\n"
+        '"""\n\n'
+    )
+    out.append("from __future__ import annotations\n\n")
+    out.append("from collections.abc import Sequence\n")
+    out.append("from typing import Any, Literal\n\n")
+    out.append("from .._paginate import Paginator, _Invoker\n")
+    out.append("from . import models as m\n\n\n")
+    out.append("class GeneratedPaginators:\n")
+    out.append(
+        '    """``proton.paginate.<list operation>(...)``: items and pages of List calls."""\n\n'
+    )
+    out.append('    __slots__ = ("_client",)\n\n')
+    out.append("    def __init__(self, client: _Invoker) -> None:\n")
+    out.append("        self._client = client\n\n")
+    for name in sorted(paginators):
+        p = paginators[name]
+        operation = model.operations[name]
+        shape = model.shapes[operation["input"]["shape"]]
+        members: dict[str, Any] = shape.get("members", {})
+        skip = {p["input_token"], p.get("limit_key")}
+        required = [m for m in members if m in shape.get("required", []) and m not in skip]
+        optional = [m for m in members if m not in shape.get("required", []) and m not in skip]
+        params = []
+        for member in required:
+            annotation = qualified(
+                model.annotation(members[member]["shape"], for_input=True), model
+            )
+            params.append(f"{field_name(member)}: {annotation}")
+        for member in optional:
+            annotation = qualified(
+                model.annotation(members[member]["shape"], for_input=True), model
+            )
+            params.append(f"{field_name(member)}: {annotation} | None = None")
+        if p.get("limit_key"):
+            params.append("page_size: int | None = None")
+        params.append("max_items: int | None = None")
+        params.append("starting_token: str | None = None")
+        output = model.shapes[operation["output"]["shape"]]
+        item_shape = model.shapes[output["members"][p["result_key"]]["shape"]]["member"]["shape"]
+        item = qualified(model.annotation(item_shape), model)
+        doc = [
+            f"Iterate over the {p['result_key']} of {name}.",
+            "",
+            "``async for`` yields items; ``.pages()`` yields pages with a resume token.",
+        ]
+        if p.get("limit_key"):
+            doc.append("``page_size`` sets the service's page limit (1-100).")
+        out.append(f"    def {xform_name(name)}(\n        self,\n        *,\n")
+        out.extend(f"        {param},\n" for param in params)
+        out.append(f"    ) -> Paginator[{item}]:\n")
+        out.append(docstring(doc, "        "))
+        out.append(f'        return Paginator(self._client, "{name}", locals())\n\n')
+    return "".join(out).rstrip() + "\n"
+
+
 def render_init() -> str:
-    return banner() + '"""Code generated from the botocore Proton model; see scripts/codegen.py."""\n'
+    return (
+        banner() + '"""Code generated from the botocore Proton model; see scripts/codegen.py."""\n'
+    )
 
 
 # --------------------------------------------------------------------------- main
@@ -492,6 +567,7 @@ def render_all() -> dict[str, str]:
         "models.py": render_models(model),
         "operations.py": render_operations(model),
         "facts.py": render_facts(model),
+        "paginators.py": render_paginators(model),
     }
 
 
@@ -534,7 +610,9 @@ def check(files: dict[str, str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if regenerating changes anything")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if regenerating changes anything"
+    )
     args = parser.parse_args(argv)
     files = render_all()
     if args.check:
