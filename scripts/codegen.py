@@ -577,15 +577,15 @@ def write(folder: Path, files: dict[str, str]) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def check(files: dict[str, str]) -> int:
+def check(files: dict[str, str], target: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp)
         write(fresh, files)
         problems = 0
-        committed = {p.name for p in TARGET.glob("*.py")}
+        committed = {p.name for p in target.glob("*.py")}
         for name in sorted(committed | set(files)):
             new = (fresh / name).read_text(encoding="utf-8") if name in files else ""
-            old_path = TARGET / name
+            old_path = target / name
             old = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
             if new != old:
                 problems += 1
@@ -613,12 +613,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="fail if regenerating changes anything"
     )
+    parser.add_argument("--target", type=Path, default=TARGET, help="the generated package folder")
     args = parser.parse_args(argv)
     files = render_all()
     if args.check:
-        return check(files)
-    write(TARGET, files)
-    print(f"wrote {len(files)} files to {TARGET.relative_to(ROOT)}")
+        return check(files, args.target)
+    write(args.target, files)
+    print(f"wrote {len(files)} files to {args.target}")
     return 0
 
 
