@@ -29,7 +29,7 @@ from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
 from ._generated.paginators import GeneratedPaginators
-from ._retry import RateLimiter, Sleep, retrying
+from ._retry import RateLimiter, Sleep, call_with_retries
 from ._validation import validate
 from .errors import (
     ClientClosedError,
@@ -245,22 +245,23 @@ class ProtonClient(GeneratedOperations):
         limiter = self._limiter
         assert limiter is not None
         rate_limiter = self.rate_limiter
-        async for attempt in retrying(self.config.retry, self._sleep):
-            with attempt:
+
+        async def attempt() -> Any:
+            if rate_limiter is not None:
+                await rate_limiter.acquire()
+            try:
+                async with limiter:
+                    response = await method(**params)
+            except _TRANSLATED as exc:
+                error = translate(exc, operation=operation, replay_safe=facts.replay_safe)
                 if rate_limiter is not None:
-                    await rate_limiter.acquire()
-                try:
-                    async with limiter:
-                        response = await method(**params)
-                except _TRANSLATED as exc:
-                    error = translate(exc, operation=operation, replay_safe=facts.replay_safe)
-                    if rate_limiter is not None:
-                        rate_limiter.feedback(throttled=isinstance(error, ThrottlingError))
-                    raise error from exc
-                if rate_limiter is not None:
-                    rate_limiter.feedback(throttled=False)
-                return response
-        raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+                    rate_limiter.feedback(throttled=isinstance(error, ThrottlingError))
+                raise error from exc
+            if rate_limiter is not None:
+                rate_limiter.feedback(throttled=False)
+            return response
+
+        return await call_with_retries(self.config.retry, attempt, self._sleep)
 
 
 @functools.cache
