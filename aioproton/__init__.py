@@ -32,6 +32,9 @@ from .errors import (
     InternalServerError as InternalServerError,
 )
 from .errors import (
+    PaginationError as PaginationError,
+)
+from .errors import (
     ParameterValidationError as ParameterValidationError,
 )
 from .errors import (
@@ -78,6 +81,7 @@ __all__ = [
     "IdempotentParameterMismatchError",
     "InternalServerError",
     "OpenEnum",
+    "PaginationError",
     "ParameterValidationError",
     "ProtonClient",
     "ProtonConnectionError",

@@ -20,7 +20,7 @@ import attrs
 
 from ._codec import python_name
 from ._generated.facts import PAGINATORS
-from .errors import ParameterValidationError, ProtonResponseError
+from .errors import PaginationError, ParameterValidationError
 
 T = TypeVar("T")
 
@@ -29,10 +29,6 @@ _RESUME_PREFIX = "aioproton-resume:"
 
 class _Invoker(Protocol):
     async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any: ...
-
-
-class PaginationError(ProtonResponseError):
-    """The service broke the pagination contract (e.g. it repeated a token)."""
 
 
 @attrs.frozen
@@ -74,7 +70,7 @@ def _decode_resume(operation: str, starting_token: str) -> tuple[str | None, int
             raise ValueError(payload)
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise ParameterValidationError(
-            f"starting_token is not a token this library produced: {starting_token[:40]!r}",
+            f"starting_token is not a resume token aioproton produced: {starting_token[:40]!r}",
             operation=operation,
             problems=["starting_token: malformed resume token"],
         ) from exc

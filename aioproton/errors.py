@@ -18,6 +18,7 @@
     │   ├── ProtonConnectionError            could not connect, or the connection dropped
     │   └── ProtonTimeoutError               connect or read timeout
     ├── ProtonResponseError                  a response that does not fit the model
+    │   └── PaginationError                  the service broke the pagination contract
     └── ClientClosedError                    the client was used outside ``async with``
 
 The workflow layer adds its own subtrees under ``ProtonError`` (waiters, idempotency);
@@ -169,6 +170,10 @@ class ProtonResponseError(ProtonError):
     default_fault: Fault = "server"
 
 
+class PaginationError(ProtonResponseError):
+    """The service broke the pagination contract (e.g. it returned a token twice)."""
+
+
 class ClientClosedError(ProtonError, RuntimeError):
     default_code = "ClientClosed"
 
@@ -189,12 +194,10 @@ SERVICE_ERRORS: dict[str, type[ProtonServiceError]] = {
     "ExpiredTokenException": AccessDeniedError,
 }
 
+# For codes the model does not know, only the statuses that change what a caller should
+# do (slow down, retry, fix credentials) pick a class; the rest are UnknownServiceError.
 _BY_STATUS: dict[int, type[ProtonServiceError]] = {
-    400: ValidationError,
-    402: ServiceQuotaExceededError,
     403: AccessDeniedError,
-    404: ResourceNotFoundError,
-    409: ConflictError,
     429: ThrottlingError,
 }
 

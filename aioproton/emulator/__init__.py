@@ -1,0 +1,59 @@
+"""A local AWS Proton: the real wire protocol over HTTP, backed by an in-memory service.
+
+- :class:`Emulator`: the server, in process (``async with Emulator() as emu``).
+- ``python -m aioproton.emulator``: the same server as a process; prints its URL.
+- :class:`EmulatorControl`: drives a running emulator through ``/_emulator/``.
+- :class:`FaultSettings`, :class:`FaultInjector`: throttling, errors, latency,
+  connection resets and commit-then-drop, deterministic under a seed.
+- :class:`RequestLog`, :class:`RequestRecord`: what the server saw and answered.
+
+The names load on first use, so importing :mod:`aioproton.emulator.errors` or the
+backend does not pull in the HTTP server.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._auth import AuthMode as AuthMode
+    from ._control_client import EmulatorControl as EmulatorControl
+    from ._control_client import EmulatorControlError as EmulatorControlError
+    from ._emulator import ClientSettings as ClientSettings
+    from ._emulator import Emulator as Emulator
+    from ._faults import FaultInjector as FaultInjector
+    from ._faults import FaultPlan as FaultPlan
+    from ._faults import FaultSettings as FaultSettings
+    from ._request_log import RequestLog as RequestLog
+    from ._request_log import RequestRecord as RequestRecord
+    from .backend import Timings as Timings
+
+_EXPORTS = {
+    "AuthMode": "._auth",
+    "ClientSettings": "._emulator",
+    "Emulator": "._emulator",
+    "EmulatorControl": "._control_client",
+    "EmulatorControlError": "._control_client",
+    "FaultInjector": "._faults",
+    "FaultPlan": "._faults",
+    "FaultSettings": "._faults",
+    "RequestLog": "._request_log",
+    "RequestRecord": "._request_log",
+    "Timings": ".backend",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,0 +1,228 @@
+"""``python -m aioproton.emulator``: run the emulator as a process.
+
+Prints exactly one line, the endpoint URL, once the server accepts connections, then
+serves until SIGINT or SIGTERM and exits 0. A bad flag is reported in one line on
+stderr with exit code 2; a failure to start (port taken, unreadable state file) in one
+line with exit code 1. Logs go to stderr, so stdout carries only the URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+import anyio
+
+from ..clock import Clock, ManualClock, ScaledClock, SystemClock
+from ._emulator import Emulator
+from ._faults import FaultSettings
+from ._persistence import StateFileError
+
+PROG = "python -m aioproton.emulator"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    return value
+
+
+def _latency(text: str) -> tuple[float, float]:
+    low_text, _, high_text = text.partition(":")
+    low = _non_negative_float(low_text)
+    high = _non_negative_float(high_text) if high_text else low
+    if high < low:
+        raise argparse.ArgumentTypeError(f"{text!r}: MAX is below MIN")
+    return low, high
+
+
+def _pair(what: str) -> Callable[[str], tuple[str, str]]:
+    def parse(text: str) -> tuple[str, str]:
+        key, sep, value = text.partition(":")
+        if not sep or not key or not value:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return key, value
+
+    parse.__name__ = what
+    return parse
+
+
+def _clock(text: str) -> Clock:
+    if text == "system":
+        return SystemClock()
+    if text == "manual":
+        return ManualClock()
+    kind, sep, speed = text.partition(":")
+    if kind == "scaled" and sep:
+        try:
+            return ScaledClock(float(speed))
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"expected system, manual or scaled:SPEED, got {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Serve a local AWS Proton endpoint.")
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    add("--port", type=_port, default=0, help="port to bind; 0 picks a free port (default)")
+    add("--region", default="us-east-1", help="region when requests are not signed")
+    add("--deploy-seconds", type=_non_negative_float, help="how long deployments take")
+    add("--seed", type=int, default=0, help="seed for ids and fault decisions")
+    add("--state-file", help="SQLite file that keeps the state across restarts")
+    add("--auth", choices=("signed", "strict", "none"), default="signed")
+    add(
+        "--credentials",
+        action="append",
+        type=_pair("AKID:SECRET"),
+        default=[],
+        metavar="AKID:SECRET",
+        help="an access key and its secret (repeatable; strict auth)",
+    )
+    add(
+        "--account",
+        action="append",
+        type=_pair("AKID:ACCOUNT_ID"),
+        default=[],
+        metavar="AKID:ACCOUNT_ID",
+        help="the account an access key acts as (repeatable; default 123456789012)",
+    )
+    add("--clock", type=_clock, default="system", help="system, manual or scaled:SPEED")
+    add("--check-responses", action="store_true", help="answer 500 to invalid responses")
+    add("--max-body-bytes", type=_positive_int, default=1_048_576)
+    faults = parser.add_argument_group("faults")
+    faults.add_argument("--throttle-rate", type=_rate, default=0.0)
+    faults.add_argument("--error-rate", type=_rate, default=0.0)
+    faults.add_argument(
+        "--drop-rate", type=_rate, default=0.0, help="commit, then drop the connection"
+    )
+    faults.add_argument(
+        "--reset-rate", type=_rate, default=0.0, help="close the connection before processing"
+    )
+    faults.add_argument("--latency-ms", type=_latency, metavar="MIN[:MAX]", default=(0.0, 0.0))
+    faults.add_argument("--throttle-burst", type=_non_negative_int, default=0, metavar="N")
+    faults.add_argument(
+        "--fault-operation",
+        action="append",
+        metavar="OPERATION",
+        help="apply faults only to this operation (repeatable)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="WARNING",
+        help="server log level on stderr",
+    )
+    return parser
+
+
+def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Emulator:
+    try:
+        faults = FaultSettings(
+            throttle_rate=args.throttle_rate,
+            error_rate=args.error_rate,
+            drop_rate=args.drop_rate,
+            reset_rate=args.reset_rate,
+            latency_min_ms=args.latency_ms[0],
+            latency_max_ms=args.latency_ms[1],
+            throttle_burst=args.throttle_burst,
+            operations=args.fault_operation,
+        )
+        return Emulator(
+            host=args.host,
+            port=args.port,
+            clock=args.clock,
+            deploy_seconds=args.deploy_seconds,
+            seed=args.seed,
+            auth=args.auth,
+            credentials=dict(args.credentials) or None,
+            accounts=dict(args.account),
+            faults=faults,
+            state_file=args.state_file,
+            check_responses=args.check_responses,
+            max_body_bytes=args.max_body_bytes,
+            region=args.region,
+        )
+    except (TypeError, ValueError) as exc:
+        parser.error(str(exc))
+
+
+async def serve(emulator: Emulator) -> None:
+    """Serve until SIGINT or SIGTERM; the URL line means the server is ready."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with emulator:
+            print(emulator.endpoint_url, flush=True)
+            async for _ in signals:
+                return
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    emulator = _emulator(parser, args)
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        anyio.run(serve, emulator)
+    except KeyboardInterrupt:
+        pass
+    except (OSError, StateFileError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

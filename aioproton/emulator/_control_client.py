@@ -1,0 +1,127 @@
+"""``EmulatorControl``: the control endpoint from Python, for an emulator in another process.
+
+In-process code can use ``Emulator.faults``, ``.requests`` and ``.clock`` directly;
+this client gives tests of an out-of-process emulator (``python -m aioproton.emulator``)
+the same powers over HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+import anyio
+
+from ._faults import FaultSettings
+from ._request_log import RequestRecord
+
+
+class EmulatorControlError(Exception):
+    """The control endpoint refused a request."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{code} (HTTP {status}): {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class EmulatorControl:
+    """An async client for ``/_emulator/``; use it as an async context manager."""
+
+    def __init__(self, endpoint_url: str, *, timeout: float = 30.0) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> EmulatorControl:
+        if self._session is not None:
+            raise RuntimeError("this EmulatorControl is already open")
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            with anyio.CancelScope(shield=True):
+                await session.close()
+
+    async def _call(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        if self._session is None:
+            raise RuntimeError("open the control client first: `async with EmulatorControl(url)`")
+        url = f"{self.endpoint_url}/_emulator/{path}"
+        async with self._session.request(method, url, json=body) as response:
+            data = await response.json(content_type=None)
+            if response.status >= 400:
+                raise EmulatorControlError(
+                    response.status,
+                    str(data.get("__type", "Error")),
+                    str(data.get("message", "")),
+                )
+            result: dict[str, Any] = data
+            return result
+
+    async def health(self) -> dict[str, Any]:
+        return await self._call("GET", "health")
+
+    async def requests(self) -> list[RequestRecord]:
+        data = await self._call("GET", "requests")
+        return [RequestRecord.from_dict(item) for item in data["requests"]]
+
+    async def clear_requests(self) -> None:
+        await self._call("DELETE", "requests")
+
+    async def faults(self) -> FaultSettings:
+        data = await self._call("GET", "faults")
+        return FaultSettings.from_dict(data["faults"])
+
+    async def set_faults(
+        self, settings: FaultSettings | None = None, **fields: Any
+    ) -> FaultSettings:
+        """Replace the fault settings, from a ``FaultSettings`` or its fields."""
+        if settings is None:
+            settings = FaultSettings(**fields)
+        elif fields:
+            raise TypeError("pass either a FaultSettings or its fields, not both")
+        data = await self._call("PUT", "faults", settings.to_dict())
+        return FaultSettings.from_dict(data["faults"])
+
+    async def clear_faults(self) -> None:
+        await self._call("DELETE", "faults")
+
+    async def now(self) -> float:
+        data = await self._call("GET", "clock")
+        return float(data["now"])
+
+    async def advance_clock(self, seconds: float) -> float:
+        """Move the emulator's ManualClock forward; returns the new time."""
+        data = await self._call("POST", "clock", {"advance": seconds})
+        return float(data["now"])
+
+    async def set_clock(self, timestamp: float) -> float:
+        data = await self._call("POST", "clock", {"set": timestamp})
+        return float(data["now"])
+
+    async def script(self, target: str, **rule: Any) -> dict[str, Any]:
+        """Add a script rule (the keywords of ``OutcomeScript.add``); returns it as JSON."""
+        data = await self._call("POST", "script", {"target": target, **rule})
+        result: dict[str, Any] = data["rule"]
+        return result
+
+    async def clear_script(self) -> None:
+        await self._call("DELETE", "script")
+
+    async def reset(self) -> None:
+        await self._call("POST", "reset")

@@ -1,0 +1,147 @@
+"""What the emulator was asked and what it answered, one record per API request.
+
+Tests use it to assert what really happened on the server side of a call, which the
+client alone cannot know: whether a dropped request was committed, how many attempts a
+retry made, which client token each attempt carried. Control requests are not
+recorded. The log keeps the latest ``maxlen`` records; sequence numbers keep counting
+across :meth:`RequestLog.clear`.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+import attrs
+
+Outcome = int | Literal["dropped", "reset"]
+
+_ANY: Any = object()
+
+
+@attrs.frozen(kw_only=True)
+class RequestRecord:
+    """One API request.
+
+    ``status`` is the HTTP status sent, or ``"dropped"`` (processed, no response) or
+    ``"reset"`` (connection closed before processing). ``error_code`` is the error the
+    response carried (or would have carried, when dropped). ``committed`` says whether
+    the backend executed the operation. ``fault`` names the injected fault, if any.
+    """
+
+    sequence: int
+    time: float
+    operation: str | None
+    status: Outcome
+    error_code: str | None
+    committed: bool
+    client_token: str | None
+    request_id: str
+    fault: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequestRecord:
+        return cls(**data)
+
+
+class RequestLog:
+    """The records of the API requests served so far, oldest first."""
+
+    def __init__(self, maxlen: int = 100_000) -> None:
+        self._records: collections.deque[RequestRecord] = collections.deque(maxlen=maxlen)
+        self._sequence = 0
+
+    def record(
+        self,
+        *,
+        time: float,
+        operation: str | None,
+        status: Outcome,
+        error_code: str | None,
+        committed: bool,
+        client_token: str | None,
+        request_id: str,
+        fault: str | None = None,
+    ) -> RequestRecord:
+        self._sequence += 1
+        entry = RequestRecord(
+            sequence=self._sequence,
+            time=time,
+            operation=operation,
+            status=status,
+            error_code=error_code,
+            committed=committed,
+            client_token=client_token,
+            request_id=request_id,
+            fault=fault,
+        )
+        self._records.append(entry)
+        return entry
+
+    @property
+    def records(self) -> list[RequestRecord]:
+        return list(self._records)
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return iter(list(self._records))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def select(
+        self,
+        *,
+        operation: str | None = _ANY,
+        committed: bool | None = None,
+        status: Outcome | None = None,
+        error_code: str | None = _ANY,
+        client_token: str | None = _ANY,
+        fault: str | None = _ANY,
+    ) -> list[RequestRecord]:
+        """The records matching every filter given (``None`` filters match absent values)."""
+        return [
+            r
+            for r in self._records
+            if (operation is _ANY or r.operation == operation)
+            and (committed is None or r.committed is committed)
+            and (status is None or r.status == status)
+            and (error_code is _ANY or r.error_code == error_code)
+            and (client_token is _ANY or r.client_token == client_token)
+            and (fault is _ANY or r.fault == fault)
+        ]
+
+    def count(
+        self,
+        *,
+        operation: str | None = _ANY,
+        committed: bool | None = None,
+        status: Outcome | None = None,
+        error_code: str | None = _ANY,
+        client_token: str | None = _ANY,
+        fault: str | None = _ANY,
+    ) -> int:
+        return len(
+            self.select(
+                operation=operation,
+                committed=committed,
+                status=status,
+                error_code=error_code,
+                client_token=client_token,
+                fault=fault,
+            )
+        )
+
+    def last(self, operation: str | None = _ANY) -> RequestRecord | None:
+        matches = self.select(operation=operation)
+        return matches[-1] if matches else None
+
+    def clear(self) -> None:
+        self._records.clear()

@@ -1,0 +1,151 @@
+"""ProtonBackend: the emulated Proton service behind the HTTP server.
+
+``handle`` first applies every transition that has come due on the clock, then runs
+the operation's handler against the caller's account and region. Each resource
+family lives in its own module with a ``HANDLERS`` table; this module only dispatches,
+counts revisions and snapshots.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+from ..._service_model import service_model
+from ...clock import Clock
+from ..errors import InternalServerException, UnknownOperationException
+from . import (
+    _account,
+    _components,
+    _connections,
+    _deployment_ops,
+    _deployments,
+    _environments,
+    _instances,
+    _repositories,
+    _services,
+    _summary,
+    _sync,
+    _tags,
+    _template_versions,
+    _templates,
+)
+from ._context import Quotas, RequestContext, Timings
+from ._engine import Call, Engine
+from ._script import OutcomeScript
+from ._serde import structure, unstructure
+from ._state import World
+
+Handler = Callable[[Call], dict[str, Any]]
+
+SNAPSHOT_FORMAT = 1
+DEFAULT_TIMINGS = Timings()
+
+HANDLERS: dict[str, Handler] = {
+    **_templates.HANDLERS,
+    **_template_versions.HANDLERS,
+    **_account.HANDLERS,
+    **_tags.HANDLERS,
+    **_environments.HANDLERS,
+    **_connections.HANDLERS,
+    **_services.HANDLERS,
+    **_instances.HANDLERS,
+    **_components.HANDLERS,
+    **_deployment_ops.HANDLERS,
+    **_repositories.HANDLERS,
+    **_summary.HANDLERS,
+    **_sync.HANDLERS,
+}
+
+
+def _read_only(operation: str) -> bool:
+    return operation.startswith(("Get", "List"))
+
+
+class ProtonBackend:
+    """All Proton state, for every account and region, driven by one clock."""
+
+    def __init__(self, *, clock: Clock, timings: Timings = DEFAULT_TIMINGS, seed: int = 0) -> None:
+        self._engine = Engine(clock=clock, timings=timings, seed=seed)
+        self._engine.on("register", _template_versions.on_registered)
+        self._engine.on("deploy", _deployments.on_finish)
+        self._engine.on("cancel", _deployments.on_cancel)
+        self._engine.on("service", _services.on_timer)
+        self._engine.on_settled(_services.on_child_settled)
+
+    @property
+    def clock(self) -> Clock:
+        return self._engine.clock
+
+    @property
+    def timings(self) -> Timings:
+        return self._engine.timings
+
+    @property
+    def script(self) -> OutcomeScript:
+        return self._engine.script
+
+    @property
+    def quotas(self) -> Quotas:
+        return self._engine.quotas
+
+    @quotas.setter
+    def quotas(self, value: Quotas) -> None:
+        self._engine.quotas = value
+
+    @property
+    def revision(self) -> int:
+        """Increments on every state change, including time-driven transitions."""
+        return self._engine.world.revision
+
+    def handle(self, ctx: RequestContext, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run one operation; ``params`` has already passed the model validator."""
+        self.advance()
+        handler = HANDLERS.get(operation)
+        if handler is None:
+            if operation in service_model().operation_names:
+                raise InternalServerException(f"{operation} is not implemented yet")
+            raise UnknownOperationException(f"Unknown operation {operation}.")
+        engine = self._engine
+        call = Call(engine, ctx, engine.region_for(ctx), operation, params)
+        result = handler(call)
+        if not _read_only(operation):
+            engine.changed()
+        return result
+
+    def advance(self) -> None:
+        """Apply every transition that is due at ``clock.now()``."""
+        self._engine.advance()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The full state as JSON-ready data."""
+        version, internal, gauss = self._engine.rng.getstate()
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "seed": self._engine.seed,
+            "world": unstructure(self._engine.world),
+            "rng": [version, list(internal), gauss],
+            "script": self._engine.script.to_list(),
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a snapshot taken by :meth:`snapshot`."""
+        if data.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"unsupported snapshot format {data.get('format')!r}")
+        world = structure(World, data["world"])
+        heapq.heapify(world.events)
+        version, internal, gauss = data["rng"]
+        engine = self._engine
+        engine.rng.setstate((version, tuple(internal), gauss))
+        engine.script.load(data["script"])
+        engine.seed = data.get("seed", engine.seed)
+        engine.world = world
+
+    def reset(self) -> None:
+        """Drop all state: resources, pending transitions, tokens and script rules."""
+        engine = self._engine
+        revision = engine.world.revision
+        engine.world = World(now=max(engine.world.now, engine.clock.now()), revision=revision + 1)
+        engine.rng.seed(engine.seed)
+        engine.script.clear()

@@ -1,0 +1,337 @@
+"""Environments: create, update (the deploymentType matrix), cancel, delete, list.
+
+Provisioning mode follows the parameters: ``provisioningRepository`` (self-managed)
+excludes the role, connection and CodeBuild role; otherwise exactly one of
+``protonServiceRoleArn`` / ``environmentAccountConnectionId``, or a ``codebuildRoleArn``,
+is needed; a template with ``provisioning=CUSTOMER_MANAGED`` needs none. Violations are
+ValidationExceptions. A provisioning repository that is not linked is a
+ResourceNotFoundException. Role ARNs, the description and the connection are metadata:
+they change at once, while the template version and spec change only when the
+deployment succeeds. A ``spec`` with deploymentType NONE is a ValidationException.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConflictException, ResourceNotFoundException, ValidationException
+from . import _arns, _connections, _deployments, _idempotency, _specs, _tags, _versions
+from ._account import repository_branch
+from ._deployments import ENVIRONMENT, environment_state, render_deploy
+from ._engine import Call
+from ._pagination import paginate, single_page
+from ._records import DELETE_IN_PROGRESS, Environment, Template
+from ._state import Region
+from ._templates import get as get_template
+
+OUTPUT = "environment"
+
+
+def get(region: Region, name: str) -> Environment:
+    env = region.environments.get(name)
+    if env is None:
+        raise ResourceNotFoundException(f"Environment {name} does not exist.")
+    return env
+
+
+def render(region: Region, env: Environment, *, summary: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "arn": region.arn(_arns.environment(env.name)),
+        "name": env.name,
+        "templateName": env.template_name,
+        "templateMajorVersion": str(env.major),
+        "templateMinorVersion": str(env.minor),
+        "createdAt": env.created_at,
+    }
+    render_deploy(env.deploy, out, succeeded_default=env.created_at)
+    optional = {
+        "description": env.description,
+        "protonServiceRoleArn": env.proton_service_role_arn,
+        "environmentAccountConnectionId": env.connection_id,
+        "environmentAccountId": env.environment_account_id,
+        "componentRoleArn": env.component_role_arn,
+        "provisioning": env.provisioning,
+    }
+    if not summary:
+        optional["codebuildRoleArn"] = env.codebuild_role_arn
+        optional["spec"] = env.spec
+    out.update({key: value for key, value in optional.items() if value is not None})
+    if env.provisioning_repository is not None and not summary:
+        out["provisioningRepository"] = dict(env.provisioning_repository)
+    return out
+
+
+def _check_create_provisioning(call: Call, template: Template) -> None:
+    p = call.params
+    if template.provisioning == "CUSTOMER_MANAGED":
+        return
+    role = p.get("protonServiceRoleArn")
+    connection = p.get("environmentAccountConnectionId")
+    if "provisioningRepository" in p:
+        if role or connection or p.get("codebuildRoleArn"):
+            raise ValidationException(
+                "provisioningRepository (self-managed provisioning) cannot be combined with "
+                "protonServiceRoleArn, environmentAccountConnectionId or codebuildRoleArn."
+            )
+        return
+    if role and connection:
+        raise ValidationException(
+            "Specify either protonServiceRoleArn or environmentAccountConnectionId, not both."
+        )
+    if not (role or connection or p.get("codebuildRoleArn")):
+        raise ValidationException(
+            "Specify protonServiceRoleArn, environmentAccountConnectionId, codebuildRoleArn "
+            "or provisioningRepository."
+        )
+
+
+def create(call: Call) -> dict[str, Any]:
+    p = call.params
+    region = call.region
+    name = p["name"]
+    existing = region.environments.get(name)
+    if existing is not None:
+        _idempotency.repeat_create(
+            call,
+            what=f"Environment {name}",
+            original=existing.created_with,
+            modified=existing.modified,
+            deleting=existing.deploy.status == DELETE_IN_PROGRESS,
+        )
+        return {OUTPUT: render(region, existing)}
+    template = get_template(region, "environment", p["templateName"])
+    version = _versions.for_create(
+        template, p["templateMajorVersion"], p.get("templateMinorVersion")
+    )
+    _specs.environment_spec(p["spec"])
+    _check_create_provisioning(call, template)
+    repository = None
+    if "provisioningRepository" in p:
+        repository = repository_branch(
+            call, p["provisioningRepository"], missing=ResourceNotFoundException
+        )
+    connection = None
+    if p.get("environmentAccountConnectionId"):
+        connection = _connections.usable(call, p["environmentAccountConnectionId"], name)
+    call.engine.check_quota(len(region.environments), call.quotas.environments, "environments")
+    _tags.check(call, p.get("tags"))
+    env = Environment(
+        uid=call.engine.new_id(),
+        name=name,
+        created_at=call.now,
+        template_name=template.name,
+        major=version.major,
+        minor=version.minor,
+        spec=p["spec"],
+        deploy=_deployments.new_deploy(call.now),
+        created_with=_idempotency.created_with(call),
+        description=p.get("description"),
+        proton_service_role_arn=p.get("protonServiceRoleArn"),
+        connection_id=connection.id if connection else None,
+        environment_account_id=connection.environment_account_id if connection else None,
+        provisioning_repository=repository,
+        codebuild_role_arn=p.get("codebuildRoleArn"),
+        component_role_arn=p.get("componentRoleArn"),
+        provisioning=template.provisioning,
+    )
+    region.environments[name] = env
+    path = _arns.environment(name)
+    _idempotency.forget(call, path)
+    _tags.store(region, path, p.get("tags"))
+    _deployments.start(
+        call,
+        env,
+        target_type=ENVIRONMENT,
+        action="create",
+        environment_name=name,
+        target_state=environment_state(template.name, env.major, env.minor, env.spec),
+    )
+    return {OUTPUT: render(region, env)}
+
+
+def _check_update_provisioning(call: Call, env: Environment) -> None:
+    p = call.params
+    role = p.get("protonServiceRoleArn")
+    connection = p.get("environmentAccountConnectionId")
+    repository = p.get("provisioningRepository")
+    if connection and role:
+        raise ValidationException(
+            "environmentAccountConnectionId and protonServiceRoleArn cannot both be changed "
+            "in one call."
+        )
+    if env.connection_id is not None:
+        if role or repository:
+            raise ValidationException(
+                f"Environment {env.name} provisions through an environment account connection; "
+                "don't pass protonServiceRoleArn or provisioningRepository."
+            )
+        if connection and connection != env.connection_id:
+            conn = _connections.usable(call, connection, env.name)
+            if conn.environment_account_id != env.environment_account_id:
+                raise ValidationException(
+                    f"Environment account connection {conn.id} was created in account "
+                    f"{conn.environment_account_id}, not in {env.environment_account_id}."
+                )
+        return
+    if connection:
+        raise ValidationException(
+            f"Environment {env.name} does not provision through an environment account "
+            "connection and cannot be switched to one."
+        )
+    if env.provisioning == "CUSTOMER_MANAGED":
+        return
+    if env.provisioning_repository is not None and role:
+        raise ValidationException(
+            f"Environment {env.name} uses self-managed provisioning; don't pass "
+            "protonServiceRoleArn."
+        )
+    if env.provisioning_repository is None and repository:
+        raise ValidationException(
+            f"Environment {env.name} uses AWS-managed provisioning; don't pass "
+            "provisioningRepository."
+        )
+
+
+def update(call: Call) -> dict[str, Any]:
+    p = call.params
+    region = call.region
+    env = get(region, p["name"])
+    _deployments.ensure_idle(env.deploy, f"Environment {env.name}")
+    template = get_template(region, "environment", env.template_name)
+    deployment_type = p["deploymentType"]
+    target = _versions.for_update(
+        template,
+        (env.major, env.minor),
+        deployment_type,
+        p.get("templateMajorVersion"),
+        p.get("templateMinorVersion"),
+    )
+    spec = p.get("spec")
+    if deployment_type == "NONE" and spec is not None:
+        raise ValidationException("deploymentType NONE does not take a spec.")
+    if spec is not None:
+        _specs.environment_spec(spec)
+    _check_update_provisioning(call, env)
+    repository = None
+    if "provisioningRepository" in p:
+        repository = repository_branch(
+            call, p["provisioningRepository"], missing=ResourceNotFoundException
+        )
+    if "environmentAccountConnectionId" in p:
+        env.connection_id = p["environmentAccountConnectionId"]
+    if repository is not None:
+        env.provisioning_repository = repository
+    for member, attribute in (
+        ("description", "description"),
+        ("protonServiceRoleArn", "proton_service_role_arn"),
+        ("codebuildRoleArn", "codebuild_role_arn"),
+        ("componentRoleArn", "component_role_arn"),
+    ):
+        if member in p:
+            setattr(env, attribute, p[member])
+    env.modified = True
+    if target is not None:
+        _deployments.start(
+            call,
+            env,
+            target_type=ENVIRONMENT,
+            action="update",
+            environment_name=env.name,
+            initial_state=environment_state(env.template_name, env.major, env.minor, env.spec),
+            target_state=environment_state(
+                env.template_name, target[0], target[1], spec if spec is not None else env.spec
+            ),
+        )
+    return {OUTPUT: render(region, env)}
+
+
+def cancel(call: Call) -> dict[str, Any]:
+    env = get(call.region, call.params["environmentName"])
+    _deployments.cancel(call, env, f"Environment {env.name}")
+    return {OUTPUT: render(call.region, env)}
+
+
+def delete(call: Call) -> dict[str, Any]:
+    region = call.region
+    name = call.params["name"]
+    env = region.environments.get(name)
+    if env is None:
+        previous = _idempotency.exhume(call, _arns.environment(name))
+        if previous is None:
+            raise ResourceNotFoundException(f"Environment {name} does not exist.")
+        return previous
+    if env.deploy.status == DELETE_IN_PROGRESS:
+        return {OUTPUT: render(region, env)}
+    _deployments.ensure_idle(env.deploy, f"Environment {name}")
+    instances = [
+        f"{s.name}/{i.name}"
+        for s in region.services.values()
+        for i in s.instances.values()
+        if i.environment_name == name
+    ]
+    if instances:
+        raise ConflictException(
+            f"Environment {name} has service instances deployed in it: {', '.join(instances)}."
+        )
+    components = [c.name for c in region.components.values() if c.environment_name == name]
+    if components:
+        raise ConflictException(
+            f"Environment {name} has components associated with it: {', '.join(components)}."
+        )
+    _deployments.start(
+        call,
+        env,
+        target_type=ENVIRONMENT,
+        action="delete",
+        environment_name=name,
+        initial_state=environment_state(env.template_name, env.major, env.minor, env.spec),
+    )
+    return {OUTPUT: render(region, env)}
+
+
+def read(call: Call) -> dict[str, Any]:
+    return {OUTPUT: render(call.region, get(call.region, call.params["name"]))}
+
+
+def list_all(call: Call) -> dict[str, Any]:
+    region = call.region
+    items = list(region.environments.values())
+    filters = call.params.get("environmentTemplates")
+    if filters:
+        for item in filters:
+            get_template(region, "environment", item["templateName"])
+        wanted = {(f["templateName"], int(f["majorVersion"])) for f in filters}
+        items = [e for e in items if (e.template_name, e.major) in wanted]
+    return paginate(
+        call,
+        items,
+        key=lambda e: [e.name],
+        render=lambda e: render(region, e, summary=True),
+        result_key="environments",
+    )
+
+
+def list_outputs(call: Call) -> dict[str, Any]:
+    name = call.params["environmentName"]
+    env = get(call.region, name)
+    outputs = _deployments.outputs_for(
+        call, env, _arns.environment(name), call.params.get("deploymentId")
+    )
+    return single_page(call, outputs, dict, "outputs")
+
+
+def list_provisioned_resources(call: Call) -> dict[str, Any]:
+    get(call.region, call.params["environmentName"])
+    return single_page(call, [], dict, "provisionedResources")
+
+
+HANDLERS = {
+    "CreateEnvironment": create,
+    "GetEnvironment": read,
+    "UpdateEnvironment": update,
+    "CancelEnvironmentDeployment": cancel,
+    "DeleteEnvironment": delete,
+    "ListEnvironments": list_all,
+    "ListEnvironmentOutputs": list_outputs,
+    "ListEnvironmentProvisionedResources": list_provisioned_resources,
+}

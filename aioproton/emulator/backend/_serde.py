@@ -1,0 +1,68 @@
+"""Turn the attrs state records into JSON-ready data and back.
+
+Records use only JSON-shaped field types (str, int, float, bool, None, lists, dicts
+with string keys, other records), so one small generic walker serves every snapshot.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from typing import Any, TypeVar, Union
+
+import attrs
+
+T = TypeVar("T")
+
+
+def unstructure(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {
+            field.name: unstructure(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+        }
+    if isinstance(value, dict):
+        return {key: unstructure(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [unstructure(item) for item in value]
+    return value
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def structure(kind: type[T], data: Any) -> T:
+    value: T = _build(kind, data)
+    return value
+
+
+def _build(kind: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    if isinstance(kind, type) and attrs.has(kind):
+        if not isinstance(data, dict):
+            raise ValueError(f"{kind.__name__} needs an object, got {type(data).__name__}")
+        hints = _hints(kind)
+        values = {
+            field.name: _build(hints[field.name], data[field.name])
+            for field in attrs.fields(kind)
+            if field.name in data
+        }
+        return kind(**values)
+    origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
+    if origin is list:
+        return [_build(args[0], item) for item in data]
+    if origin is dict:
+        return {key: _build(args[1], item) for key, item in data.items()}
+    if origin is Union or origin is types.UnionType:
+        for option in args:
+            if option is not type(None) and isinstance(option, type) and attrs.has(option):
+                return _build(option, data)
+        return data
+    if kind is float and isinstance(data, int):
+        return float(data)
+    return data

@@ -1,0 +1,83 @@
+"""The whole emulated world: one :class:`Region` per (partition, account, region).
+
+Everything lives in these attrs records so a snapshot is a single
+``unstructure(world)`` and a restore a single ``structure(World, data)``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from . import _arns
+from ._records import (
+    AccountSettings,
+    Component,
+    Connection,
+    Deployment,
+    Environment,
+    Repository,
+    Service,
+    ServiceSyncConfig,
+    SyncBlocker,
+    Template,
+    TemplateSyncConfig,
+    TokenRecord,
+    Tombstone,
+)
+
+
+@attrs.define
+class Region:
+    partition: str
+    account_id: str
+    region: str
+    environment_templates: dict[str, Template] = attrs.field(factory=dict)
+    service_templates: dict[str, Template] = attrs.field(factory=dict)
+    environments: dict[str, Environment] = attrs.field(factory=dict)
+    services: dict[str, Service] = attrs.field(factory=dict)
+    components: dict[str, Component] = attrs.field(factory=dict)
+    connections: dict[str, Connection] = attrs.field(factory=dict)
+    deployments: dict[str, Deployment] = attrs.field(factory=dict)
+    repositories: dict[str, Repository] = attrs.field(factory=dict)
+    template_sync_configs: dict[str, TemplateSyncConfig] = attrs.field(factory=dict)
+    service_sync_configs: dict[str, ServiceSyncConfig] = attrs.field(factory=dict)
+    blockers: dict[str, SyncBlocker] = attrs.field(factory=dict)
+    settings: AccountSettings = attrs.field(factory=AccountSettings)
+    tags: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    tokens: dict[str, TokenRecord] = attrs.field(factory=dict)
+    tombstones: dict[str, Tombstone] = attrs.field(factory=dict)
+
+    @property
+    def key(self) -> str:
+        return region_key(self.partition, self.account_id, self.region)
+
+    def arn(self, path: str) -> str:
+        return _arns.build(self.partition, self.region, self.account_id, path)
+
+    def templates(self, kind: str) -> dict[str, Template]:
+        return self.environment_templates if kind == "environment" else self.service_templates
+
+
+def region_key(partition: str, account_id: str, region: str) -> str:
+    return f"{partition}:{account_id}:{region}"
+
+
+@attrs.define(order=True)
+class Event:
+    """A transition due at ``at``; ``seq`` keeps events at the same time in order."""
+
+    at: float
+    seq: int
+    region: str = attrs.field(order=False)
+    kind: str = attrs.field(order=False)
+    ref: list[str] = attrs.field(order=False, factory=list)
+
+
+@attrs.define
+class World:
+    regions: dict[str, Region] = attrs.field(factory=dict)
+    events: list[Event] = attrs.field(factory=list)
+    seq: int = 0
+    revision: int = 0
+    token_serial: int = 0
+    now: float = 0.0

@@ -1,0 +1,88 @@
+"""The client's lifecycle: open, use, close, and what happens outside it."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+import aioproton
+from aioproton import _client
+from aioproton.emulator import Emulator
+
+
+async def test_a_closed_client_fails_clearly(emulator: Emulator) -> None:
+    async with aioproton.ProtonClient(**emulator.client_settings) as proton:
+        await proton.get_account_settings()
+    assert proton.closed
+    with pytest.raises(aioproton.ClientClosedError, match="closed") as caught:
+        await proton.get_account_settings()
+    assert caught.value.operation == "GetAccountSettings"
+    with pytest.raises(aioproton.ClientClosedError, match="create a new one"):
+        async with proton:
+            pass
+    with pytest.raises(aioproton.ClientClosedError):
+        _ = proton.raw
+
+
+async def test_an_unopened_client_says_how_to_open_it() -> None:
+    proton = aioproton.ProtonClient(region_name="us-east-1")
+    with pytest.raises(aioproton.ClientClosedError, match="async with"):
+        await proton.get_account_settings()
+
+
+async def test_closing_twice_is_harmless(emulator: Emulator) -> None:
+    proton = aioproton.ProtonClient(**emulator.client_settings)
+    await proton.__aenter__()
+    await proton.aclose()
+    await proton.aclose()
+    assert proton.closed
+
+
+async def test_a_second_client_reuses_the_loaded_model(emulator: Emulator) -> None:
+    async with aioproton.ProtonClient(**emulator.client_settings) as first:
+        await first.get_account_settings()
+    loader = _client._shared_session(None).get_component("data_loader")
+    cached = dict(loader._cache)
+    async with aioproton.ProtonClient(**emulator.client_settings) as second:
+        await second.get_account_settings()
+        assert second.raw.meta.service_model.service_name == "proton"
+    assert dict(loader._cache).keys() == cached.keys()
+
+
+async def test_concurrency_is_bounded_by_the_pool(emulator: Emulator) -> None:
+    peak = 0
+    async with aioproton.ProtonClient(**emulator.client_settings, max_pool_connections=3) as proton:
+        assert proton.max_concurrency == 3
+
+        async def call() -> None:
+            nonlocal peak
+            await proton.get_account_settings()
+            peak = max(peak, proton.in_flight)
+
+        async def watch() -> None:
+            nonlocal peak
+            while True:
+                peak = max(peak, proton.in_flight)
+                await anyio.sleep(0)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(watch)
+            async with anyio.create_task_group() as calls:
+                for _ in range(30):
+                    calls.start_soon(call)
+            tasks.cancel_scope.cancel()
+    assert 1 <= peak <= 3
+    assert emulator.requests.count(operation="GetAccountSettings") == 30
+
+
+def test_configuration_errors_are_clear() -> None:
+    with pytest.raises(ValueError, match="max_pool_connections"):
+        aioproton.ProtonClient(max_pool_connections=0)
+    with pytest.raises(ValueError, match="read_timeout must be positive"):
+        aioproton.ProtonClient(read_timeout=0)
+
+
+async def test_the_raw_client_is_the_same_aiobotocore_client(emulator: Emulator) -> None:
+    async with aioproton.ProtonClient(**emulator.client_settings) as proton:
+        raw = await proton.raw.get_account_settings()
+    assert "accountSettings" in raw

@@ -1,0 +1,162 @@
+"""Paginators over real List calls: pages, resume tokens, limits and misbehaving servers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import aioproton
+from aioproton.emulator import Emulator
+
+
+async def make_templates(proton: aioproton.ProtonClient, count: int) -> list[str]:
+    names = [f"tpl-{i:03d}" for i in range(count)]
+    for name in names:
+        await proton.create_environment_template(name=name)
+    return names
+
+
+async def test_items_span_pages_in_a_stable_order(
+    proton: aioproton.ProtonClient, emulator: Emulator
+) -> None:
+    names = await make_templates(proton, 23)
+    emulator.requests.clear()
+    listed = [t.name async for t in proton.paginate.list_environment_templates(page_size=5)]
+    assert listed == names
+    assert emulator.requests.count(operation="ListEnvironmentTemplates") == 5
+    # Iterating again starts over.
+    again = await proton.paginate.list_environment_templates(page_size=5).collect()
+    assert [t.name for t in again] == names
+
+
+async def test_pages_expose_a_resume_token_that_continues_after_a_crash(
+    proton: aioproton.ProtonClient,
+) -> None:
+    names = await make_templates(proton, 12)
+    seen: list[str] = []
+    checkpoint = None
+    async for page in proton.paginate.list_environment_templates(page_size=5).pages():
+        seen.extend(t.name for t in page.items)
+        checkpoint = page.resume_token
+        break  # the process "crashes" after the first page
+    assert seen == names[:5]
+    assert checkpoint is not None
+    rest = proton.paginate.list_environment_templates(page_size=5, starting_token=checkpoint)
+    seen.extend([t.name async for t in rest])
+    assert seen == names
+
+
+async def test_max_items_cuts_mid_page_and_resumes_exactly_there(
+    proton: aioproton.ProtonClient,
+) -> None:
+    names = await make_templates(proton, 10)
+    paginator = proton.paginate.list_environment_templates(page_size=4, max_items=6)
+    pages = [page async for page in paginator.pages()]
+    assert [len(p.items) for p in pages] == [4, 2]
+    resume = pages[-1].resume_token
+    assert resume is not None
+    rest = proton.paginate.list_environment_templates(page_size=4, starting_token=resume)
+    assert [t.name async for t in rest] == names[6:]
+
+
+async def test_the_last_page_has_no_resume_token(proton: aioproton.ProtonClient) -> None:
+    await make_templates(proton, 3)
+    pages = [p async for p in proton.paginate.list_environment_templates(page_size=3).pages()]
+    assert pages[-1].resume_token is None
+    assert pages[-1].next_token is None
+
+
+async def test_arguments_of_the_caller_are_never_mutated(
+    proton: aioproton.ProtonClient,
+) -> None:
+    await make_templates(proton, 4)
+    filters = [
+        aioproton.models.EnvironmentTemplateFilter(template_name="tpl-000", major_version="1")
+    ]
+    original = list(filters)
+    paginator = proton.paginate.list_environments(environment_templates=filters, page_size=2)
+    assert await paginator.collect() == []  # no environment uses tpl-000 yet
+    assert await paginator.collect() == []
+    assert filters == original
+
+
+async def test_invalid_settings_and_foreign_tokens_are_clear_errors(
+    proton: aioproton.ProtonClient,
+) -> None:
+    with pytest.raises(aioproton.ParameterValidationError, match="max_items: must be at least 1"):
+        proton.paginate.list_environment_templates(max_items=0)
+    with pytest.raises(aioproton.ParameterValidationError, match="page_size: must be at least 1"):
+        proton.paginate.list_environment_templates(page_size=0)
+    with pytest.raises(aioproton.ParameterValidationError, match="max_results: value 101"):
+        await proton.paginate.list_environment_templates(page_size=101).collect()
+    forged = "aioproton-resume:bm90IGpzb24="
+    with pytest.raises(aioproton.ParameterValidationError, match="resume token"):
+        await proton.paginate.list_environment_templates(starting_token=forged).collect()
+    # A token the service never issued is refused by the service, not looped on.
+    with pytest.raises(aioproton.ValidationError):
+        await proton.paginate.list_environment_templates(starting_token="Zm9yZ2Vk").collect()
+
+
+ARN_PREFIX = "arn:aws:proton:us-east-1:123456789012"
+
+# A server that breaks the pagination contract, to show the paginator refuses to loop.
+
+
+@pytest.fixture
+async def looping_server() -> AsyncIterator[Callable[[], str]]:
+    calls: list[dict[str, Any]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        calls.append(await request.json())
+        body = {
+            "templates": [
+                {
+                    "arn": f"{ARN_PREFIX}:environment-template/t{len(calls)}",
+                    "name": f"t{len(calls)}",
+                    "createdAt": 1767225600,
+                    "lastModifiedAt": 1767225600,
+                }
+            ],
+            "nextToken": "c2FtZQ==",  # always the same token
+        }
+        return web.Response(
+            body=json.dumps(body),
+            content_type="application/x-amz-json-1.0",
+            headers={"x-amzn-RequestId": "r"},
+        )
+
+    app = web.Application()
+    app.router.add_post("/", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield lambda: f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_repeated_token_is_an_error_not_a_loop(
+    looping_server: Callable[[], str],
+) -> None:
+    async with aioproton.ProtonClient(
+        endpoint_url=looping_server(),
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+    ) as proton:
+        names: list[str] = []
+
+        async def consume() -> None:
+            async for template in proton.paginate.list_environment_templates():
+                names.append(template.name)
+
+        with pytest.raises(aioproton.PaginationError, match="twice"):
+            await consume()
+        assert names == ["t1", "t2"]
