@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 import aioproton
@@ -63,7 +64,7 @@ async def test_concurrency_is_bounded_by_the_pool(emulator: Emulator) -> None:
             nonlocal peak
             while True:
                 peak = max(peak, proton.in_flight)
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(watch)
