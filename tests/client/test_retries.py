@@ -6,8 +6,11 @@ import pytest
 
 import aioproton
 from aioproton import models
+from aioproton.emulator import Emulator, FaultSettings
 
 from .conftest import ScriptedServer
+
+SOURCE = models.TemplateVersionSourceInputS3(models.S3ObjectSource(bucket="b-1", key="k"))
 
 COMPONENT = {
     "component": {
@@ -145,3 +148,28 @@ async def test_retry_policy_rejects_nonsense() -> None:
         aioproton.RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError, match="initial_delay must be positive"):
         aioproton.RetryPolicy(initial_delay=0)
+
+
+async def test_commit_then_drop_never_makes_a_second_resource(
+    proton: aioproton.ProtonClient, emulator: Emulator
+) -> None:
+    await proton.create_environment_template(name="base")
+    emulator.faults.configure(
+        FaultSettings(
+            drop_rate=0.5, operations=frozenset({"CreateEnvironmentTemplateVersion"}), seed=3
+        )
+    )
+    for _ in range(10):
+        await proton.create_environment_template_version(template_name="base", source=SOURCE)
+    emulator.faults.clear()
+    versions = await proton.paginate.list_environment_template_versions(
+        template_name="base", major_version=None
+    ).collect()
+    majors = {v.major_version for v in versions}
+    assert len(majors) == 10  # one new major version per logical create, no more
+    records = emulator.requests.select(operation="CreateEnvironmentTemplateVersion")
+    dropped = [r for r in records if r.status == "dropped"]
+    assert dropped  # the fault really happened...
+    assert all(r.committed for r in dropped)  # ...after the server had acted
+    tokens = {r.client_token for r in records}
+    assert len(tokens) == 10  # and every retry carried its call's token
