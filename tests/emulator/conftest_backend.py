@@ -1,6 +1,6 @@
 """Shared helpers for the backend tests: fixtures of data and short setup recipes.
 
-The tests import it as a plain module (``from conftest_backend import ...``); the
+The tests import it (``from .conftest_backend import ...``); the
 fixtures they use (``emulator``, ``proton``, ``clock``) come from ``conftest.py``.
 """
 
@@ -154,6 +154,7 @@ async def service(
     instances: Sequence[tuple[str, str]] = (("i1", "prod"),),
     *,
     template: str = "web",
+    major: str = "1",
     pipeline: bool = True,
     settle: bool = True,
     **extra: Any,
@@ -161,7 +162,7 @@ async def service(
     created = await proton.create_service(
         name=name,
         template_name=template,
-        template_major_version="1",
+        template_major_version=major,
         spec=service_spec(*instances, pipeline={"runtime": "python"} if pipeline else None),
         **extra,
     )

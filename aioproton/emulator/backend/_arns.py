@@ -1,4 +1,9 @@
-"""Resource paths (the resource part of an ARN) and full ARNs."""
+"""Resource paths (the resource part of an ARN) and full ARNs.
+
+A pipeline is ``service/{service}/pipeline``; a repository is
+``repository/{provider}:{name}`` with the provider lower-cased and the name verbatim.
+The resource path is also what outcome-script targets match.
+"""
 
 from __future__ import annotations
 

@@ -12,9 +12,8 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
-from ..._service_model import service_model
 from ...clock import Clock
-from ..errors import InternalServerException, UnknownOperationException
+from ..errors import UnknownOperationException
 from . import (
     _account,
     _components,
@@ -104,8 +103,6 @@ class ProtonBackend:
         self.advance()
         handler = HANDLERS.get(operation)
         if handler is None:
-            if operation in service_model().operation_names:
-                raise InternalServerException(f"{operation} is not implemented yet")
             raise UnknownOperationException(f"Unknown operation {operation}.")
         engine = self._engine
         call = Call(engine, ctx, engine.region_for(ctx), operation, params)

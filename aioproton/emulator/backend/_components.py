@@ -7,6 +7,9 @@ attaching needs the instance's template version to support DIRECTLY_DEFINED sour
 and, for AWS-managed environments, a component role on the environment or its
 connection (ValidationException otherwise); a component moves between instances only
 by detaching first; only detached components can be deleted (ConflictException).
+Like versions and specs elsewhere, an UpdateComponent's attachment, ``serviceSpec`` and
+``templateFile`` take effect when its deployment succeeds. NONE updates are refused
+while the component is busy, like the others.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ Cancel* documentation speaks only of update actions); components can cancel any
 deployment. A cancel whose plan is ``cancelled`` or ``failed`` suspends the
 deployment's own ending and lands ``Timings.cancel`` seconds later; a ``too_late``
 cancel leaves the deployment to reach its own outcome, showing CANCELLING meanwhile.
+
+Members the model requires before anything has been deployed: a new resource reports
+the version and spec it is being created with, and ``lastDeploymentSucceededAt`` equals
+``createdAt`` until the first success (components, where it is optional, omit it).
+Finished deletions leave their record with status DELETE_COMPLETE.
 """
 
 from __future__ import annotations

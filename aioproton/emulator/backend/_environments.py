@@ -8,6 +8,10 @@ ValidationExceptions. A provisioning repository that is not linked is a
 ResourceNotFoundException. Role ARNs, the description and the connection are metadata:
 they change at once, while the template version and spec change only when the
 deployment succeeds. A ``spec`` with deploymentType NONE is a ValidationException.
+An environment whose connection was deleted or rejected can only deploy again with a
+new, connected ``environmentAccountConnectionId`` (ValidationException otherwise).
+Self-managed and CodeBuild deployments end on their timer like the others; a
+NotifyResourceDeploymentStatusChange can end them earlier and attach outputs.
 """
 
 from __future__ import annotations
@@ -212,6 +216,15 @@ def update(call: Call) -> dict[str, Any]:
     if spec is not None:
         _specs.environment_spec(spec)
     _check_update_provisioning(call, env)
+    if target is not None and env.connection_id is not None:
+        connection = p.get("environmentAccountConnectionId") or env.connection_id
+        found = _connections.find(call, connection)
+        if found is None or found[1].status != _connections.CONNECTED:
+            raise ValidationException(
+                f"Environment {env.name} provisions through environment account connection "
+                f"{connection}, which is no longer connected; pass a new "
+                "environmentAccountConnectionId."
+            )
     repository = None
     if "provisioningRepository" in p:
         repository = repository_branch(

@@ -11,6 +11,10 @@ Deleted resources leave a :class:`Tombstone`: a repeated synchronous delete answ
 with the deleted resource's metadata for eight hours (``{}`` afterwards), a repeated
 asynchronous delete that has completed answers ``{}``, and a name that never existed
 is a ResourceNotFoundException.
+
+Name-keyed creates (templates, environments, services) compare every modelled input
+member, tags included; "modified since" means an Update* call on the resource since it
+was created (for an environment, any UpdateEnvironment).
 """
 
 from __future__ import annotations

@@ -254,6 +254,8 @@ def list_all(call: Call) -> dict[str, Any]:
         services = list(region.services.values())
     items = [i for s in services for i in s.instances.values()]
     for item in p.get("filters") or []:
+        if item.get("key") is None or item.get("value") is None:
+            raise ValidationException("Each filter needs both a key and a value.")
         match = _matcher(region, item["key"], item["value"])
         items = [i for i in items if match(i)]
     return paginate(
@@ -307,7 +309,7 @@ def update_pipeline(call: Call) -> dict[str, Any]:
     )
     if target is not None:
         _specs.service_spec(p["spec"], need_instances=False)
-        deploy_pipeline(call, service, "update", target[0], target[1], p["spec"])
+        deploy_pipeline(call, service, pipeline, "update", target, p["spec"])
     return {"pipeline": render_pipeline(region, service.name, pipeline)}
 
 

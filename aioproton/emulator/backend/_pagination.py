@@ -5,7 +5,8 @@ operation, a digest of the other request parameters, the sort key of the last it
 returned and a serial number, sealed with a digest. Resuming after a *key* rather than
 an offset keeps pages stable while resources come and go, and the serial makes every
 token unique. A token that does not decode, was tampered with, or was issued for
-another operation or other parameters is a ValidationException.
+another operation or other parameters is a ValidationException. Without ``maxResults``
+a page holds 100 items.
 """
 
 from __future__ import annotations

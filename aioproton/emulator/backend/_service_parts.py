@@ -184,10 +184,14 @@ def pipeline_environment(service: Service) -> str:
 
 
 def deploy_pipeline(
-    call: Call, service: Service, action: str, major: int, minor: int, spec: str
+    call: Call,
+    service: Service,
+    pipeline: Pipeline,
+    action: str,
+    version: tuple[int, int],
+    spec: str,
 ) -> Deployment:
-    pipeline = service.pipeline
-    assert pipeline is not None
+    major, minor = version
     current = pipeline_state(pipeline.template_name, pipeline.major, pipeline.minor, pipeline.spec)
     return _deployments.start(
         call,

@@ -18,7 +18,9 @@ UpdateService deploy the template's recommended version. Kept instances must kee
 their environment and inputs, and pipeline inputs must not change
 (``${Proton::CURRENT_VAL}`` keeps a value): otherwise a ValidationException. A
 pipeline needs no account pipeline role here. The CLEANUP_IN_PROGRESS states are
-never entered: cleanup is immediate.
+never entered: cleanup is immediate. A description-only UpdateService is accepted in
+any state but DELETE_IN_PROGRESS. CreateServiceInstance leaves the service's spec as it
+is, so a later UpdateService that does not list the instance removes it.
 """
 
 from __future__ import annotations
@@ -173,7 +175,9 @@ def create(call: Call) -> dict[str, Any]:
             created_at=call.now,
             deploy=new_deploy(call.now),
         )
-        dep = deploy_pipeline(call, service, "create", version.major, version.minor, p["spec"])
+        dep = deploy_pipeline(
+            call, service, service.pipeline, "create", (version.major, version.minor), p["spec"]
+        )
         op.roles[dep.id] = "pipeline"
     return {OUTPUT: render(region, service)}
 
@@ -261,16 +265,16 @@ def update(call: Call) -> dict[str, Any]:
     service.status_message = None
     service.last_modified_at = call.now
     service.modified = True
-    for item in added:
-        assert version is not None
-        _, dep = add_instance(call, service, item.name, item.environment, version, p["spec"])
-        op.roles[dep.id] = f"create:{item.name}"
+    if version is not None:
+        for item in added:
+            _, dep = add_instance(call, service, item.name, item.environment, version, p["spec"])
+            op.roles[dep.id] = f"create:{item.name}"
     for instance in removed:
         dep = remove_instance(call, service, instance)
         op.roles[dep.id] = f"delete:{instance.name}"
     if service.pipeline is not None:
         pipe = service.pipeline
-        dep = deploy_pipeline(call, service, "update", pipe.major, pipe.minor, p["spec"])
+        dep = deploy_pipeline(call, service, pipe, "update", (pipe.major, pipe.minor), p["spec"])
         op.roles[dep.id] = "pipeline"
     if removed:
         block(call, service.name, None, "Service instances were removed manually.")
@@ -311,7 +315,7 @@ def delete(call: Call) -> dict[str, Any]:
         op.roles[dep.id] = f"delete:{instance.name}"
     if service.pipeline is not None:
         pipe = service.pipeline
-        dep = deploy_pipeline(call, service, "delete", pipe.major, pipe.minor, pipe.spec)
+        dep = deploy_pipeline(call, service, pipe, "delete", (pipe.major, pipe.minor), pipe.spec)
         op.roles[dep.id] = "pipeline"
     return {OUTPUT: render(region, service)}
 

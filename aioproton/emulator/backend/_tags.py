@@ -7,6 +7,7 @@ account or region. Tag keys beginning with ``aws:`` are reserved; a resource hol
 most ``Quotas.tags_per_resource`` tags (ValidationException beyond). Tagging a resource
 that is being deleted is a ConflictException. A parent's tags are copied onto children
 created later (template -> version, service -> instance), the child's own tags winning.
+Only customer tags exist: no ``aws:proton:*`` managed tags are synthesized.
 """
 
 from __future__ import annotations

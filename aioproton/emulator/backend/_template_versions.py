@@ -8,7 +8,8 @@ still registering is a ConflictException, publishing a failed one or asking for 
 other status change a ValidationException, re-publishing a PUBLISHED version a no-op.
 Listing without ``majorVersion`` gives one entry per major: its recommended minor, or
 its latest minor when none is published. Compatible environment templates must name an
-existing environment template and major version (ResourceNotFoundException).
+existing environment template and major version (ResourceNotFoundException). A version
+may be deleted while it is still registering (its registration is then forgotten).
 """
 
 from __future__ import annotations
