@@ -1,0 +1,134 @@
+"""The workflow layer: waiting, exactly-once requests, safe cancel, bulk work, rollouts.
+
+Built on :class:`~aioproton.ProtonClient` (the client never imports this package):
+
+- :mod:`.waiters` / :mod:`.waiter`: a waiter for every long-running state, polling on a
+  :class:`~aioproton.clock.Clock` with schedules from :mod:`.schedule` that use the
+  deployment history (:mod:`.history`).
+- :mod:`.idempotency`, :mod:`.tokens`, :mod:`.reconcile`: one logical create or update
+  performed once across retries and restarts.
+- :mod:`.cancel`: cancel a deployment without losing the race with its completion.
+- :mod:`.ratelimit`, :mod:`.bulk`, :mod:`.rollout`: many items at a bounded concurrency
+  and an adaptive rate; rolling a template version out.
+- :mod:`.errors`: the errors of all of the above, under ``ProtonError``.
+"""
+
+from __future__ import annotations
+
+from .bulk import BulkRun as BulkRun
+from .bulk import BulkSummary as BulkSummary
+from .bulk import ConcurrencyWarning as ConcurrencyWarning
+from .bulk import ItemResult as ItemResult
+from .bulk import ItemStatus as ItemStatus
+from .bulk import bulk as bulk
+from .bulk import check_concurrency as check_concurrency
+from .bulk import run_bulk as run_bulk
+from .cancel import CancelGuard as CancelGuard
+from .cancel import CancelOutcome as CancelOutcome
+from .cancel import CancelResult as CancelResult
+from .cancel import cancel_deployment as cancel_deployment
+from .cancel import cancel_on_exit as cancel_on_exit
+from .errors import BulkError as BulkError
+from .errors import DeleteFailedError as DeleteFailedError
+from .errors import DeploymentCancelledError as DeploymentCancelledError
+from .errors import DeploymentFailedError as DeploymentFailedError
+from .errors import IdempotencyError as IdempotencyError
+from .errors import RegistrationFailedError as RegistrationFailedError
+from .errors import ResourceGoneError as ResourceGoneError
+from .errors import StateConflictError as StateConflictError
+from .errors import TokenExpiredError as TokenExpiredError
+from .errors import WaiterError as WaiterError
+from .errors import WaitTimeoutError as WaitTimeoutError
+from .history import DeploymentHistory as DeploymentHistory
+from .history import DurationEstimate as DurationEstimate
+from .idempotency import TOKEN_LIFETIME as TOKEN_LIFETIME
+from .idempotency import DurableRetry as DurableRetry
+from .idempotency import IdempotentCalls as IdempotentCalls
+from .ratelimit import AdaptiveRateLimiter as AdaptiveRateLimiter
+from .rollout import Rollout as Rollout
+from .rollout import RolloutAction as RolloutAction
+from .rollout import RolloutItem as RolloutItem
+from .rollout import RolloutReport as RolloutReport
+from .rollout import RolloutResult as RolloutResult
+from .rollout import RolloutStatus as RolloutStatus
+from .schedule import ExponentialBackoff as ExponentialBackoff
+from .schedule import FixedDelay as FixedDelay
+from .schedule import HistoryAwareSchedule as HistoryAwareSchedule
+from .schedule import PollContext as PollContext
+from .schedule import PollSchedule as PollSchedule
+from .schedule import SdkBackoff as SdkBackoff
+from .targets import ComponentTarget as ComponentTarget
+from .targets import Deployable as Deployable
+from .targets import DeploymentTarget as DeploymentTarget
+from .targets import EnvironmentTarget as EnvironmentTarget
+from .targets import ServiceInstanceTarget as ServiceInstanceTarget
+from .targets import ServicePipelineTarget as ServicePipelineTarget
+from .targets import deployment_target as deployment_target
+from .targets import target_of as target_of
+from .tokens import MemoryTokenStore as MemoryTokenStore
+from .tokens import SqliteTokenStore as SqliteTokenStore
+from .tokens import TokenRecord as TokenRecord
+from .tokens import TokenStore as TokenStore
+from .waiter import StateChange as StateChange
+from .waiter import Waiter as Waiter
+from .waiters import Waiters as Waiters
+
+__all__ = [
+    "TOKEN_LIFETIME",
+    "AdaptiveRateLimiter",
+    "BulkError",
+    "BulkRun",
+    "BulkSummary",
+    "CancelGuard",
+    "CancelOutcome",
+    "CancelResult",
+    "ComponentTarget",
+    "ConcurrencyWarning",
+    "DeleteFailedError",
+    "Deployable",
+    "DeploymentCancelledError",
+    "DeploymentFailedError",
+    "DeploymentHistory",
+    "DeploymentTarget",
+    "DurableRetry",
+    "DurationEstimate",
+    "EnvironmentTarget",
+    "ExponentialBackoff",
+    "FixedDelay",
+    "HistoryAwareSchedule",
+    "IdempotencyError",
+    "IdempotentCalls",
+    "ItemResult",
+    "ItemStatus",
+    "MemoryTokenStore",
+    "PollContext",
+    "PollSchedule",
+    "RegistrationFailedError",
+    "ResourceGoneError",
+    "Rollout",
+    "RolloutAction",
+    "RolloutItem",
+    "RolloutReport",
+    "RolloutResult",
+    "RolloutStatus",
+    "SdkBackoff",
+    "ServiceInstanceTarget",
+    "ServicePipelineTarget",
+    "SqliteTokenStore",
+    "StateChange",
+    "StateConflictError",
+    "TokenExpiredError",
+    "TokenRecord",
+    "TokenStore",
+    "WaitTimeoutError",
+    "Waiter",
+    "WaiterError",
+    "Waiters",
+    "bulk",
+    "cancel_deployment",
+    "cancel_on_exit",
+    "check_concurrency",
+    "deployment_target",
+    "run_bulk",
+    "target_of",
+]

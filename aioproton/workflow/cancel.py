@@ -1,0 +1,266 @@
+"""Cancelling a deployment without tripping over the race with its own completion.
+
+A deployment can finish between the moment it is read and the moment the cancel lands;
+Proton then refuses the cancel with a ConflictError, or accepts it and lets the
+deployment end with its own outcome. :func:`cancel_deployment` reads first, cancels only
+what is IN_PROGRESS, waits for the final state and says what happened as a
+:class:`CancelOutcome`. :func:`cancel_on_exit` does it when the surrounding task is
+cancelled (a daemon shutting down), shielded and bounded in time.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Generic, TypeVar
+
+import anyio
+import attrs
+
+from .._client import ProtonClient
+from .._generated import models
+from ..clock import Clock
+from ..errors import ConflictError, ProtonError
+from .targets import DeploymentTarget, deployment_target
+from .waiters import Waiters
+
+__all__ = ["CancelGuard", "CancelOutcome", "CancelResult", "cancel_deployment", "cancel_on_exit"]
+
+logger = logging.getLogger("aioproton.workflow")
+
+R = TypeVar("R")
+
+_D = models.DeploymentStatus
+
+
+class CancelOutcome(enum.Enum):
+    """How a safe cancel ended."""
+
+    #: The deployment was cancelled (by this call or by someone else).
+    CANCELLED = "CANCELLED"
+    #: The deployment succeeded before the cancel could take effect.
+    ALREADY_SUCCEEDED = "ALREADY_SUCCEEDED"
+    #: The deployment failed on its own before the cancel could take effect.
+    ALREADY_FAILED = "ALREADY_FAILED"
+    #: The cancel was accepted, then the deployment ended FAILED instead of CANCELLED
+    #: (Proton's way of saying the cancel attempt failed).
+    CANCEL_FAILED = "CANCEL_FAILED"
+    #: No deployment was in progress.
+    NOTHING_TO_CANCEL = "NOTHING_TO_CANCEL"
+
+
+@attrs.frozen
+class CancelResult(Generic[R]):
+    outcome: CancelOutcome
+    #: The resource in its final state.
+    resource: R = attrs.field(repr=False)
+    status: str
+    message: str | None = attrs.field(default=None, repr=False)
+    #: The deployment the outcome is about.
+    deployment_id: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outcome is CancelOutcome.CANCELLED
+
+
+def _keywords(
+    environment: str | None,
+    service: str | None,
+    service_instance: str | None,
+    pipeline: bool,
+    component: str | None,
+) -> dict[str, Any]:
+    named: dict[str, Any] = {
+        "environment": environment,
+        "service": service,
+        "service_instance": service_instance,
+        "component": component,
+    }
+    keywords = {name: value for name, value in named.items() if value is not None}
+    if pipeline:
+        keywords["pipeline"] = True
+    return keywords
+
+
+def _target(
+    target: DeploymentTarget[Any] | None, keywords: dict[str, Any]
+) -> DeploymentTarget[Any]:
+    if target is not None:
+        if keywords:
+            raise ValueError("name the target either as target= or by keywords, not both")
+        return target
+    return deployment_target(**keywords)
+
+
+async def cancel_deployment(
+    proton: ProtonClient,
+    target: DeploymentTarget[Any] | None = None,
+    *,
+    timeout: float,  # noqa: ASYNC109 - clock seconds, which anyio's scopes cannot measure
+    deployment_id: str | None = None,
+    clock: Clock | None = None,
+    waiters: Waiters | None = None,
+    environment: str | None = None,
+    service: str | None = None,
+    service_instance: str | None = None,
+    pipeline: bool = False,
+    component: str | None = None,
+) -> CancelResult[Any]:
+    """Cancel the deployment in progress on a target, safely, and wait for its end.
+
+    Name the target as ``target=`` or by keywords (``environment="prod"``,
+    ``service="api", service_instance="one"``, ``service="api", pipeline=True``,
+    ``component="web"``). ``deployment_id`` pins the deployment meant: if another one
+    has started since, that one is left alone and the outcome describes the named one.
+    ``timeout`` (clock seconds) bounds the wait for the final state. Errors of the
+    Cancel call other than the finished-first race propagate.
+    """
+    chosen = _target(
+        target,
+        _keywords(environment, service, service_instance, pipeline, component),
+    )
+    if waiters is None:
+        waiters = Waiters(proton, clock=clock, history=False)
+    resource = await chosen.get(proton)
+    latest = resource.last_attempted_deployment_id
+    if deployment_id is not None and latest != deployment_id:
+        return await _superseded(proton, resource, deployment_id)
+    status = str(resource.deployment_status)
+    if status not in (_D.IN_PROGRESS, _D.CANCELLING):
+        outcome = CancelOutcome.NOTHING_TO_CANCEL
+        if deployment_id is not None:
+            outcome = _finished_first(status, outcome)
+        return _result(outcome, resource, latest)
+    accepted = status == _D.CANCELLING
+    if not accepted:
+        try:
+            resource = await chosen.cancel(proton)
+            accepted = str(resource.deployment_status) == _D.CANCELLING
+        except ConflictError:
+            # Either it finished (or another cancel began) between the read and the
+            # cancel, or the service refuses to cancel this deployment at all.
+            resource = await chosen.get(proton)
+            if resource.deployment_status == _D.IN_PROGRESS:
+                raise
+        except ProtonError as error:
+            if not error.ambiguous:
+                raise
+            # The cancel may have landed; the final state tells.
+    waiter = waiters.cancel_finished(chosen, timeout=timeout)
+    final = await waiter.wait()
+    accepted = accepted or any(change.status == _D.CANCELLING for change in waiter.history)
+    status = str(final.deployment_status)
+    if status == _D.CANCELLED:
+        outcome = CancelOutcome.CANCELLED
+    elif status == _D.FAILED and accepted:
+        outcome = CancelOutcome.CANCEL_FAILED
+    else:
+        outcome = _finished_first(status, CancelOutcome.NOTHING_TO_CANCEL)
+    return _result(outcome, final, latest)
+
+
+def _finished_first(status: str, otherwise: CancelOutcome) -> CancelOutcome:
+    if status == _D.SUCCEEDED:
+        return CancelOutcome.ALREADY_SUCCEEDED
+    if status == _D.FAILED:
+        return CancelOutcome.ALREADY_FAILED
+    if status == _D.CANCELLED:
+        return CancelOutcome.CANCELLED
+    return otherwise
+
+
+async def _superseded(proton: ProtonClient, resource: Any, deployment_id: str) -> CancelResult[Any]:
+    """The named deployment is no longer the latest: report how it ended."""
+    record = await proton.get_deployment(id=deployment_id)
+    status = str(record.deployment_status)
+    outcome = _finished_first(status, CancelOutcome.NOTHING_TO_CANCEL)
+    return CancelResult(outcome, resource, status, record.deployment_status_message, deployment_id)
+
+
+def _result(outcome: CancelOutcome, resource: Any, deployment_id: str | None) -> CancelResult[Any]:
+    return CancelResult(
+        outcome,
+        resource,
+        str(resource.deployment_status),
+        resource.deployment_status_message,
+        deployment_id,
+    )
+
+
+@attrs.define
+class CancelGuard:
+    """What :func:`cancel_on_exit` did; set ``deployment_id`` to pin the deployment meant."""
+
+    target: DeploymentTarget[Any]
+    deployment_id: str | None = None
+    #: The safe cancel's result, when the block was cancelled and the cancel completed.
+    result: CancelResult[Any] | None = None
+    #: What went wrong while cancelling (the block's own cancellation still propagates).
+    error: BaseException | None = None
+    #: Whether the time limit cut the safe cancel short.
+    timed_out: bool = False
+
+
+@asynccontextmanager
+async def cancel_on_exit(
+    proton: ProtonClient,
+    target: DeploymentTarget[Any] | None = None,
+    *,
+    timeout: float = 60.0,  # noqa: ASYNC109 - applied with a shielded move_on_after
+    on_error: bool = False,
+    clock: Clock | None = None,
+    on_result: Callable[[CancelGuard], None] | None = None,
+    environment: str | None = None,
+    service: str | None = None,
+    service_instance: str | None = None,
+    pipeline: bool = False,
+    component: str | None = None,
+) -> AsyncIterator[CancelGuard]:
+    """Cancel the target's deployment if the block is cancelled (``on_error``: or fails).
+
+    ::
+
+        async with cancel_on_exit(proton, environment="prod", timeout=60):
+            await proton.update_environment(name="prod", ...)
+            await waiters.environment_deployed("prod", timeout=3600)
+
+    The safe cancel runs shielded from the cancellation that triggered it and is cut
+    off after ``timeout`` real seconds (also its clock deadline), so shutdown is never
+    blocked for long. Its errors are logged and kept on the guard, never raised over
+    the cancellation.
+    """
+    guard = CancelGuard(
+        _target(target, _keywords(environment, service, service_instance, pipeline, component))
+    )
+    cancelled = anyio.get_cancelled_exc_class()
+    try:
+        yield guard
+    except BaseException as exc:
+        if isinstance(exc, cancelled) or (on_error and isinstance(exc, Exception)):
+            await _cancel_shielded(proton, guard, timeout, clock)
+            if on_result is not None:
+                on_result(guard)
+        raise
+
+
+async def _cancel_shielded(
+    proton: ProtonClient, guard: CancelGuard, limit: float, clock: Clock | None
+) -> None:
+    with anyio.move_on_after(limit, shield=True) as scope:
+        try:
+            guard.result = await cancel_deployment(
+                proton,
+                guard.target,
+                timeout=limit,
+                deployment_id=guard.deployment_id,
+                clock=clock,
+            )
+        except Exception as error:
+            guard.error = error
+            logger.warning("could not cancel the deployment of %s: %s", guard.target, error)
+    if scope.cancelled_caught:
+        guard.timed_out = True
+        logger.warning("gave up cancelling the deployment of %s after %gs", guard.target, limit)

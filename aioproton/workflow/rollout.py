@@ -1,0 +1,444 @@
+"""Rolling a template version out to everything deployed from that template.
+
+An environment template version goes to every environment on the template; a service
+template version to every service instance on it. Each item gets a MINOR_VERSION
+update (same major) or a MAJOR_VERSION update (a higher major), then the rollout waits
+for its deployment and reports the item::
+
+    rollout = Rollout(proton, environment_template="base", version="1.3", concurrency=8)
+    print(await rollout.run(dry_run=True))     # what would happen
+    report = await rollout.run()
+
+A rollout is resumable: every item is read again just before it is handled, so an item
+already on the target version is skipped, an item whose deployment is still running
+(perhaps started by a run that crashed) is waited for first, and the update requests
+go through :class:`~aioproton.workflow.idempotency.IdempotentCalls` (a durable token
+store keeps a restarted run from starting a second deployment). Items on a later
+version than the target are never downgraded.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+
+from .._client import ProtonClient
+from .._generated import models
+from .._retry import RateLimiter
+from ..clock import Clock, SystemClock
+from ..errors import ProtonError
+from .bulk import ItemResult, ItemStatus, run_bulk
+from .idempotency import DurableRetry, IdempotentCalls
+from .ratelimit import AdaptiveRateLimiter
+from .targets import DeploymentTarget, EnvironmentTarget, ServiceInstanceTarget
+from .tokens import TokenStore
+from .waiters import Waiters
+
+__all__ = [
+    "Rollout",
+    "RolloutAction",
+    "RolloutItem",
+    "RolloutReport",
+    "RolloutResult",
+    "RolloutStatus",
+]
+
+_D = models.DeploymentStatus
+_BUSY = (_D.IN_PROGRESS, _D.CANCELLING, _D.DELETE_IN_PROGRESS)
+
+Version = tuple[int, int]
+
+
+class RolloutAction(enum.Enum):
+    """What the rollout does to one item."""
+
+    MINOR_VERSION = "MINOR_VERSION"
+    MAJOR_VERSION = "MAJOR_VERSION"
+    #: Already on the target version.
+    SKIP_CURRENT = "SKIP_CURRENT"
+    #: On a later version than the target; never downgraded.
+    SKIP_NEWER = "SKIP_NEWER"
+
+
+class RolloutStatus(enum.Enum):
+    """How one item ended."""
+
+    UPDATED = "UPDATED"
+    ALREADY_CURRENT = "ALREADY_CURRENT"
+    SKIPPED_NEWER = "SKIPPED_NEWER"
+    #: Dry run: the update that would be made.
+    PLANNED = "PLANNED"
+    FAILED = "FAILED"
+    #: Started, then cancelled (fail-fast, or the run was cancelled).
+    CANCELLED = "CANCELLED"
+    #: Never started: the rollout stopped first (fail-fast).
+    NOT_STARTED = "NOT_STARTED"
+
+
+@attrs.frozen
+class RolloutItem:
+    """One environment or service instance on the template, as planned."""
+
+    target: DeploymentTarget[Any]
+    version: str
+    deployment_status: str
+    action: RolloutAction
+
+
+@attrs.frozen
+class RolloutResult:
+    target: DeploymentTarget[Any]
+    status: RolloutStatus
+    from_version: str
+    to_version: str
+    action: RolloutAction
+    deployment_id: str | None = None
+    message: str | None = None
+    error: BaseException | None = attrs.field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in (
+            RolloutStatus.FAILED,
+            RolloutStatus.CANCELLED,
+            RolloutStatus.NOT_STARTED,
+        )
+
+
+@attrs.frozen
+class RolloutReport:
+    template: str
+    version: str
+    dry_run: bool
+    results: tuple[RolloutResult, ...]
+
+    def count(self, status: RolloutStatus) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+    @property
+    def failed(self) -> list[RolloutResult]:
+        return [result for result in self.results if not result.ok]
+
+    def __str__(self) -> str:
+        lines = [
+            f"{'dry run of ' if self.dry_run else ''}rollout of {self.template} "
+            f"{self.version} to {len(self.results)} items:"
+        ]
+        for result in sorted(self.results, key=lambda r: r.target.path):
+            note = f"  {result.message}" if result.message else ""
+            lines.append(
+                f"  {result.target.path:<50} {result.from_version:>7} -> {result.to_version:<7} "
+                f"{result.status.value}{note}"
+            )
+        counts = ", ".join(
+            f"{self.count(status)} {status.value.lower()}"
+            for status in RolloutStatus
+            if self.count(status)
+        )
+        lines.append(f"  ({counts or 'nothing to do'})")
+        return "\n".join(lines)
+
+
+def _parse(version: str) -> Version:
+    major, _, minor = version.partition(".")
+    return int(major), int(minor)
+
+
+def _render(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _action(current: Version, target: Version) -> RolloutAction:
+    if current == target:
+        return RolloutAction.SKIP_CURRENT
+    if current > target:
+        return RolloutAction.SKIP_NEWER
+    if current[0] == target[0]:
+        return RolloutAction.MINOR_VERSION
+    return RolloutAction.MAJOR_VERSION
+
+
+class Rollout:
+    """Rolls one template version out to every environment or service instance on it.
+
+    Name exactly one of ``environment_template`` and ``service_template``. ``version``
+    is ``"major.minor"``, or ``"major"`` for that major's recommended minor; it must
+    be PUBLISHED. ``concurrency`` items run at once; ``max_rate`` (requests per second)
+    installs an :class:`AdaptiveRateLimiter` on the client for the run, unless the
+    client has a limiter already or ``rate_limiter`` is given. ``wait_timeout`` bounds
+    each item's deployment (clock seconds). ``store`` keeps the update tokens; pass a
+    :class:`~aioproton.workflow.tokens.SqliteTokenStore` to survive restarts.
+    """
+
+    def __init__(
+        self,
+        proton: ProtonClient,
+        *,
+        version: str,
+        environment_template: str | None = None,
+        service_template: str | None = None,
+        concurrency: int = 8,
+        max_rate: float | None = None,
+        rate_limiter: RateLimiter | None = None,
+        wait_timeout: float = 3600.0,
+        fail_fast: bool = False,
+        store: TokenStore | None = None,
+        retry: DurableRetry | None = None,
+        clock: Clock | None = None,
+        waiters: Waiters | None = None,
+        strict: bool = False,
+    ) -> None:
+        if (environment_template is None) == (service_template is None):
+            raise ValueError("name exactly one of environment_template= and service_template=")
+        if max_rate is not None and rate_limiter is not None:
+            raise ValueError("give either max_rate= or rate_limiter=, not both")
+        self.proton = proton
+        self.kind = "environment" if environment_template is not None else "service"
+        self.template = environment_template or service_template or ""
+        self.requested_version = version
+        self.concurrency = concurrency
+        self.wait_timeout = wait_timeout
+        self.fail_fast = fail_fast
+        self.strict = strict
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.calls = IdempotentCalls(store=store, retry=retry, clock=self.clock)
+        self.waiters = waiters if waiters is not None else Waiters(proton, clock=self.clock)
+        if rate_limiter is None and max_rate is not None:
+            rate_limiter = AdaptiveRateLimiter(
+                rate=max_rate, max_rate=max_rate, min_rate=min(0.5, max_rate), clock=self.clock
+            )
+        self.rate_limiter = rate_limiter
+        self._target_version: Version | None = None
+
+    # ------------------------------------------------------------------ planning
+
+    async def target_version(self) -> str:
+        """The exact version rolled out (resolving a bare major); checks it is PUBLISHED."""
+        if self._target_version is None:
+            self._target_version = await self._resolve()
+        return _render(self._target_version)
+
+    async def _resolve(self) -> Version:
+        major, dot, minor = self.requested_version.partition(".")
+        if not dot:
+            minor = await self._recommended_minor(major)
+        version: models.EnvironmentTemplateVersion | models.ServiceTemplateVersion
+        if self.kind == "environment":
+            version = await self.proton.get_environment_template_version(
+                template_name=self.template, major_version=major, minor_version=minor
+            )
+        else:
+            version = await self.proton.get_service_template_version(
+                template_name=self.template, major_version=major, minor_version=minor
+            )
+        if version.status != models.TemplateVersionStatus.PUBLISHED:
+            raise ValueError(
+                f"{self.kind} template {self.template} version {major}.{minor} is "
+                f"{version.status}; only a PUBLISHED version can be rolled out"
+            )
+        return int(major), int(minor)
+
+    async def _recommended_minor(self, major: str) -> str:
+        listing: Any
+        if self.kind == "environment":
+            listing = self.proton.paginate.list_environment_template_versions(
+                template_name=self.template, major_version=major
+            )
+        else:
+            listing = self.proton.paginate.list_service_template_versions(
+                template_name=self.template, major_version=major
+            )
+        async for summary in listing:
+            if summary.recommended_minor_version:
+                return str(summary.recommended_minor_version)
+        raise ValueError(
+            f"{self.kind} template {self.template} has no published minor version in major {major}"
+        )
+
+    async def _items(self) -> AsyncIterator[tuple[DeploymentTarget[Any], Version, str]]:
+        if self.kind == "environment":
+            async for env in self.proton.paginate.list_environments():
+                if env.template_name == self.template:
+                    yield (
+                        EnvironmentTarget(env.name),
+                        (int(env.template_major_version), int(env.template_minor_version)),
+                        str(env.deployment_status),
+                    )
+            return
+        filters = [
+            models.ListServiceInstancesFilter(
+                key=models.ListServiceInstancesFilterBy.TEMPLATENAME, value=self.template
+            )
+        ]
+        async for instance in self.proton.paginate.list_service_instances(filters=filters):
+            if instance.template_name == self.template:
+                yield (
+                    ServiceInstanceTarget(instance.service_name, instance.name),
+                    (int(instance.template_major_version), int(instance.template_minor_version)),
+                    str(instance.deployment_status),
+                )
+
+    async def plan(self) -> list[RolloutItem]:
+        """Every item on the template and what the rollout would do to it (no changes)."""
+        target = _parse(await self.target_version())
+        return [
+            RolloutItem(item, _render(version), status, _action(version, target))
+            async for item, version, status in self._items()
+        ]
+
+    # ------------------------------------------------------------------ running
+
+    async def run(
+        self,
+        *,
+        dry_run: bool = False,
+        on_result: Callable[[RolloutResult], Any] | None = None,
+    ) -> RolloutReport:
+        """Roll out (or, ``dry_run``, only report the plan); one result per item."""
+        version = await self.target_version()
+        items = await self.plan()
+        if dry_run:
+            results = tuple(_planned(item, version) for item in items)
+            return RolloutReport(self.template, version, True, results)
+
+        def report(result: ItemResult[RolloutItem, RolloutResult]) -> Any:
+            final = _from_item_result(result, version)
+            return on_result(final) if on_result is not None else None
+
+        with self._rate_limited():
+            summary = await run_bulk(
+                items,
+                self._roll,
+                concurrency=self.concurrency,
+                fail_fast=self.fail_fast,
+                proton=self.proton,
+                strict=self.strict,
+                clock=self.clock,
+                on_result=report,
+            )
+        results = tuple(_from_item_result(result, version) for result in summary.results)
+        return RolloutReport(self.template, version, False, results)
+
+    @contextmanager
+    def _rate_limited(self) -> Iterator[None]:
+        limiter = self.rate_limiter
+        if limiter is None or self.proton.rate_limiter is limiter:
+            yield
+            return
+        if self.proton.rate_limiter is not None:
+            raise ValueError(
+                "the client already has a rate limiter; pass neither max_rate= nor rate_limiter="
+            )
+        self.proton.rate_limiter = limiter
+        try:
+            yield
+        finally:
+            self.proton.rate_limiter = None
+
+    async def _roll(self, item: RolloutItem) -> RolloutResult:
+        target = item.target
+        version = await self.target_version()
+        goal = _parse(version)
+        resource = await target.get(self.proton)
+        waited = False
+        if str(resource.deployment_status) in _BUSY:
+            # Perhaps our own update from a run that stopped: let it finish first.
+            resource = await self.waiters.settled(target, timeout=self.wait_timeout).wait()
+            waited = True
+        current = (int(resource.template_major_version), int(resource.template_minor_version))
+        action = _action(current, goal)
+        if action is RolloutAction.SKIP_NEWER:
+            return _result(item, RolloutStatus.SKIPPED_NEWER, current, version, action)
+        if action is RolloutAction.SKIP_CURRENT:
+            status = RolloutStatus.UPDATED if waited else RolloutStatus.ALREADY_CURRENT
+            return _result(item, status, current, version, action)
+        updated = await self._update(target, action, goal, resource.last_attempted_deployment_id)
+        deployment_id = updated.last_attempted_deployment_id
+        final = await self.waiters.deployed(target, timeout=self.wait_timeout).wait()
+        reached = (int(final.template_major_version), int(final.template_minor_version))
+        if reached != goal:
+            raise RuntimeError(
+                f"{target.path} finished its deployment on {_render(reached)}, not {version}"
+            )
+        return _result(item, RolloutStatus.UPDATED, current, version, action, deployment_id)
+
+    async def _update(
+        self,
+        target: DeploymentTarget[Any],
+        action: RolloutAction,
+        goal: Version,
+        previous: str | None,
+    ) -> Any:
+        # One key per (item, deployment it follows): a run restarted after a crash
+        # resends the same request, while a retry after a failed deployment is new.
+        key = (
+            f"rollout/{self.kind}-template/{self.template}/{_render(goal)}/{target.path}"
+            f"/after/{previous}"
+        )
+        kind = models.DeploymentUpdateType(action.value)
+        major, minor = str(goal[0]), str(goal[1])
+        if isinstance(target, EnvironmentTarget):
+            return await self.calls.call(
+                key,
+                self.proton.update_environment,
+                name=target.name,
+                deployment_type=kind,
+                template_major_version=major,
+                template_minor_version=minor,
+            )
+        assert isinstance(target, ServiceInstanceTarget)
+        return await self.calls.call(
+            key,
+            self.proton.update_service_instance,
+            name=target.name,
+            service_name=target.service_name,
+            deployment_type=kind,
+            template_major_version=major,
+            template_minor_version=minor,
+        )
+
+
+def _result(
+    item: RolloutItem,
+    status: RolloutStatus,
+    current: Version,
+    version: str,
+    action: RolloutAction,
+    deployment_id: str | None = None,
+) -> RolloutResult:
+    return RolloutResult(item.target, status, _render(current), version, action, deployment_id)
+
+
+def _planned(item: RolloutItem, version: str) -> RolloutResult:
+    status = {
+        RolloutAction.SKIP_CURRENT: RolloutStatus.ALREADY_CURRENT,
+        RolloutAction.SKIP_NEWER: RolloutStatus.SKIPPED_NEWER,
+    }.get(item.action, RolloutStatus.PLANNED)
+    return RolloutResult(item.target, status, item.version, version, item.action)
+
+
+def _from_item_result(
+    result: ItemResult[RolloutItem, RolloutResult], version: str
+) -> RolloutResult:
+    if result.status is ItemStatus.SUCCEEDED and result.value is not None:
+        return result.value
+    item = result.item
+    status = {
+        ItemStatus.FAILED: RolloutStatus.FAILED,
+        ItemStatus.SKIPPED: RolloutStatus.NOT_STARTED,
+    }.get(result.status, RolloutStatus.CANCELLED)
+    error = result.error
+    message = str(error) if error is not None else result.status.value.lower()
+    if isinstance(error, ProtonError):
+        message = f"{error.code}: {error.message}"
+    return RolloutResult(
+        item.target, status, item.version, version, item.action, message=message, error=error
+    )

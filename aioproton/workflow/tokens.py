@@ -1,0 +1,241 @@
+"""Where the client token of each logical request lives, so it survives retries and restarts.
+
+A caller names each logical request with an idempotency key of its own (say
+``"deploy-42/component/web"``). The store maps the key to one client token for as long
+as the service remembers tokens, so every attempt of that request, in this process or
+the next one after a crash, sends the same token and the service performs it once.
+
+- :class:`MemoryTokenStore`: per process; survives aioproton's retries, not restarts.
+- :class:`SqliteTokenStore`: a SQLite file; survives restarts and is safe to share
+  between tasks and processes (each claim is one ``BEGIN IMMEDIATE`` transaction).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from typing import Protocol
+
+import anyio
+import anyio.to_thread
+import attrs
+
+__all__ = ["MemoryTokenStore", "SqliteTokenStore", "TokenRecord", "TokenStore"]
+
+
+@attrs.frozen
+class TokenRecord:
+    """One idempotency key and the client token it stands for."""
+
+    key: str
+    token: str
+    #: A digest of the operation and parameters first sent under this key.
+    fingerprint: str
+    #: When the token was first claimed (epoch seconds, on the caller's clock).
+    created_at: float
+    #: The ARN of the resource the request created or changed, once known.
+    result: str | None = None
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.created_at)
+
+
+class TokenStore(Protocol):
+    """Maps idempotency keys to client tokens."""
+
+    async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """The record for ``key``, created with a fresh token if there is none.
+
+        An existing record is returned as it is, even if its fingerprint differs:
+        the caller decides what a mismatch means.
+        """
+        ...
+
+    async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """Replace ``key``'s token with a fresh one (after an old token expired)."""
+        ...
+
+    async def record_result(self, key: str, result: str) -> None:
+        """Remember what the request produced (an ARN)."""
+        ...
+
+    async def discard(self, key: str) -> None:
+        """Forget ``key``."""
+        ...
+
+    async def purge(self, older_than: float) -> int:
+        """Forget every record claimed before ``older_than``; return how many."""
+        ...
+
+
+def _new_token() -> str:
+    return str(uuid.uuid4())
+
+
+class MemoryTokenStore:
+    """Tokens in a dict: shared by the tasks of one process, lost when it exits."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, TokenRecord] = {}
+
+    async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        record = self._records.get(key)
+        if record is None:
+            record = TokenRecord(key, _new_token(), fingerprint, now)
+            self._records[key] = record
+        return record
+
+    async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        record = TokenRecord(key, _new_token(), fingerprint, now)
+        self._records[key] = record
+        return record
+
+    async def record_result(self, key: str, result: str) -> None:
+        record = self._records.get(key)
+        if record is not None:
+            self._records[key] = attrs.evolve(record, result=result)
+
+    async def discard(self, key: str) -> None:
+        self._records.pop(key, None)
+
+    async def purge(self, older_than: float) -> int:
+        old = [key for key, record in self._records.items() if record.created_at < older_than]
+        for key in old:
+            del self._records[key]
+        return len(old)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS client_tokens (
+    key TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    result TEXT
+)
+"""
+_COLUMNS = "key, token, fingerprint, created_at, result"
+
+
+class SqliteTokenStore:
+    """Tokens in a SQLite file, durable across restarts and shared between processes.
+
+    Every operation opens its own short connection in a worker thread, so the store can
+    be used from any task and from several processes at once; a claim is a single
+    ``BEGIN IMMEDIATE`` transaction, so two processes claiming the same key get the
+    same token.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        self.path = os.fspath(path)
+        self.busy_timeout = busy_timeout
+        self._limiter = anyio.CapacityLimiter(4)
+        connection = self._connect()
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(_SCHEMA)
+        finally:
+            connection.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        connection.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        return connection
+
+    async def _run(self, statement: _Statement) -> TokenRecord | int | None:
+        return await anyio.to_thread.run_sync(self._execute, statement, limiter=self._limiter)
+
+    def _execute(self, statement: _Statement) -> TokenRecord | int | None:
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                outcome = statement(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return outcome
+        finally:
+            connection.close()
+
+    async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        def claim(connection: sqlite3.Connection) -> TokenRecord:
+            connection.execute(
+                "INSERT OR IGNORE INTO client_tokens (key, token, fingerprint, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (key, _new_token(), fingerprint, now),
+            )
+            return _read(connection, key)
+
+        outcome = await self._run(claim)
+        assert isinstance(outcome, TokenRecord)
+        return outcome
+
+    async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        def renew(connection: sqlite3.Connection) -> TokenRecord:
+            connection.execute(
+                "INSERT OR REPLACE INTO client_tokens (key, token, fingerprint, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (key, _new_token(), fingerprint, now),
+            )
+            return _read(connection, key)
+
+        outcome = await self._run(renew)
+        assert isinstance(outcome, TokenRecord)
+        return outcome
+
+    async def get(self, key: str) -> TokenRecord | None:
+        """The record for ``key`` without claiming it (for inspection and tests)."""
+
+        def get(connection: sqlite3.Connection) -> TokenRecord | None:
+            row = connection.execute(
+                f"SELECT {_COLUMNS} FROM client_tokens WHERE key = ?", (key,)
+            ).fetchone()
+            return None if row is None else TokenRecord(*row)
+
+        outcome = await self._run(get)
+        assert outcome is None or isinstance(outcome, TokenRecord)
+        return outcome
+
+    async def record_result(self, key: str, result: str) -> None:
+        def record(connection: sqlite3.Connection) -> None:
+            connection.execute("UPDATE client_tokens SET result = ? WHERE key = ?", (result, key))
+
+        await self._run(record)
+
+    async def discard(self, key: str) -> None:
+        def discard(connection: sqlite3.Connection) -> None:
+            connection.execute("DELETE FROM client_tokens WHERE key = ?", (key,))
+
+        await self._run(discard)
+
+    async def purge(self, older_than: float) -> int:
+        def purge(connection: sqlite3.Connection) -> int:
+            return connection.execute(
+                "DELETE FROM client_tokens WHERE created_at < ?", (older_than,)
+            ).rowcount
+
+        outcome = await self._run(purge)
+        assert isinstance(outcome, int)
+        return outcome
+
+    def __repr__(self) -> str:
+        return f"SqliteTokenStore({self.path!r})"
+
+
+class _Statement(Protocol):
+    def __call__(self, connection: sqlite3.Connection) -> TokenRecord | int | None: ...
+
+
+def _read(connection: sqlite3.Connection, key: str) -> TokenRecord:
+    row = connection.execute(
+        f"SELECT {_COLUMNS} FROM client_tokens WHERE key = ?", (key,)
+    ).fetchone()
+    return TokenRecord(*row)

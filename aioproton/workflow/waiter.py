@@ -1,0 +1,387 @@
+"""The polling loop every waiter shares.
+
+A :class:`Waiter` polls one resource until its status reaches a final state, through a
+:class:`~aioproton.clock.Clock` (tests pass the emulator's ``ManualClock`` and never
+really sleep). It is driven from the caller's own task: ``await waiter`` runs it to the
+end, ``async for change in waiter.progress()`` runs it one state change at a time. There
+is no background task, so cancelling the caller stops the wait at once and leaves no
+request running.
+
+Polling errors are sorted into two kinds. Throttling, 5xx and transport errors mean the
+service is busy or unreachable for a moment: the waiter slows down and keeps going.
+Anything else (access denied, validation, a resource that never existed) cannot get
+better by waiting and ends the wait with that error.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import random
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any, Generic, TypeVar, cast
+
+import attrs
+
+from ..clock import Clock, SystemClock
+from ..errors import (
+    ProtonError,
+    ProtonTransportError,
+    ResourceNotFoundError,
+    ThrottlingError,
+)
+from . import errors
+from .history import DurationEstimate
+from .schedule import PollContext, PollSchedule
+
+__all__ = ["GONE", "Probe", "StateChange", "Verdict", "Waiter"]
+
+R = TypeVar("R")
+
+#: The status a waiter reports once the resource no longer exists.
+GONE = "DELETED"
+
+#: Upper bound of the slow-down after polling errors, in clock seconds.
+_ERROR_BACKOFF_CAP = 120.0
+
+
+class Verdict(enum.Enum):
+    """What a status means for the wait."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DELETE_FAILED = "delete failed"
+    REGISTRATION_FAILED = "registration failed"
+    GONE = "gone"
+
+
+_ERRORS: dict[Verdict, type[errors.WaiterError]] = {
+    Verdict.FAILED: errors.DeploymentFailedError,
+    Verdict.CANCELLED: errors.DeploymentCancelledError,
+    Verdict.DELETE_FAILED: errors.DeleteFailedError,
+    Verdict.REGISTRATION_FAILED: errors.RegistrationFailedError,
+    Verdict.GONE: errors.ResourceGoneError,
+}
+
+
+@attrs.frozen
+class StateChange(Generic[R]):
+    """The status of the resource changed (or was seen for the first time)."""
+
+    previous: str | None
+    status: str
+    message: str | None
+    #: The poll that saw it (1 = the first).
+    attempt: int
+    #: Clock seconds since the wait began.
+    elapsed: float
+    #: Clock time of the poll.
+    at: float
+    #: The resource as read (``None`` once it is gone).
+    resource: R | None = attrs.field(repr=False)
+
+
+@attrs.frozen
+class Probe(Generic[R]):
+    """How to read one resource and what its statuses mean."""
+
+    #: The waiter's name, e.g. ``EnvironmentDeployed``.
+    name: str
+    #: What is waited for, for messages: ``environment 'prod'``.
+    subject: str
+    #: The operation that reads it (for errors).
+    operation: str
+    fetch: Callable[[], Awaitable[R]]
+    status: Callable[[R], str]
+    message: Callable[[R], str | None]
+    #: Verdict per status; any other status (including new ones) keeps the wait going.
+    verdicts: Mapping[str, Verdict]
+    #: Whether ResourceNotFound ends the wait successfully (deletes).
+    gone_is_success: bool = False
+    #: When the work being waited for started (epoch seconds), if the resource says.
+    started_at: Callable[[R], float | None] = lambda resource: None
+    #: Durations of earlier deployments of this resource, looked up once.
+    estimate: Callable[[R], Awaitable[DurationEstimate | None]] | None = None
+
+
+OnChange = Callable[[StateChange[Any]], "Awaitable[None] | None"]
+
+
+class Waiter(Generic[R]):
+    """Polls until the resource reaches a final state; ``await`` it or iterate its progress.
+
+    ``timeout`` (clock seconds, required) bounds the whole wait; ``max_attempts``
+    optionally caps the number of polls. The result is the resource in its final
+    state (``None`` for a completed delete); a failure raises a
+    :class:`~aioproton.workflow.errors.WaiterError` subclass.
+    """
+
+    def __init__(
+        self,
+        probe: Probe[R],
+        *,
+        timeout: float,
+        schedule: PollSchedule,
+        max_attempts: int | None = None,
+        clock: Clock | None = None,
+        on_change: OnChange | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        if max_attempts is not None and max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
+        self.probe = probe
+        self.timeout = float(timeout)
+        self.max_attempts = max_attempts
+        self.schedule = schedule
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._on_change = on_change
+        self._rng = rng if rng is not None else random.Random()
+        self.attempts = 0
+        self.history: list[StateChange[R]] = []
+        self.last_resource: R | None = None
+        self._status: str | None = None
+        self._began: float | None = None
+        self._started_at: float | None = None
+        self._estimate: DurationEstimate | None = None
+        self._estimated = False
+        self._error_streak = 0
+        self._last_error: ProtonError | None = None
+        self._finished = False
+        self._result: R | None = None
+        self._failure: BaseException | None = None
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def name(self) -> str:
+        return self.probe.name
+
+    @property
+    def status(self) -> str | None:
+        """The last status seen."""
+        return self._status
+
+    @property
+    def elapsed(self) -> float:
+        """Clock seconds since the first poll."""
+        return 0.0 if self._began is None else self.clock.now() - self._began
+
+    @property
+    def expected(self) -> DurationEstimate | None:
+        """The history the schedule works from, once looked up."""
+        return self._estimate
+
+    @property
+    def done(self) -> bool:
+        return self._finished
+
+    def result(self) -> R:
+        """The final resource; raises the wait's error if it failed, or if still running."""
+        if not self._finished:
+            raise RuntimeError("the wait has not finished yet")
+        if self._failure is not None:
+            raise self._failure
+        return cast(R, self._result)
+
+    def progress(self) -> _Progress[R]:
+        """The state changes as they happen, for ``async for``.
+
+        Iterating drives the wait: the loop ends when the resource reaches a final
+        state, and raises the wait's error after yielding the change that caused it.
+        """
+        return _Progress(self)
+
+    async def wait(self) -> R:
+        """Poll until a final state; return the resource (``None`` for a completed delete)."""
+        async for _ in self.progress():
+            pass
+        return self.result()
+
+    def __await__(self) -> Generator[Any, None, R]:
+        return self.wait().__await__()
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _next_change(self) -> StateChange[R] | None:
+        """Poll until the status changes; ``None`` once the wait has finished."""
+        try:
+            while not self._finished:
+                if self._began is None:
+                    self._began = self.clock.now()
+                elif self.max_attempts is not None and self.attempts >= self.max_attempts:
+                    raise self._timeout(f"gave up after {self.attempts} polls")
+                else:
+                    await self._pause()
+                change = await self._poll()
+                if change is not None:
+                    await self._notify(change)
+                    return change
+        except ProtonError as error:
+            self._finish(failure=error)
+            raise
+        if self._failure is not None:
+            raise self._failure
+        return None
+
+    async def _poll(self) -> StateChange[R] | None:
+        probe = self.probe
+        self.attempts += 1
+        resource: R | None
+        try:
+            resource = await probe.fetch()
+        except ResourceNotFoundError as error:
+            if probe.gone_is_success:
+                return self._observe(None, GONE, None, Verdict.SUCCESS)
+            if self._status is None:
+                raise
+            return self._observe(None, GONE, None, Verdict.GONE, cause=error)
+        except ProtonError as error:
+            if not _transient(error):
+                raise
+            self._error_streak += 1
+            self._last_error = error
+            return None
+        self._error_streak = 0
+        status = str(probe.status(resource))
+        verdict = probe.verdicts.get(status, Verdict.PENDING)
+        if self._started_at is None:
+            self._started_at = probe.started_at(resource)
+        if verdict is Verdict.PENDING and not self._estimated:
+            self._estimated = True
+            if probe.estimate is not None and getattr(self.schedule, "uses_history", False):
+                self._estimate = await _estimate_or_none(probe.estimate, resource)
+        return self._observe(resource, status, probe.message(resource), verdict)
+
+    def _observe(
+        self,
+        resource: R | None,
+        status: str,
+        message: str | None,
+        verdict: Verdict,
+        *,
+        cause: BaseException | None = None,
+    ) -> StateChange[R] | None:
+        self.last_resource = resource if resource is not None else self.last_resource
+        previous = self._status
+        self._status = status
+        change: StateChange[R] | None = None
+        if status != previous:
+            now = self.clock.now()
+            began = self._began if self._began is not None else now
+            change = StateChange(
+                previous=previous,
+                status=status,
+                message=message,
+                attempt=self.attempts,
+                elapsed=now - began,
+                at=now,
+                resource=resource,
+            )
+            self.history.append(change)
+        if verdict is Verdict.SUCCESS:
+            self._finish(result=resource)
+        elif verdict is not Verdict.PENDING:
+            what = f"{self.probe.subject} ended {status}"
+            failure = self._error(_ERRORS[verdict], what, message)
+            failure.__cause__ = cause
+            self._finish(failure=failure)
+        return change
+
+    async def _pause(self) -> None:
+        now = self.clock.now()
+        assert self._began is not None
+        remaining = self._began + self.timeout - now
+        if remaining <= 0:
+            raise self._timeout(f"timed out after {self.timeout:g}s")
+        running = None if self._started_at is None else max(0.0, now - self._started_at)
+        context = PollContext(
+            attempt=self.attempts,
+            waited=now - self._began,
+            running=running,
+            expected=self._estimate,
+            rng=self._rng,
+        )
+        delay = max(0.0, self.schedule.next_delay(context))
+        if self._error_streak:
+            # Busy or unreachable service: slow down, with jitter so waiters spread out.
+            slower = max(delay, 1.0) * 2 ** min(self._error_streak, 6)
+            delay = min(_ERROR_BACKOFF_CAP, slower) * self._rng.uniform(0.5, 1.0)
+        await self.clock.sleep(min(delay, remaining))
+
+    async def _notify(self, change: StateChange[R]) -> None:
+        if self._on_change is None:
+            return
+        outcome = self._on_change(change)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    def _finish(self, *, result: R | None = None, failure: BaseException | None = None) -> None:
+        self._finished = True
+        self._result = result
+        if failure is not None and self._failure is None:
+            self._failure = failure
+
+    # ------------------------------------------------------------------ errors
+
+    def _error(
+        self, cls: type[errors.WaiterError], what: str, status_message: str | None
+    ) -> errors.WaiterError:
+        detail = f": {status_message}" if status_message else ""
+        return cls(
+            f"{self.probe.name}: {what} after {self.attempts} polls in {self.elapsed:.1f}s{detail}",
+            waiter=self.probe.name,
+            operation=self.probe.operation,
+            status=self._status,
+            status_message=status_message,
+            attempts=self.attempts,
+            elapsed=self.elapsed,
+            history=self.history,
+            resource=self.last_resource,
+        )
+
+    def _timeout(self, why: str) -> errors.WaitTimeoutError:
+        last = f"; last status {self._status}" if self._status else "; no status read yet"
+        error = self._error(errors.WaitTimeoutError, f"{self.probe.subject}: {why}{last}", None)
+        assert isinstance(error, errors.WaitTimeoutError)
+        if self._last_error is not None and self._error_streak:
+            error.__cause__ = self._last_error
+        return error
+
+
+class _Progress(Generic[R]):
+    """The async iterator over a waiter's state changes (no background task)."""
+
+    def __init__(self, waiter: Waiter[R]) -> None:
+        self._waiter = waiter
+
+    def __aiter__(self) -> _Progress[R]:
+        return self
+
+    async def __anext__(self) -> StateChange[R]:
+        change = await self._waiter._next_change()
+        if change is None:
+            raise StopAsyncIteration
+        return change
+
+
+def _transient(error: ProtonError) -> bool:
+    """Errors that waiting can cure: throttling, server faults, the network."""
+    return (
+        isinstance(error, (ThrottlingError, ProtonTransportError))
+        or error.fault == "server"
+        or (error.http_status is not None and error.http_status >= 500)
+    )
+
+
+async def _estimate_or_none(
+    estimate: Callable[[Any], Awaitable[DurationEstimate | None]], resource: Any
+) -> DurationEstimate | None:
+    """History makes polling cheaper but is never worth failing a wait for."""
+    try:
+        return await estimate(resource)
+    except ProtonError:
+        return None
