@@ -29,8 +29,9 @@ from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
 from ._generated.paginators import GeneratedPaginators
-from ._retry import RateLimiter, Sleep, call_with_retries
+from ._retry import RateLimiter, call_with_retries
 from ._validation import validate
+from .clock import Clock, SystemClock
 from .errors import (
     ClientClosedError,
     ParameterValidationError,
@@ -89,7 +90,8 @@ class ProtonClient(GeneratedOperations):
     unwrapped (``get_environment`` returns an ``Environment``); a delete whose output
     may be empty returns ``None`` then; outputs with several members (List calls, sync
     status) are returned whole. Leave ``endpoint_url`` unset to talk to AWS; set it to
-    an emulator's URL to talk to the emulator.
+    an emulator's URL to talk to the emulator. ``clock`` times retry backoff (tests pass
+    the emulator's manual clock); ``rate_limiter`` paces every attempt.
     """
 
     def __init__(
@@ -107,7 +109,7 @@ class ProtonClient(GeneratedOperations):
         retry: RetryPolicy | None = None,
         validate: bool = True,
         config: ClientConfig | None = None,
-        sleep: Sleep | None = None,
+        clock: Clock | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
         if config is None:
@@ -125,7 +127,7 @@ class ProtonClient(GeneratedOperations):
                 validate=validate,
             )
         self.config = config
-        self._sleep = sleep
+        self.clock: Clock = clock or SystemClock()
         self.rate_limiter = rate_limiter
         self._state = _State.UNOPENED
         self._raw: Any = None
@@ -261,7 +263,7 @@ class ProtonClient(GeneratedOperations):
                 rate_limiter.feedback(throttled=False)
             return response
 
-        return await call_with_retries(self.config.retry, attempt, self._sleep)
+        return await call_with_retries(self.config.retry, attempt, self.clock)
 
 
 @functools.cache

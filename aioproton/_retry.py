@@ -8,18 +8,16 @@ attempts and no non-idempotent call is silently repeated.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-import anyio
 import tenacity
 
 from ._config import RetryPolicy
+from .clock import Clock
 from .errors import ProtonError
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[Any]]
 
 
 class RateLimiter(Protocol):
@@ -38,33 +36,45 @@ def _retry_safe(exc: BaseException) -> bool:
     return isinstance(exc, ProtonError) and exc.retry_safe
 
 
+class _OutOfTime(tenacity.stop.stop_base):
+    """Stop once ``deadline`` has passed on ``clock`` (tenacity's own uses real time)."""
+
+    def __init__(self, clock: Clock, deadline: float) -> None:
+        self.clock = clock
+        self.deadline = deadline
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.clock.now() >= self.deadline
+
+
 async def call_with_retries(
-    policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], sleep: Sleep | None = None
+    policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], clock: Clock
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or the policy is exhausted.
 
     The first attempt runs on its own, so the common case (success) pays nothing for
     the retry machinery; a ``retry_safe`` failure hands the remaining attempts to
-    tenacity, with jittered exponential backoff (full jitter) before each.
+    tenacity, with jittered exponential backoff (full jitter) before each. Backoff and
+    the ``max_elapsed`` budget are both measured on ``clock``, so a test's manual clock
+    sees the same timeline as the retries.
     """
-    started = time.monotonic()
+    started = clock.now()
     try:
         return await attempt()
     except ProtonError as error:
         if not error.retry_safe or policy.max_attempts == 1:
             raise
-    sleep = sleep or anyio.sleep
-    await sleep(random.uniform(0, min(policy.max_delay, policy.initial_delay)))
-    remaining = max(0.0, policy.max_elapsed - (time.monotonic() - started))
+    await clock.sleep(random.uniform(0, min(policy.max_delay, policy.initial_delay)))
+
     controller = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(policy.max_attempts - 1)
-        | tenacity.stop_after_delay(remaining),
+        | _OutOfTime(clock, started + policy.max_elapsed),
         wait=tenacity.wait_random_exponential(
             multiplier=policy.initial_delay * 2, max=policy.max_delay
         ),
         retry=tenacity.retry_if_exception(_retry_safe),
         reraise=True,
-        sleep=sleep,
+        sleep=clock.sleep,
     )
     async for retry in controller:
         with retry:

@@ -6,6 +6,7 @@ import pytest
 
 import aioproton
 from aioproton import models
+from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator, FaultSettings
 
 from .conftest import ScriptedServer
@@ -173,3 +174,21 @@ async def test_commit_then_drop_never_makes_a_second_resource(
     assert all(r.committed for r in dropped)  # ...after the server had acted
     tokens = {r.client_token for r in records}
     assert len(tokens) == 10  # and every retry carried its call's token
+
+
+async def test_backoff_and_the_time_budget_run_on_the_client_clock(
+    scripted: ScriptedServer,
+) -> None:
+    for _ in range(100):
+        scripted.reply(500, SERVER_ERROR)
+    clock = ManualClock()
+    start = clock.now()
+    policy = aioproton.RetryPolicy(
+        max_attempts=100, initial_delay=1.0, max_delay=4.0, max_elapsed=30.0
+    )
+    async with scripted.client(retry=policy, clock=clock) as proton:
+        with pytest.raises(aioproton.InternalServerError):
+            await proton.get_environment(name="prod")
+    attempts = len(scripted.received)
+    assert 2 < attempts < 100  # the 30 s budget, not the attempt cap, ended it
+    assert clock.now() - start >= 30.0  # ...measured on the manual clock, slept instantly

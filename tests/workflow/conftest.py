@@ -258,7 +258,7 @@ async def emulator(clock: ManualClock) -> AsyncIterator[Emulator]:
 @pytest.fixture
 async def proton(emulator: Emulator, clock: ManualClock) -> AsyncIterator[aioproton.ProtonClient]:
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=FAST_RETRIES, sleep=clock.sleep
+        **emulator.client_settings, retry=FAST_RETRIES, clock=clock
     ) as client:
         yield client
 

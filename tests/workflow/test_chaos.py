@@ -59,7 +59,7 @@ async def test_chaos_creates_waits_and_rollout(
     emulator.faults.configure(CHAOS)
 
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=STUBBORN, sleep=clock.sleep
+        **emulator.client_settings, retry=STUBBORN, clock=clock
     ) as proton:
         calls = IdempotentCalls(clock=clock, retry=DurableRetry(deadline=FOREVER))
         waiters = Waiters(proton, clock=clock, seed=3)

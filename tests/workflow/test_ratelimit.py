@@ -60,7 +60,7 @@ async def test_the_client_slows_down_when_throttled_and_recovers(
 ) -> None:
     limiter = AdaptiveRateLimiter(rate=20, max_rate=20, increase=0.5, clock=clock)
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=PATIENT, sleep=clock.sleep, rate_limiter=limiter
+        **emulator.client_settings, retry=PATIENT, clock=clock, rate_limiter=limiter
     ) as proton:
         emulator.faults.configure(FaultSettings(throttle_rate=0.5, seed=8))
         for _ in range(20):

@@ -415,7 +415,7 @@ async def test_throttling_and_server_errors_slow_the_waiter_down_but_do_not_fail
     base: World, emulator: Emulator, clock: ManualClock
 ) -> None:
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=aioproton.RetryPolicy.never(), sleep=clock.sleep
+        **emulator.client_settings, retry=aioproton.RetryPolicy.never(), clock=clock
     ) as proton:
         await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
         before = emulator.requests.count(operation="GetEnvironment")
@@ -448,7 +448,7 @@ async def test_access_denied_is_final(clock: ManualClock) -> None:
             region_name="us-east-1",
             aws_access_key_id="AKIDUNKNOWN0000000000",
             aws_secret_access_key="not-a-known-secret",
-            sleep=clock.sleep,
+            clock=clock,
         ) as stranger,
     ):
         waiter = Waiters(stranger, clock=clock).environment_deployed("prod", timeout=3600)
@@ -459,7 +459,7 @@ async def test_access_denied_is_final(clock: ManualClock) -> None:
 
 async def test_validation_error_is_final(emulator: Emulator, clock: ManualClock) -> None:
     async with aioproton.ProtonClient(
-        **emulator.client_settings, validate=False, sleep=clock.sleep
+        **emulator.client_settings, validate=False, clock=clock
     ) as proton:
         waiter = Waiters(proton, clock=clock).environment_deployed("not a name!", timeout=3600)
         with pytest.raises(aioproton.ValidationError):
