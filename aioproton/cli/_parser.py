@@ -1,0 +1,173 @@
+"""The argument parser of ``aioproton``: global options, then one subcommand.
+
+Global options are accepted before and after the subcommand; a usage error is one line
+on stderr (exit code 2) that points at the subcommand's ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from .. import __version__
+from ._connect import add_global_options
+from ._exit import EPILOG, ExitCode
+from ._subjects import CONVERTERS, KINDS
+
+PROG = "aioproton"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
+    return value
+
+
+def _poll_options(
+    parser: argparse.ArgumentParser,
+    *,
+    suppress: bool,
+    timeout_help: str = "give up after this long (default 3600)",
+) -> None:
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=default(3600.0),
+        metavar="SECONDS",
+        help=timeout_help,
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        default=default(None),
+        metavar="SECONDS",
+        help="poll at this fixed interval (default: adaptive, from earlier deployments)",
+    )
+
+
+def _wait_parser(commands: argparse._SubParsersAction[Parser]) -> None:
+    wait = commands.add_parser(
+        "wait",
+        aliases=["watch"],
+        help="follow a deployment, deletion or registration until it ends",
+        description=(
+            "Follow a deployment, deletion or registration until it ends, showing its "
+            "state. Exit code 0 when it succeeded."
+        ),
+        epilog=EPILOG,
+    )
+    add_global_options(wait, suppress=True)
+    _poll_options(wait, suppress=False)
+    wait.add_argument("--quiet", "-q", action="store_true", help="print only the final line")
+    kinds = wait.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind, (help_text, positionals, _) in KINDS.items():
+        parser = kinds.add_parser(kind, help=help_text, description=f"Follow {help_text}.")
+        for name, metavar_help in positionals:
+            parser.add_argument(
+                name, type=CONVERTERS.get(name, str), metavar=name.upper(), help=metavar_help
+            )
+        add_global_options(parser, suppress=True)
+        _poll_options(parser, suppress=True)
+        parser.add_argument(
+            "--quiet",
+            "-q",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print only the final line",
+        )
+
+
+def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
+    rollout = commands.add_parser(
+        "rollout",
+        help="roll a template version out to everything deployed from the template",
+        description=(
+            "Update every environment (environment template) or service instance (service "
+            "template) to a published template version, a bounded number at a time, and "
+            "wait for each deployment. Safe to run again: what is already on the version is "
+            "skipped."
+        ),
+        epilog=EPILOG,
+    )
+    add_global_options(rollout, suppress=True)
+    which = rollout.add_mutually_exclusive_group(required=True)
+    which.add_argument("--environment-template", metavar="NAME")
+    which.add_argument("--service-template", metavar="NAME")
+    rollout.add_argument(
+        "--version",
+        required=True,
+        help="MAJOR.MINOR, or MAJOR for that major version's recommended minor",
+    )
+    rollout.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    rollout.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="items updated at once (default 8)",
+    )
+    rollout.add_argument(
+        "--rate",
+        type=_positive_float,
+        metavar="PER_SECOND",
+        help="most requests per second; slows down further when throttled",
+    )
+    rollout.add_argument(
+        "--fail-fast", action="store_true", help="stop at the first item that fails"
+    )
+    rollout.add_argument(
+        "--token-store",
+        metavar="PATH",
+        help="SQLite file keeping update tokens, so a rerun after a crash never updates twice",
+    )
+    _poll_options(
+        rollout,
+        suppress=False,
+        timeout_help="give up on an item whose deployment takes longer (default 3600)",
+    )
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="Follow and roll out AWS Proton deployments, or serve a local emulator.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_global_options(parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
+    commands.add_parser(
+        "emulator",
+        help="serve a local Proton emulator (the flags of python -m aioproton.emulator)",
+        add_help=False,
+    )
+    _wait_parser(commands)
+    _rollout_parser(commands)
+    return parser

@@ -1,0 +1,41 @@
+"""Testing your own Proton code against a local emulator.
+
+The pytest plugin (:mod:`aioproton.testing.plugin`, loaded automatically once aioproton
+is installed) gives each test a fresh emulator and a client bound to it::
+
+    async def test_creates_the_template(proton_client):
+        await my_code.bootstrap(proton_client)
+        template = await proton_client.get_environment_template(name="base")
+        assert template.display_name == "Base"
+
+:class:`ProtonFaults` (the ``proton_faults`` fixture) injects faults and scripts
+outcomes; :class:`EmulatorThread` (the ``proton_endpoint`` fixture) serves an emulator
+to synchronous code such as boto3. They load on first use, so the plugin adds nothing
+to the start of a pytest run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._faults import ProtonFaults as ProtonFaults
+    from ._threaded import EmulatorThread as EmulatorThread
+
+_EXPORTS = {"EmulatorThread": "._threaded", "ProtonFaults": "._faults"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

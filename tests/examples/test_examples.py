@@ -1,0 +1,228 @@
+"""Every example, run the way the README runs it: ``python examples/<name>.py``.
+
+Each starts its own embedded emulator; one also runs against an emulator process
+through ``--endpoint-url``, and the daemon is stopped with SIGTERM mid-deployment.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO_ROOT / "examples"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_example(name: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+        cwd=REPO_ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+#: Each example and its arguments; they run side by side, once for the module.
+SCENARIOS: dict[str, tuple[str, ...]] = {
+    "quickstart": (),
+    "idempotent_creates": (),
+    "safe_cancel": (),
+    "template_rollout": (),
+    "reconcile_daemon": ("--cycles", "4"),
+}
+
+
+@pytest.fixture(scope="module")
+def ran() -> Iterator[dict[str, subprocess.CompletedProcess[str]]]:
+    """Every scenario, started together (most of their time is spent waiting)."""
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+            cwd=REPO_ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, args in SCENARIOS.items()
+    }
+    try:
+        results = {}
+        for name, process in processes.items():
+            out, err = process.communicate(timeout=90)
+            results[name] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        yield results
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
+def assert_ran(done: subprocess.CompletedProcess[str], *expected: str) -> list[str]:
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Traceback" not in output, output
+    lines = done.stdout.splitlines()
+    for text in expected:
+        assert any(text in line for line in lines), f"{text!r} not in:\n{done.stdout}"
+    return lines
+
+
+def test_every_example_is_tested() -> None:
+    examples = {path.stem for path in EXAMPLES.glob("*.py") if not path.stem.startswith("_")}
+    assert examples == set(SCENARIOS)
+
+
+def test_quickstart(ran: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    lines = assert_ran(
+        ran["quickstart"],
+        "embedded emulator at http://127.0.0.1:",
+        "1. environment template base 1.0: registered and published",
+        "2. service template web 1.0: registered and published",
+        "environment/dev  IN_PROGRESS",
+        "environment/dev  SUCCEEDED",
+        "backend: SUCCEEDED, template 1.0",
+        "5. published web 1.1; updating instance frontend (MINOR_VERSION)",
+        "frontend now runs web 1.1",
+        "service/api  DELETED",
+        "environment/dev  DELETED",
+    )
+    assert lines[-1] == "done"
+
+
+def test_idempotent_creates(ran: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    lines = assert_ran(
+        ran["idempotent_creates"],
+        "result: 4 templates and 4 versions, one per logical create",
+        "result: still 4 templates and 4 versions",
+    )
+    seen = next(line for line in lines if line.startswith("the emulator saw"))
+    # Faults really happened: more requests than logical creates, some dropped after commit.
+    requests = int(seen.split()[3])
+    assert requests > 8, seen
+    assert " 0 performed but their answer dropped" not in seen, seen
+
+
+def test_safe_cancel(ran: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    assert_ran(
+        ran["safe_cancel"],
+        "cancel_deployment -> CANCELLED (environment CANCELLED",
+        "cancel_deployment -> ALREADY_SUCCEEDED (environment SUCCEEDED",
+        "cancel_deployment -> NOTHING_TO_CANCEL",
+    )
+
+
+def test_template_rollout(ran: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    lines = assert_ran(
+        ran["template_rollout"],
+        "12 service instances run web 1.0",
+        "dry run: 12 instances would be updated",
+        "(11 updated, 1 failed)",
+        "1 updated, 11 already current, 0 failed",
+    )
+    failed = [line for line in lines if "FAILED" in line and "health check failed" in line]
+    assert failed and all("service/api-2/service-instance/i6" in line for line in failed)
+
+
+def test_reconcile_daemon_runs_its_cycles(
+    ran: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    lines = assert_ran(
+        ran["reconcile_daemon"],
+        "platform team published base 1.1",
+        "environment/staging: on 1.1",
+        "platform team published base 1.2",
+        "environment/dev: on 1.2",
+    )
+    assert sum(1 for line in lines if line.startswith("cycle ")) == 4
+    assert lines[-1] == "stopped cleanly"
+
+
+@pytest.fixture
+def daemon() -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "reconcile_daemon.py"), "--deploy-seconds", "36000"],
+        cwd=REPO_ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def test_reconcile_daemon_cancels_safely_on_sigterm(daemon: subprocess.Popen[str]) -> None:
+    assert daemon.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = daemon.stdout.readline()
+        assert line, "the daemon exited early:\n" + "".join(seen)
+        seen.append(line)
+        if "deploying" in line:
+            break
+    time.sleep(0.3)  # a little way into the (ten simulated hours long) deployment
+
+    daemon.send_signal(signal.SIGTERM)
+    out, err = daemon.communicate(timeout=30)
+
+    output = "".join(seen) + out
+    assert daemon.returncode == 0, output + err
+    assert "Traceback" not in err, err
+    assert "received SIGTERM: stopping" in output
+    assert "environment/dev: deployment cancelled safely (CANCELLED)" in output
+    assert output.rstrip().endswith("stopped cleanly")
+
+
+@pytest.fixture
+def emulator_url() -> Iterator[str]:
+    """``aioproton emulator`` in a process of its own; deployments end at once."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aioproton", "emulator", "--port", "0", "--deploy-seconds", "0"],
+        cwd=REPO_ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), url
+        yield url
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_quickstart_against_a_running_emulator(emulator_url: str) -> None:
+    lines = assert_ran(
+        run_example("quickstart", "--endpoint-url", emulator_url),
+        f"using the emulator at {emulator_url}",
+        "frontend now runs web-",
+    )
+    assert lines[-1] == "done"
