@@ -19,7 +19,7 @@ import attrs
 
 from aioproton import ProtonClient
 from aioproton.clock import Clock, ScaledClock, SystemClock
-from aioproton.emulator import Emulator, EmulatorControl, Timings
+from aioproton.emulator import Emulator, EmulatorControl, Timings, defaults
 from aioproton.workflow import StateChange, Waiter, Waiters
 
 #: How much faster than real time the embedded emulator's clock runs.
@@ -27,9 +27,9 @@ SPEED = 600.0
 TIMINGS = Timings(deploy_seconds=60.0, register_seconds=10.0)
 # The key every emulator accepts unless it was started with --auth strict.
 CREDENTIALS = {
-    "region_name": "us-east-1",
-    "aws_access_key_id": "AKIDEMULATOR00000000",
-    "aws_secret_access_key": "emulator-secret-access-key",
+    "region_name": defaults.DEFAULT_REGION,
+    "aws_access_key_id": defaults.DEFAULT_ACCESS_KEY_ID,
+    "aws_secret_access_key": defaults.DEFAULT_SECRET_ACCESS_KEY,
 }
 
 

@@ -17,11 +17,7 @@ from typing import Any
 
 from .._client import ProtonClient
 from .._config import RetryPolicy
-
-#: The access key an emulator accepts by default (``aioproton.emulator``'s own).
-EMULATOR_ACCESS_KEY_ID = "AKIDEMULATOR00000000"
-EMULATOR_SECRET_ACCESS_KEY = "emulator-secret-access-key"
-EMULATOR_REGION = "us-east-1"
+from ..emulator.defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
 
 #: A command gives up on an unreachable endpoint after a few quick attempts.
 CLI_RETRIES = RetryPolicy(max_attempts=3, initial_delay=0.2, max_delay=2.0, max_elapsed=20.0)
@@ -77,13 +73,13 @@ def client_settings(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
         **extra,
     }
     if endpoint and not _credentials_configured(args.profile):
-        settings["aws_access_key_id"] = EMULATOR_ACCESS_KEY_ID
-        settings["aws_secret_access_key"] = EMULATOR_SECRET_ACCESS_KEY
+        settings["aws_access_key_id"] = DEFAULT_ACCESS_KEY_ID
+        settings["aws_secret_access_key"] = DEFAULT_SECRET_ACCESS_KEY
         if settings["region_name"] is None:
             settings["region_name"] = (
                 os.environ.get("AWS_REGION")
                 or os.environ.get("AWS_DEFAULT_REGION")
-                or EMULATOR_REGION
+                or DEFAULT_REGION
             )
     return settings
 

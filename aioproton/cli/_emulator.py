@@ -15,4 +15,4 @@ def run(argv: Sequence[str], *, debug: bool) -> int:
     arguments = list(argv)
     if debug and not any(arg.startswith("--log-level") for arg in arguments):
         arguments += ["--log-level", "DEBUG"]
-    return main(arguments)
+    return main(arguments, prog="aioproton emulator")

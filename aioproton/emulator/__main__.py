@@ -110,8 +110,8 @@ def _clock(text: str) -> Clock:
     raise argparse.ArgumentTypeError(f"expected system, manual or scaled:SPEED, got {text!r}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Serve a local AWS Proton endpoint.")
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Serve a local AWS Proton endpoint.")
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     add("--port", type=_port, default=0, help="port to bind; 0 picks a free port (default)")
@@ -205,8 +205,9 @@ async def serve(emulator: Emulator) -> None:
                 return
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    """Serve until SIGINT/SIGTERM; ``prog`` names the command in messages."""
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     emulator = _emulator(parser, args)
     logging.basicConfig(
@@ -219,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     except (OSError, StateFileError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -26,12 +26,11 @@ from ._protocol import NotFoundException, error_response, new_request_id
 from ._request_log import RequestLog
 from ._server import ProtonServer
 from .backend import ProtonBackend, ScriptRule, Timings
+from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:
     from .._client import ProtonClient
 
-DEFAULT_ACCESS_KEY_ID = "AKIDEMULATOR00000000"
-DEFAULT_SECRET_ACCESS_KEY = "emulator-secret-access-key"
 _WILDCARDS = {"", "0.0.0.0", "::"}
 
 
@@ -100,7 +99,7 @@ class Emulator:
         state_file: str | os.PathLike[str] | None = None,
         check_responses: bool = False,
         max_body_bytes: int = 1_048_576,
-        region: str = "us-east-1",
+        region: str = DEFAULT_REGION,
     ) -> None:
         if timings is not None and deploy_seconds is not None:
             raise ValueError("give either timings or deploy_seconds, not both")

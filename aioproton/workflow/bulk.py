@@ -324,6 +324,8 @@ async def bulk(
     an exception (or being cancelled) cancels them.
     """
     check_concurrency(proton, concurrency, strict=strict)
+    if clock is None:
+        clock = proton.clock if proton is not None else SystemClock()
     summary: BulkSummary[T, V] = BulkSummary()
     send, receive = anyio.create_memory_object_stream[ItemResult[T, V]](math.inf)
     workers = _Workers(
@@ -332,7 +334,7 @@ async def bulk(
         send,
         summary,
         fail_fast=fail_fast,
-        clock=clock if clock is not None else SystemClock(),
+        clock=clock,
     )
     scope = anyio.CancelScope()
     failure: BaseException | None = None

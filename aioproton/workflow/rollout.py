@@ -29,7 +29,7 @@ import attrs
 from .._client import ProtonClient
 from .._generated import models
 from .._retry import RateLimiter
-from ..clock import Clock, SystemClock
+from ..clock import Clock
 from ..errors import ProtonError
 from .bulk import ItemResult, ItemStatus, run_bulk
 from .idempotency import DurableRetry, IdempotentCalls
@@ -208,7 +208,7 @@ class Rollout:
         self.wait_timeout = wait_timeout
         self.fail_fast = fail_fast
         self.strict = strict
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock if clock is not None else proton.clock
         self.calls = IdempotentCalls(store=store, retry=retry, clock=self.clock)
         self.waiters = waiters if waiters is not None else Waiters(proton, clock=self.clock)
         if rate_limiter is None and max_rate is not None:

@@ -26,7 +26,7 @@ import attrs
 
 from .._client import ProtonClient
 from .._generated import models
-from ..clock import Clock, SystemClock
+from ..clock import Clock
 from .history import DeploymentHistory, DurationEstimate
 from .schedule import ExponentialBackoff, HistoryAwareSchedule, PollSchedule
 from .targets import (
@@ -142,7 +142,9 @@ class Waiters:
         if schedule is not None and (min_delay is not None or max_delay is not None):
             raise ValueError("give either schedule= or min_delay=/max_delay=, not both")
         self.proton = proton
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        # The client's clock by default: a test that gave the client the emulator's
+        # manual clock gets waiters on the same timeline without saying it twice.
+        self.clock: Clock = clock if clock is not None else proton.clock
         self._schedule = schedule
         self._min_delay = min_delay
         self._max_delay = max_delay

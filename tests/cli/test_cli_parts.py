@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from aioproton.cli import _connect, _display, _exit
-from aioproton.emulator import _emulator
+from aioproton.emulator import defaults
 from aioproton.errors import ResourceNotFoundError
 
 if sys.version_info < (3, 11):
@@ -40,8 +40,8 @@ def bare_machine(monkeypatch, tmp_path):
 
 def test_an_endpoint_without_credentials_signs_as_the_emulator(bare_machine):
     settings = _connect.client_settings(_args(endpoint_url="http://127.0.0.1:4566"))
-    assert settings["aws_access_key_id"] == _emulator.DEFAULT_ACCESS_KEY_ID
-    assert settings["aws_secret_access_key"] == _emulator.DEFAULT_SECRET_ACCESS_KEY
+    assert settings["aws_access_key_id"] == defaults.DEFAULT_ACCESS_KEY_ID
+    assert settings["aws_secret_access_key"] == defaults.DEFAULT_SECRET_ACCESS_KEY
     assert settings["region_name"] == "us-east-1"
 
 
@@ -50,7 +50,7 @@ def test_the_endpoint_can_come_from_the_environment(bare_machine, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_PROTON", "http://127.0.0.1:4566")
     settings = _connect.client_settings(_args())
     assert settings["endpoint_url"] == "http://127.0.0.1:4566"
-    assert settings["aws_access_key_id"] == _emulator.DEFAULT_ACCESS_KEY_ID
+    assert settings["aws_access_key_id"] == defaults.DEFAULT_ACCESS_KEY_ID
 
 
 def test_configured_credentials_are_left_alone(bare_machine, monkeypatch):
