@@ -130,7 +130,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Observed]:
     async with Emulator(clock=clock, timings=Timings(deploy_seconds=1.0)) as emulator:
         emulator.backend.quotas = Quotas(environments=count + 10)
         async with aioproton.ProtonClient(
-            **emulator.client_settings, max_pool_connections=256, sleep=clock.sleep
+            **emulator.client_settings, max_pool_connections=256, clock=clock
         ) as proton:
             await proton.create_environment_template(name="base")
             await proton.create_environment_template_version(
