@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import attrs
@@ -49,6 +49,7 @@ R = TypeVar(
     models.Component,
 )
 T = TypeVar("T")
+V = TypeVar("V", models.EnvironmentTemplateVersion, models.ServiceTemplateVersion)
 
 _D = models.DeploymentStatus
 _S = models.ServiceStatus
@@ -366,17 +367,8 @@ class Waiters:
                 minor_version=minor_version,
             )
 
-        probe: Probe[models.EnvironmentTemplateVersion] = Probe(
-            name="EnvironmentTemplateVersionRegistered",
-            subject=f"environment-template/{template_name}:{major_version}.{minor_version}",
-            operation="GetEnvironmentTemplateVersion",
-            fetch=fetch,
-            status=lambda version: version.status,
-            message=lambda version: version.status_message,
-            verdicts=REGISTERED,
-            started_at=lambda version: _epoch(version.created_at),
-        )
-        return self._make(probe, REGISTRATION_SCHEDULE, timeout, max_attempts, on_change, None)
+        subject = f"environment-template/{template_name}:{major_version}.{minor_version}"
+        return self._registered("Environment", subject, fetch, timeout, max_attempts, on_change)
 
     def service_template_version_registered(
         self,
@@ -398,10 +390,22 @@ class Waiters:
                 minor_version=minor_version,
             )
 
-        probe: Probe[models.ServiceTemplateVersion] = Probe(
-            name="ServiceTemplateVersionRegistered",
-            subject=f"service-template/{template_name}:{major_version}.{minor_version}",
-            operation="GetServiceTemplateVersion",
+        subject = f"service-template/{template_name}:{major_version}.{minor_version}"
+        return self._registered("Service", subject, fetch, timeout, max_attempts, on_change)
+
+    def _registered(
+        self,
+        kind: str,
+        subject: str,
+        fetch: Callable[[], Awaitable[V]],
+        timeout: float,
+        max_attempts: int | None,
+        on_change: OnChange | None,
+    ) -> Waiter[V]:
+        probe: Probe[V] = Probe(
+            name=f"{kind}TemplateVersionRegistered",
+            subject=subject,
+            operation=f"Get{kind}TemplateVersion",
             fetch=fetch,
             status=lambda version: version.status,
             message=lambda version: version.status_message,
