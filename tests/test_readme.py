@@ -55,8 +55,11 @@ def test_the_tour_has_its_snippets() -> None:
     assert any("Rollout(" in s for s in snippets)
 
 
-async def test_every_tour_snippet_runs(prepared: dict[str, Any]) -> None:
+async def test_every_tour_snippet_runs(
+    prepared: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Run the snippets in order, as the README says; imports carry over between them."""
+    monkeypatch.chdir(tmp_path)  # the snippets write files such as tokens.db
     namespace = dict(prepared)
     for index, snippet in enumerate(tour_snippets()):
         lines = snippet.splitlines()
