@@ -163,6 +163,7 @@ class ProtonClient(GeneratedOperations):
                 config=aio_config,
             )
         )
+        _freeze_user_agent(self._raw)
         self._limiter = anyio.CapacityLimiter(config.max_pool_connections)
         self._state = _State.OPEN
         return self
@@ -264,6 +265,33 @@ class ProtonClient(GeneratedOperations):
             return response
 
         return await call_with_retries(self.config.retry, attempt, self.clock)
+
+
+class _FixedUserAgent:
+    """A User-Agent computed once per client instead of twice per request."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def to_string(self) -> str:
+        return self.value
+
+
+def _freeze_user_agent(raw: Any) -> None:
+    """Stop botocore from rebuilding the User-Agent string on every request.
+
+    botocore renders the header twice per call (about 8 % of a call's CPU here) so that
+    per-request feature flags can appear in it; aioproton's requests carry none, so the
+    string rendered once at client creation is the same. Private botocore attributes are
+    involved: when they are not there (another botocore), nothing changes.
+    """
+    creator = getattr(raw, "_user_agent_creator", None)
+    rebuild = getattr(creator, "rebuild_and_replace_user_agent_handler", None)
+    if creator is None or rebuild is None:
+        return
+    service_id = raw.meta.service_model.service_id.hyphenize()
+    raw.meta.events.unregister(f"request-created.{service_id}", rebuild)
+    raw._user_agent_creator = _FixedUserAgent(creator.to_string())
 
 
 @functools.cache

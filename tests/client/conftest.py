@@ -64,7 +64,11 @@ async def scripted() -> AsyncIterator[ScriptedServer]:
 
     async def handle(request: web.Request) -> web.Response:
         server.received.append(
-            {"target": request.headers.get("X-Amz-Target"), "body": await request.json()}
+            {
+                "target": request.headers.get("X-Amz-Target"),
+                "user_agent": request.headers.get("User-Agent"),
+                "body": await request.json(),
+            }
         )
         if server.stall:
             await anyio.sleep(server.stall)

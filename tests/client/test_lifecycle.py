@@ -10,6 +10,8 @@ import aioproton
 from aioproton import _client
 from aioproton.emulator import Emulator
 
+from .conftest import ScriptedServer
+
 
 async def test_a_closed_client_fails_clearly(emulator: Emulator) -> None:
     async with aioproton.ProtonClient(**emulator.client_settings) as proton:
@@ -87,3 +89,18 @@ async def test_the_raw_client_is_the_same_aiobotocore_client(emulator: Emulator)
     async with aioproton.ProtonClient(**emulator.client_settings) as proton:
         raw = await proton.raw.get_account_settings()
     assert "accountSettings" in raw
+
+
+async def test_the_user_agent_is_rendered_once_and_names_aioproton(
+    scripted: ScriptedServer,
+) -> None:
+    scripted.reply(200, {"accountSettings": {}})
+    scripted.reply(200, {"environments": []})
+    async with scripted.client() as proton:
+        await proton.get_account_settings()
+        await proton.list_environments()
+    agents = {r["user_agent"] for r in scripted.received}
+    assert len(agents) == 1
+    (agent,) = agents
+    assert "aioproton" in agent
+    assert "botocore/" in agent
