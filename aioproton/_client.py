@@ -21,6 +21,7 @@ import aiohttp
 import anyio
 import botocore.exceptions
 from aiobotocore.config import AioConfig
+from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
 from aiobotocore.session import AioSession, get_session
 from botocore import xform_name
 
@@ -66,9 +67,27 @@ def _shared_session(profile_name: str | None) -> AioSession:
         if profile_name is not None:
             session.set_config_variable("profile", profile_name)
         session.register_component("data_loader", _service_model.loader())
-        factory = session.get_component("response_parser_factory")
-        factory.set_parser_defaults(timestamp_parser=lambda value: value)
+        session.register_component("response_parser_factory", _WireParserFactory())
         return session
+
+
+class _WireJSONParser(AioJSONParser):  # type: ignore[misc]
+    """botocore's JSON-protocol parser minus its walk over the output shape.
+
+    aioproton decodes every response itself (to attrs classes, timestamps to UTC), so
+    botocore's conversion of the same JSON into shaped dicts is work done twice. Errors
+    and response metadata are still read by botocore's code.
+    """
+
+    def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
+        return self._parse_body_as_json(raw_body)
+
+
+class _WireParserFactory(AioResponseParserFactory):  # type: ignore[misc]
+    def create_parser(self, protocol_name: str) -> Any:
+        if protocol_name == "json":
+            return _WireJSONParser()
+        return super().create_parser(protocol_name)
 
 
 class _State(enum.Enum):
@@ -199,7 +218,11 @@ class ProtonClient(GeneratedOperations):
 
     @property
     def raw(self) -> Any:
-        """The underlying aiobotocore client, for anything aioproton does not wrap."""
+        """The underlying aiobotocore client, for anything aioproton does not wrap.
+
+        Its responses are the JSON the service sent (timestamps as epoch seconds):
+        aioproton's session skips botocore's output shaping and decodes responses itself.
+        """
         return self._require_open(None)
 
     @property

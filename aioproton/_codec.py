@@ -154,7 +154,7 @@ def _decoder(shape_name: str) -> Decoder:
 
         def decode_list(value: Any) -> Any:
             item = _decoder(member_name)
-            return tuple(item(v) for v in value)
+            return tuple([item(v) for v in value])
 
         return decode_list
     if kind == "map":
@@ -167,7 +167,13 @@ def _decoder(shape_name: str) -> Decoder:
         return decode_map
     if kind == "string" and shape.enum:
         enum_class = models.ENUMS[shape.name]
-        return enum_class
+        known = dict(enum_class._value2member_map_)
+
+        def decode_enum(value: Any) -> Any:
+            # A dict lookup for known values: calling an Enum class is slow.
+            return known.get(value) or enum_class(value)
+
+        return decode_enum
     if kind == "timestamp":
         return _decode_timestamp
     return _identity
@@ -191,26 +197,33 @@ def _decode_timestamp(value: Any) -> datetime.datetime:
 
 def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
     cls = models.STRUCTURES[shape.name]
-    plan = tuple(
+    members = tuple(
         (member, python_name(member), member_shape.name)
         for member, member_shape in shape.members.items()
     )
-    required = tuple(shape.required_members)
+    required = tuple(python_name(member) for member in shape.required_members)
+    # Member decoders are looked up on first use (not at compile time), so mutually
+    # referencing shapes cannot recurse while compiling.
+    plan: list[tuple[str, str, Decoder]] = []
 
     def decode_structure(value: Any) -> Any:
         if not isinstance(value, Mapping):
             raise DecodeError(f"{shape.name}: expected an object, got {type(value).__name__}")
+        if not plan:
+            plan.extend((m, name, _decoder(target)) for m, name, target in members)
         kwargs: dict[str, Any] = {}
-        for member, name, member_shape in plan:
-            item = value.get(member)
-            if item is not None:
-                try:
-                    kwargs[name] = _decoder(member_shape)(item)
-                except DecodeError as exc:
-                    raise DecodeError(f"{shape.name}.{member}: {exc}") from None
-        for member in required:
-            if value.get(member) is None:
-                raise DecodeError(f"{shape.name} lacks its required member {member!r}")
+        member = ""
+        try:
+            for member, name, decode_member in plan:
+                item = value.get(member)
+                if item is not None:
+                    kwargs[name] = decode_member(item)
+        except DecodeError as exc:
+            raise DecodeError(f"{shape.name}.{member}: {exc}") from None
+        for name in required:
+            if name not in kwargs:
+                wire = next(m for m, n, _ in members if n == name)
+                raise DecodeError(f"{shape.name} lacks its required member {wire!r}")
         return cls(**kwargs)
 
     return decode_structure

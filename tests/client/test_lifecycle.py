@@ -85,10 +85,13 @@ def test_configuration_errors_are_clear() -> None:
         aioproton.ProtonClient(read_timeout=0)
 
 
-async def test_the_raw_client_is_the_same_aiobotocore_client(emulator: Emulator) -> None:
+async def test_the_raw_client_answers_with_the_wire_json(emulator: Emulator) -> None:
     async with aioproton.ProtonClient(**emulator.client_settings) as proton:
-        raw = await proton.raw.get_account_settings()
-    assert "accountSettings" in raw
+        await proton.create_environment_template(name="base")
+        raw = await proton.raw.get_environment_template(name="base")
+    assert raw["environmentTemplate"]["name"] == "base"
+    assert isinstance(raw["environmentTemplate"]["createdAt"], float)  # epoch seconds
+    assert raw["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
 async def test_the_user_agent_is_rendered_once_and_names_aioproton(
