@@ -49,7 +49,7 @@ import attrs
 import tenacity
 
 from .._client import ProtonClient
-from .._facts import OperationFacts
+from .._facts import OperationFacts, OperationKind
 from .._generated.facts import OPERATIONS
 from ..clock import Clock, SystemClock
 from ..errors import (
@@ -72,11 +72,6 @@ TOKEN_LIFETIME = 8 * 3600.0
 
 _BY_METHOD: dict[str, OperationFacts] = {facts.method: facts for facts in OPERATIONS.values()}
 
-# Creates keyed by name that return the existing resource for an identical repeat.
-_NAME_KEYED = frozenset(
-    {"CreateEnvironment", "CreateService", "CreateEnvironmentTemplate", "CreateServiceTemplate"}
-)
-
 
 @attrs.frozen(kw_only=True)
 class DurableRetry:
@@ -92,26 +87,6 @@ class DurableRetry:
     initial_delay: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
     max_delay: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     max_attempts: int | None = None
-
-
-class _Kind(enum.Enum):
-    TOKEN = "client token"
-    NAME_KEYED = "name-keyed create"
-    UPDATE = "update without a token"
-    DELETE = "delete"
-    OTHER = "other"
-
-
-def _kind(facts: OperationFacts) -> _Kind:
-    if facts.client_token is not None:
-        return _Kind.TOKEN
-    if facts.name in _NAME_KEYED:
-        return _Kind.NAME_KEYED
-    if facts.name.startswith("Delete"):
-        return _Kind.DELETE
-    if facts.name.startswith("Update") and not facts.idempotent:
-        return _Kind.UPDATE
-    return _Kind.OTHER
 
 
 class _Resend(Exception):
@@ -187,7 +162,7 @@ class _Request:
         self.facts = facts
         self.key = key
         self.params = params
-        self.kind = _kind(facts)
+        self.kind = facts.kind
         self.reconciler = reconciler_for(facts.name)
         self.token: str | None = None
         #: When the token was first used (a resend after its lifetime is not safe).
@@ -200,11 +175,15 @@ class _Request:
         return self.facts.name
 
     async def run(self) -> Any:
-        if self.kind is _Kind.TOKEN:
+        if self.kind is OperationKind.CLIENT_TOKEN:
             done = await self._prepare_token()
             if done is not None:
                 return done.resource
-        if self.kind is _Kind.UPDATE and self.reconciler and self.reconciler.baseline:
+        if (
+            self.kind is OperationKind.TOKENLESS_UPDATE
+            and self.reconciler
+            and self.reconciler.baseline
+        ):
             self.baseline = await self.reconciler.baseline(self.proton, self.params)
         return await self._attempts()
 
@@ -248,7 +227,7 @@ class _Request:
                 if found.arn is not None:
                     await self.calls.store.record_result(record.key, found.arn)
                 return found
-            if found.verdict is Verdict.ABSENT and self.operation.startswith("Create"):
+            if found.verdict is Verdict.ABSENT and self.facts.creates:
                 # The name is still free: a new token cannot make a second resource.
                 renewed = await self.calls.store.renew(record.key, fingerprint, now)
                 self.token, self.token_since = renewed.token, renewed.created_at
@@ -312,11 +291,13 @@ class _Request:
         except IdempotentParameterMismatchError as error:
             raise self._explain_mismatch(error) from error
         except ResourceNotFoundError:
-            if self.kind is _Kind.DELETE:
+            if self.kind is OperationKind.DELETE:
                 return None
             raise
         except ConflictError as error:
-            if self.reconciler is None or not (self.kind is _Kind.NAME_KEYED or self.unclear):
+            if self.reconciler is None or not (
+                self.kind is OperationKind.NAME_KEYED_CREATE or self.unclear
+            ):
                 raise
             return await self._settle(error, conflict=True)
         except ProtonError as error:
@@ -358,13 +339,17 @@ class _Request:
 
     async def _remember(self, resource: Any) -> None:
         arn = getattr(resource, "arn", None)
-        if self.kind is _Kind.TOKEN and self.key is not None and isinstance(arn, str):
+        if (
+            self.kind is OperationKind.CLIENT_TOKEN
+            and self.key is not None
+            and isinstance(arn, str)
+        ):
             await self.calls.store.record_result(self.key, arn)
 
     def _explain_mismatch(
         self, error: IdempotentParameterMismatchError
     ) -> IdempotentParameterMismatchError:
-        if self.kind is _Kind.TOKEN:
+        if self.kind is OperationKind.CLIENT_TOKEN:
             what = (
                 f"the client token {self.token!r}"
                 + (f" (idempotency key {self.key!r})" if self.key else "")
