@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import attrs
+
+from ._backoff import Backoff, exponential
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -16,15 +20,28 @@ class RetryPolicy:
 
     botocore's own retries are switched off, so these are the only attempts made.
     A failure is retried only when ``ProtonError.retry_safe`` says a second attempt
-    cannot cause a second effect (see :mod:`aioproton.errors`). Backoff is exponential
-    with full jitter between ``initial_delay`` and ``max_delay``; the call gives up after
-    ``max_attempts`` attempts or ``max_elapsed`` seconds, whichever comes first.
+    cannot cause a second effect (see :mod:`aioproton.errors`). The wait after the
+    ``n``-th failed attempt is drawn uniformly between 0 and
+    ``min(max_delay, initial_delay * 2 ** (n - 1))`` (exponential backoff with full
+    jitter, from ``rng``: pass a seeded ``random.Random`` to replay it); the call gives
+    up after ``max_attempts`` attempts or ``max_elapsed`` seconds, whichever comes first.
     """
 
     max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
     initial_delay: float = attrs.field(default=0.1, validator=_positive)
     max_delay: float = attrs.field(default=20.0, validator=_positive)
     max_elapsed: float = attrs.field(default=120.0, validator=_positive)
+    rng: random.Random | None = attrs.field(
+        default=None,
+        eq=False,
+        repr=False,
+        validator=attrs.validators.optional(attrs.validators.instance_of(random.Random)),
+    )
+
+    @property
+    def backoff(self) -> Backoff:
+        """The wait after each failed attempt (see the class docstring)."""
+        return exponential(self.initial_delay).capped(self.max_delay).jitter()
 
     @classmethod
     def never(cls) -> RetryPolicy:

@@ -1,8 +1,11 @@
 """The one owner of retries for single calls.
 
 botocore is configured for exactly one attempt; this module decides whether another
-is made, from facts the error carries (``retry_safe``), so that no layer multiplies
-attempts and no non-idempotent call is silently repeated.
+is made, from facts the error carries (``retry_safe``), so that one client call makes
+at most ``RetryPolicy.max_attempts`` requests and no non-idempotent call is silently
+repeated. Loops above it (a waiter's polls, a durable request's attempts under
+:class:`~aioproton.workflow.DurableRetry`) repeat whole client calls, each with these
+retries inside, and are bounded by their own deadlines.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-import tenacity
-
 from ._config import RetryPolicy
 from .clock import Clock
 from .errors import ProtonError
 
 T = TypeVar("T")
+
+#: Jitter for policies that bring no generator of their own (never the global ``random``).
+_RNG = random.Random()
 
 
 class RateLimiter(Protocol):
@@ -32,51 +36,25 @@ class RateLimiter(Protocol):
     def feedback(self, *, throttled: bool) -> None: ...
 
 
-def _retry_safe(exc: BaseException) -> bool:
-    return isinstance(exc, ProtonError) and exc.retry_safe
-
-
-class _OutOfTime(tenacity.stop.stop_base):
-    """Stop once ``deadline`` has passed on ``clock`` (tenacity's own uses real time)."""
-
-    def __init__(self, clock: Clock, deadline: float) -> None:
-        self.clock = clock
-        self.deadline = deadline
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        return self.clock.now() >= self.deadline
-
-
 async def call_with_retries(
     policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], clock: Clock
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or the policy is exhausted.
 
-    The first attempt runs on its own, so the common case (success) pays nothing for
-    the retry machinery; a ``retry_safe`` failure hands the remaining attempts to
-    tenacity, with jittered exponential backoff (full jitter) before each. Backoff and
-    the ``max_elapsed`` budget are both measured on ``clock``, so a test's manual clock
+    Only a ``retry_safe`` failure is retried, after the policy's backoff
+    (:attr:`RetryPolicy.backoff`, jitter drawn from ``policy.rng``). Backoff and the
+    ``max_elapsed`` budget are both measured on ``clock``, so a test's manual clock
     sees the same timeline as the retries.
     """
-    started = clock.now()
-    try:
-        return await attempt()
-    except ProtonError as error:
-        if not error.retry_safe or policy.max_attempts == 1:
-            raise
-    await clock.sleep(random.uniform(0, min(policy.max_delay, policy.initial_delay)))
-
-    controller = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(policy.max_attempts - 1)
-        | _OutOfTime(clock, started + policy.max_elapsed),
-        wait=tenacity.wait_random_exponential(
-            multiplier=policy.initial_delay * 2, max=policy.max_delay
-        ),
-        retry=tenacity.retry_if_exception(_retry_safe),
-        reraise=True,
-        sleep=clock.sleep,
-    )
-    async for retry in controller:
-        with retry:
+    rng = policy.rng if policy.rng is not None else _RNG
+    deadline = clock.now() + policy.max_elapsed
+    backoff = policy.backoff
+    made = 0
+    while True:
+        made += 1
+        try:
             return await attempt()
-    raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        except ProtonError as error:
+            if not error.retry_safe or made >= policy.max_attempts or clock.now() >= deadline:
+                raise
+        await clock.sleep(backoff.delay(made, rng))

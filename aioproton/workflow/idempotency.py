@@ -41,6 +41,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
@@ -48,6 +49,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 import attrs
 import tenacity
 
+from .._backoff import Backoff, exponential
 from .._client import ProtonClient
 from .._facts import OperationFacts, OperationKind
 from .._generated.facts import OPERATIONS
@@ -79,14 +81,26 @@ class DurableRetry:
 
     Each attempt is a full client call, with the client's own short retries inside;
     between attempts the wait grows exponentially with full jitter up to
-    ``max_delay``. The request gives up at ``deadline`` (or after ``max_attempts``), and
-    in any case before its client token gets too old to be recognised.
+    ``max_delay`` (drawn from ``rng``: pass a seeded ``random.Random`` to replay it).
+    The request gives up at ``deadline`` (or after ``max_attempts``), and in any case
+    before its client token gets too old to be recognised.
     """
 
     deadline: float = attrs.field(default=900.0, validator=attrs.validators.gt(0))
     initial_delay: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
     max_delay: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     max_attempts: int | None = None
+    rng: random.Random = attrs.field(
+        factory=random.Random,
+        eq=False,
+        repr=False,
+        validator=attrs.validators.instance_of(random.Random),
+    )
+
+    @property
+    def backoff(self) -> Backoff:
+        """The wait after each failed attempt: full jitter below an exponential ceiling."""
+        return exponential(self.initial_delay).capped(self.max_delay).jitter()
 
 
 class _Resend(Exception):
@@ -255,9 +269,7 @@ class _Request:
             # Never resend a token the service may have forgotten.
             expiry = self.calls.token_lifetime - self.calls.safety_margin
             deadline = min(deadline, self.token_since + expiry)
-        backoff = tenacity.wait_random_exponential(
-            multiplier=policy.initial_delay, max=policy.max_delay
-        )
+        backoff = policy.backoff
 
         def out_of_time(state: tenacity.RetryCallState) -> bool:
             if policy.max_attempts is not None and state.attempt_number >= policy.max_attempts:
@@ -265,7 +277,8 @@ class _Request:
             return clock.now() >= deadline
 
         def wait(state: tenacity.RetryCallState) -> float:
-            return min(backoff(state), max(0.0, deadline - clock.now()))
+            pause = backoff.delay(state.attempt_number, policy.rng)
+            return min(pause, max(0.0, deadline - clock.now()))
 
         controller = tenacity.AsyncRetrying(
             stop=out_of_time,

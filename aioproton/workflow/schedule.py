@@ -16,12 +16,12 @@ server errors, and never sleeping past its deadline.
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Protocol
 
 import attrs
 
+from .._backoff import Backoff, exponential
 from .history import DurationEstimate
 
 __all__ = [
@@ -102,12 +102,16 @@ class SdkBackoff:
     def __attrs_post_init__(self) -> None:
         _bounds(self)
 
+    @property
+    def backoff(self) -> Backoff:
+        return (
+            exponential(self.min_delay)
+            .spread_from(self.min_delay, up_to=self.max_delay)
+            .capped(self.max_delay)
+        )
+
     def next_delay(self, context: PollContext) -> float:
-        ceiling = math.log2(self.max_delay / self.min_delay) + 1
-        if context.attempt > ceiling:
-            return self.max_delay
-        top = self.min_delay * 2 ** (context.attempt - 1)
-        return context.rng.uniform(self.min_delay, top) if top > self.min_delay else top
+        return self.backoff.delay(context.attempt, context.rng)
 
 
 @attrs.frozen
@@ -128,10 +132,17 @@ class ExponentialBackoff:
     def __attrs_post_init__(self) -> None:
         _bounds(self)
 
+    @property
+    def backoff(self) -> Backoff:
+        return (
+            exponential(self.min_delay, factor=self.factor)
+            .capped(self.max_delay)
+            .jitter(self.jitter)
+            .at_least(self.min_delay)
+        )
+
     def next_delay(self, context: PollContext) -> float:
-        exponent = min(context.attempt - 1, 64)
-        base = min(self.max_delay, self.min_delay * self.factor**exponent)
-        return max(self.min_delay, base * (1 - context.rng.uniform(0, self.jitter)))
+        return self.backoff.delay(context.attempt, context.rng)
 
 
 @attrs.frozen

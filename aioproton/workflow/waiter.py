@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
+from .._backoff import exponential
 from ..clock import Clock, SystemClock
 from ..errors import (
     ProtonError,
@@ -308,8 +309,8 @@ class Waiter(Generic[R]):
         delay = max(0.0, self.schedule.next_delay(context))
         if self._error_streak:
             # Busy or unreachable service: slow down, with jitter so waiters spread out.
-            slower = max(delay, 1.0) * 2 ** min(self._error_streak, 6)
-            delay = min(_ERROR_BACKOFF_CAP, slower) * self._rng.uniform(0.5, 1.0)
+            slower = exponential(max(delay, 1.0), max_exponent=6).capped(_ERROR_BACKOFF_CAP)
+            delay = slower.jitter(0.5).delay(self._error_streak + 1, self._rng)
         await self.clock.sleep(min(delay, remaining))
 
     async def _notify(self, change: StateChange[R]) -> None:
