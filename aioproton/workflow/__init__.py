@@ -4,7 +4,8 @@ Built on :class:`~aioproton.ProtonClient` (the client never imports this package
 
 - :mod:`.waiters` / :mod:`.waiter`: a waiter for every long-running state, polling on a
   :class:`~aioproton.clock.Clock` with schedules from :mod:`.schedule` that use the
-  deployment history (:mod:`.history`).
+  deployment history (:mod:`.history`); :mod:`.states` says what each status means
+  and holds the :class:`StateChange` events waiters report.
 - :mod:`.idempotency`, :mod:`.tokens`, :mod:`.reconcile`: one logical create or update
   performed once across retries and restarts.
 - :mod:`.cancel`: cancel a deployment without losing the race with its completion.
@@ -57,8 +58,9 @@ from .schedule import HistoryAwareSchedule as HistoryAwareSchedule
 from .schedule import PollContext as PollContext
 from .schedule import PollSchedule as PollSchedule
 from .schedule import SdkBackoff as SdkBackoff
+from .states import StateChange as StateChange
+from .states import WaitVerdict as WaitVerdict
 from .targets import ComponentTarget as ComponentTarget
-from .targets import Deployable as Deployable
 from .targets import DeploymentTarget as DeploymentTarget
 from .targets import EnvironmentTarget as EnvironmentTarget
 from .targets import ServiceInstanceTarget as ServiceInstanceTarget
@@ -69,9 +71,9 @@ from .tokens import MemoryTokenStore as MemoryTokenStore
 from .tokens import SqliteTokenStore as SqliteTokenStore
 from .tokens import TokenRecord as TokenRecord
 from .tokens import TokenStore as TokenStore
-from .waiter import StateChange as StateChange
 from .waiter import Waiter as Waiter
 from .waiters import Waiters as Waiters
+from .waiters import WaitOptions as WaitOptions
 
 __all__ = [
     "TOKEN_LIFETIME",
@@ -85,7 +87,6 @@ __all__ = [
     "ComponentTarget",
     "ConcurrencyWarning",
     "DeleteFailedError",
-    "Deployable",
     "DeploymentCancelledError",
     "DeploymentFailedError",
     "DeploymentHistory",
@@ -120,7 +121,9 @@ __all__ = [
     "TokenExpiredError",
     "TokenRecord",
     "TokenStore",
+    "WaitOptions",
     "WaitTimeoutError",
+    "WaitVerdict",
     "Waiter",
     "WaiterError",
     "Waiters",

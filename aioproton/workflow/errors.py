@@ -23,12 +23,10 @@ the ``history`` of state changes seen and the last ``resource`` read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ProtonError
-
-if TYPE_CHECKING:
-    from .waiter import StateChange
+from .states import StateChange
 
 __all__ = [
     "BulkError",

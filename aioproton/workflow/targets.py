@@ -8,8 +8,7 @@ Get, Cancel and ListDeployments filter; waiters, safe cancel and rollouts work o
 from __future__ import annotations
 
 import abc
-import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -20,7 +19,6 @@ from ..errors import ResourceNotFoundError
 
 __all__ = [
     "ComponentTarget",
-    "Deployable",
     "DeploymentTarget",
     "EnvironmentTarget",
     "ServiceInstanceTarget",
@@ -30,30 +28,9 @@ __all__ = [
 ]
 
 
-class Deployable(Protocol):
-    """What every deployed resource tells about its latest deployment."""
-
-    @property
-    def arn(self) -> str: ...
-
-    @property
-    def created_at(self) -> datetime.datetime: ...
-
-    @property
-    def deployment_status(self) -> models.DeploymentStatus: ...
-
-    @property
-    def deployment_status_message(self) -> str | None: ...
-
-    @property
-    def last_attempted_deployment_id(self) -> str | None: ...
-
-    @property
-    def last_deployment_attempted_at(self) -> datetime.datetime | None: ...
-
-
-R = TypeVar(
-    "R",
+#: The four kinds of deployed resource (one definition for the whole workflow layer).
+Deployed = TypeVar(
+    "Deployed",
     models.Environment,
     models.ServiceInstance,
     models.ServicePipeline,
@@ -61,7 +38,7 @@ R = TypeVar(
 )
 
 
-class DeploymentTarget(abc.ABC, Generic[R]):
+class DeploymentTarget(abc.ABC, Generic[Deployed]):
     """One deployable resource, named the way its operations name it."""
 
     #: ``environment``, ``service instance``, ``service pipeline`` or ``component``.
@@ -75,11 +52,11 @@ class DeploymentTarget(abc.ABC, Generic[R]):
         """The resource part of its ARN, e.g. ``service/api/service-instance/one``."""
 
     @abc.abstractmethod
-    async def get(self, proton: ProtonClient) -> R:
+    async def get(self, proton: ProtonClient) -> Deployed:
         """Read the resource (raises ``ResourceNotFoundError`` when it does not exist)."""
 
     @abc.abstractmethod
-    async def cancel(self, proton: ProtonClient) -> R:
+    async def cancel(self, proton: ProtonClient) -> Deployed:
         """Ask the service to cancel the deployment in progress."""
 
     @abc.abstractmethod
@@ -87,6 +64,11 @@ class DeploymentTarget(abc.ABC, Generic[R]):
         self, proton: ProtonClient, *, page_size: int, max_items: int
     ) -> Paginator[models.DeploymentSummary]:
         """The ListDeployments listing that includes this target's deployment records."""
+
+    @property
+    @abc.abstractmethod
+    def names(self) -> tuple[str, ...]:
+        """The names that identify it: ``("api", "one")`` for instance ``one`` of ``api``."""
 
     def __str__(self) -> str:
         return self.path
@@ -97,6 +79,10 @@ class EnvironmentTarget(DeploymentTarget[models.Environment]):
     name: str
     kind = "environment"
     get_operation = "GetEnvironment"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
 
     @property
     def path(self) -> str:
@@ -122,6 +108,10 @@ class ServiceInstanceTarget(DeploymentTarget[models.ServiceInstance]):
     name: str
     kind = "service instance"
     get_operation = "GetServiceInstance"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.service_name, self.name)
 
     @property
     def path(self) -> str:
@@ -153,6 +143,10 @@ class ServicePipelineTarget(DeploymentTarget[models.ServicePipeline]):
     get_operation = "GetService"
 
     @property
+    def names(self) -> tuple[str, ...]:
+        return (self.service_name,)
+
+    @property
     def path(self) -> str:
         return f"service/{self.service_name}/pipeline"
 
@@ -180,6 +174,10 @@ class ComponentTarget(DeploymentTarget[models.Component]):
     name: str
     kind = "component"
     get_operation = "GetComponent"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
 
     @property
     def path(self) -> str:

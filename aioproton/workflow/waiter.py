@@ -15,7 +15,6 @@ better by waiting and ends the wait with that error.
 
 from __future__ import annotations
 
-import enum
 import inspect
 import random
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -34,54 +33,27 @@ from ..errors import (
 from . import errors
 from .history import DurationEstimate
 from .schedule import PollContext, PollSchedule
+from .states import GONE, StateChange, WaitVerdict
 
-__all__ = ["GONE", "Probe", "StateChange", "Verdict", "Waiter"]
+__all__ = ["Probe", "Waiter"]
 
 R = TypeVar("R")
-
-#: The status a waiter reports once the resource no longer exists.
-GONE = "DELETED"
 
 #: Upper bound of the slow-down after polling errors, in clock seconds.
 _ERROR_BACKOFF_CAP = 120.0
 
-
-class Verdict(enum.Enum):
-    """What a status means for the wait."""
-
-    PENDING = "pending"
-    SUCCESS = "success"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    DELETE_FAILED = "delete failed"
-    REGISTRATION_FAILED = "registration failed"
-    GONE = "gone"
-
-
-_ERRORS: dict[Verdict, type[errors.WaiterError]] = {
-    Verdict.FAILED: errors.DeploymentFailedError,
-    Verdict.CANCELLED: errors.DeploymentCancelledError,
-    Verdict.DELETE_FAILED: errors.DeleteFailedError,
-    Verdict.REGISTRATION_FAILED: errors.RegistrationFailedError,
-    Verdict.GONE: errors.ResourceGoneError,
+_ERRORS: dict[WaitVerdict, type[errors.WaiterError]] = {
+    WaitVerdict.FAILED: errors.DeploymentFailedError,
+    WaitVerdict.CANCELLED: errors.DeploymentCancelledError,
+    WaitVerdict.DELETE_FAILED: errors.DeleteFailedError,
+    WaitVerdict.REGISTRATION_FAILED: errors.RegistrationFailedError,
+    WaitVerdict.GONE: errors.ResourceGoneError,
 }
 
 
-@attrs.frozen
-class StateChange(Generic[R]):
-    """The status of the resource changed (or was seen for the first time)."""
-
-    previous: str | None
-    status: str
-    message: str | None
-    #: The poll that saw it (1 = the first).
-    attempt: int
-    #: Clock seconds since the wait began.
-    elapsed: float
-    #: Clock time of the poll.
-    at: float
-    #: The resource as read (``None`` once it is gone).
-    resource: R | None = attrs.field(repr=False)
+def _arn_of(resource: Any) -> str | None:
+    arn = getattr(resource, "arn", None)
+    return arn if isinstance(arn, str) else None
 
 
 @attrs.frozen
@@ -90,7 +62,9 @@ class Probe(Generic[R]):
 
     #: The waiter's name, e.g. ``EnvironmentDeployed``.
     name: str
-    #: What is waited for, for messages: ``environment 'prod'``.
+    #: What is waited for (see :class:`StateChange`): its kind, names and resource path.
+    kind: str
+    names: tuple[str, ...]
     subject: str
     #: The operation that reads it (for errors).
     operation: str
@@ -98,13 +72,17 @@ class Probe(Generic[R]):
     status: Callable[[R], str]
     message: Callable[[R], str | None]
     #: Verdict per status; any other status (including new ones) keeps the wait going.
-    verdicts: Mapping[str, Verdict]
+    verdicts: Mapping[str, WaitVerdict]
     #: Whether ResourceNotFound ends the wait successfully (deletes).
     gone_is_success: bool = False
     #: When the work being waited for started (epoch seconds), if the resource says.
     started_at: Callable[[R], float | None] = lambda resource: None
     #: Durations of earlier deployments of this resource, looked up once.
     estimate: Callable[[R], Awaitable[DurationEstimate | None]] | None = None
+    #: The ARN a read shows (default: the resource's ``arn``).
+    arn: Callable[[R], str | None] = _arn_of
+    #: The deployment whose status the resource shows, if any.
+    deployment_id: Callable[[R], str | None] = lambda resource: None
 
 
 OnChange = Callable[[StateChange[Any]], "Awaitable[None] | None"]
@@ -145,6 +123,8 @@ class Waiter(Generic[R]):
         self.history: list[StateChange[R]] = []
         self.last_resource: R | None = None
         self._status: str | None = None
+        self._arn: str | None = None
+        self._deployment_id: str | None = None
         self._began: float | None = None
         self._started_at: float | None = None
         self._estimate: DurationEstimate | None = None
@@ -236,10 +216,10 @@ class Waiter(Generic[R]):
             resource = await probe.fetch()
         except ResourceNotFoundError as error:
             if probe.gone_is_success:
-                return self._observe(None, GONE, None, Verdict.SUCCESS)
+                return self._observe(None, GONE, None, WaitVerdict.SUCCESS)
             if self._status is None:
                 raise
-            return self._observe(None, GONE, None, Verdict.GONE, cause=error)
+            return self._observe(None, GONE, None, WaitVerdict.GONE, cause=error)
         except ProtonError as error:
             if not _transient(error):
                 raise
@@ -248,10 +228,10 @@ class Waiter(Generic[R]):
             return None
         self._error_streak = 0
         status = str(probe.status(resource))
-        verdict = probe.verdicts.get(status, Verdict.PENDING)
+        verdict = probe.verdicts.get(status, WaitVerdict.PENDING)
         if self._started_at is None:
             self._started_at = probe.started_at(resource)
-        if verdict is Verdict.PENDING and not self._estimated:
+        if verdict is WaitVerdict.PENDING and not self._estimated:
             self._estimated = True
             if probe.estimate is not None and getattr(self.schedule, "uses_history", False):
                 self._estimate = await _estimate_or_none(probe.estimate, resource)
@@ -262,11 +242,14 @@ class Waiter(Generic[R]):
         resource: R | None,
         status: str,
         message: str | None,
-        verdict: Verdict,
+        verdict: WaitVerdict,
         *,
         cause: BaseException | None = None,
     ) -> StateChange[R] | None:
-        self.last_resource = resource if resource is not None else self.last_resource
+        if resource is not None:
+            self.last_resource = resource
+            self._arn = self.probe.arn(resource) or self._arn
+            self._deployment_id = self.probe.deployment_id(resource) or self._deployment_id
         previous = self._status
         self._status = status
         change: StateChange[R] | None = None
@@ -274,6 +257,12 @@ class Waiter(Generic[R]):
             now = self.clock.now()
             began = self._began if self._began is not None else now
             change = StateChange(
+                waiter=self.probe.name,
+                kind=self.probe.kind,
+                names=self.probe.names,
+                subject=self.probe.subject,
+                arn=self._arn,
+                deployment_id=self._deployment_id,
                 previous=previous,
                 status=status,
                 message=message,
@@ -283,9 +272,9 @@ class Waiter(Generic[R]):
                 resource=resource,
             )
             self.history.append(change)
-        if verdict is Verdict.SUCCESS:
+        if verdict is WaitVerdict.SUCCESS:
             self._finish(result=resource)
-        elif verdict is not Verdict.PENDING:
+        elif verdict is not WaitVerdict.PENDING:
             what = f"{self.probe.subject} ended {status}"
             failure = self._error(_ERRORS[verdict], what, message)
             failure.__cause__ = cause

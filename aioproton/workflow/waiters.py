@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
@@ -29,78 +30,52 @@ from .._generated import models
 from ..clock import Clock
 from .history import DeploymentHistory, DurationEstimate
 from .schedule import ExponentialBackoff, HistoryAwareSchedule, PollSchedule
+from .states import (
+    DEPLOYED,
+    DEPLOYMENT_FINISHED,
+    REGISTERED,
+    RESOURCE_DELETED,
+    SERVICE_DELETED,
+    SERVICE_SETTLED,
+    SETTLED,
+    WaitVerdict,
+)
 from .targets import (
     ComponentTarget,
+    Deployed,
     DeploymentTarget,
     EnvironmentTarget,
     ServiceInstanceTarget,
     ServicePipelineTarget,
     target_of,
 )
-from .waiter import OnChange, Probe, Verdict, Waiter
+from .waiter import OnChange, Probe, Waiter
 
-__all__ = ["Waiters"]
+if sys.version_info >= (3, 11):
+    from typing import Required, TypedDict, Unpack
+else:  # pragma: no cover - exercised on Python 3.10
+    from typing_extensions import Required, TypedDict, Unpack
 
-R = TypeVar(
-    "R",
-    models.Environment,
-    models.ServiceInstance,
-    models.ServicePipeline,
-    models.Component,
-)
+__all__ = ["WaitOptions", "Waiters"]
+
 T = TypeVar("T")
 V = TypeVar("V", models.EnvironmentTemplateVersion, models.ServiceTemplateVersion)
 
-_D = models.DeploymentStatus
-_S = models.ServiceStatus
-_V = models.TemplateVersionStatus
 
-DEPLOYED: Mapping[str, Verdict] = {
-    _D.SUCCEEDED: Verdict.SUCCESS,
-    _D.FAILED: Verdict.FAILED,
-    _D.CANCELLED: Verdict.CANCELLED,
-    _D.DELETE_FAILED: Verdict.DELETE_FAILED,
-    _D.DELETE_COMPLETE: Verdict.GONE,
-}
-SETTLED: Mapping[str, Verdict] = {
-    _D.CANCELLED: Verdict.SUCCESS,
-    _D.SUCCEEDED: Verdict.SUCCESS,
-    _D.FAILED: Verdict.SUCCESS,
-    _D.DELETE_FAILED: Verdict.DELETE_FAILED,
-    _D.DELETE_COMPLETE: Verdict.GONE,
-}
-DEPLOYMENT_FINISHED: Mapping[str, Verdict] = {
-    _D.SUCCEEDED: Verdict.SUCCESS,
-    _D.DELETE_COMPLETE: Verdict.SUCCESS,
-    _D.FAILED: Verdict.FAILED,
-    _D.CANCELLED: Verdict.CANCELLED,
-    _D.DELETE_FAILED: Verdict.DELETE_FAILED,
-}
-RESOURCE_DELETED: Mapping[str, Verdict] = {_D.DELETE_FAILED: Verdict.DELETE_FAILED}
+class WaitOptions(TypedDict, total=False):
+    """The keywords every :class:`Waiters` method takes (only ``timeout`` is required).
 
-_CREATE_FAILED = (
-    _S.CREATE_FAILED,
-    _S.CREATE_FAILED_CLEANUP_COMPLETE,
-    _S.CREATE_FAILED_CLEANUP_FAILED,
-)
-_UPDATE_FAILED = (
-    _S.UPDATE_FAILED,
-    _S.UPDATE_FAILED_CLEANUP_COMPLETE,
-    _S.UPDATE_FAILED_CLEANUP_FAILED,
-    _S.UPDATE_COMPLETE_CLEANUP_FAILED,
-)
-SERVICE_SETTLED: Mapping[str, Verdict] = {
-    _S.ACTIVE: Verdict.SUCCESS,
-    **dict.fromkeys(_CREATE_FAILED, Verdict.FAILED),
-    **dict.fromkeys(_UPDATE_FAILED, Verdict.FAILED),
-    _S.DELETE_FAILED: Verdict.DELETE_FAILED,
-}
-SERVICE_DELETED: Mapping[str, Verdict] = {_S.DELETE_FAILED: Verdict.DELETE_FAILED}
-REGISTERED: Mapping[str, Verdict] = {
-    _V.DRAFT: Verdict.SUCCESS,
-    _V.PUBLISHED: Verdict.SUCCESS,
-    _V.REGISTRATION_FAILED: Verdict.REGISTRATION_FAILED,
-}
+    ``timeout``: clock seconds the whole wait may take. ``max_attempts``: a cap on the
+    number of polls. ``on_change``: called with every :class:`StateChange` (replaces the
+    ``Waiters``' own). ``schedule``: the :class:`PollSchedule` for this wait (replaces
+    the default one).
+    """
+
+    timeout: Required[float]
+    max_attempts: int | None
+    on_change: OnChange | None
+    schedule: PollSchedule | None
+
 
 #: Default schedules: deployments use their history; the rest back off exponentially.
 DEPLOYMENT_SCHEDULE = HistoryAwareSchedule(min_delay=3.0, max_delay=60.0)
@@ -124,8 +99,12 @@ class Waiters:
 
     ``min_delay``/``max_delay`` replace the bounds of each waiter's default schedule;
     ``schedule`` replaces the schedule outright. ``history`` is the
-    :class:`DeploymentHistory` deployment waiters consult (``True``: a shared one made
-    here; ``False``: never read history, which costs one ListDeployments per wait).
+    :class:`DeploymentHistory` deployment waiters consult (``True``: one made here and
+    shared by every waiter; ``False``: none, and deployment waiters poll on their
+    schedule's fallback). With history, a deployment wait on a schedule that uses it
+    costs at most ``history.max_pages`` ListDeployments requests (one by default) for a
+    target whose durations are not cached yet, and none once they are; a resource on
+    its first deployment reads nothing.
     """
 
     def __init__(
@@ -158,89 +137,56 @@ class Waiters:
     # ------------------------------------------------------------------ deployments
 
     def deployed(
-        self,
-        target: DeploymentTarget[R],
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
-        schedule: PollSchedule | None = None,
-    ) -> Waiter[R]:
+        self, target: DeploymentTarget[Deployed], **options: Unpack[WaitOptions]
+    ) -> Waiter[Deployed]:
         """Until ``target``'s deployment SUCCEEDED (FAILED, CANCELLED raise)."""
         probe = self._deployment_probe(target, "Deployed", DEPLOYED)
-        return self._make(probe, DEPLOYMENT_SCHEDULE, timeout, max_attempts, on_change, schedule)
+        return self._make(probe, DEPLOYMENT_SCHEDULE, options)
 
     def cancel_finished(
-        self,
-        target: DeploymentTarget[R],
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
-        schedule: PollSchedule | None = None,
-    ) -> Waiter[R]:
+        self, target: DeploymentTarget[Deployed], **options: Unpack[WaitOptions]
+    ) -> Waiter[Deployed]:
         """Until a cancel settles: CANCELLED, or SUCCEEDED/FAILED if the deployment won.
 
         Every one of the three is a normal end of a cancel and returns the resource;
         :func:`~aioproton.workflow.cancel.cancel_deployment` tells them apart.
         """
         probe = self._deployment_probe(target, "CancelFinished", SETTLED)
-        return self._make(probe, CANCEL_SCHEDULE, timeout, max_attempts, on_change, schedule)
+        return self._make(probe, CANCEL_SCHEDULE, options)
 
     def settled(
-        self,
-        target: DeploymentTarget[R],
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
-        schedule: PollSchedule | None = None,
-    ) -> Waiter[R]:
+        self, target: DeploymentTarget[Deployed], **options: Unpack[WaitOptions]
+    ) -> Waiter[Deployed]:
         """Until whatever deployment is running on ``target`` ends, however it ends.
 
         For resuming work: a restarted process finds a deployment it may have started
         itself and waits for it before deciding what to do.
         """
         probe = self._deployment_probe(target, "Settled", SETTLED)
-        return self._make(probe, DEPLOYMENT_SCHEDULE, timeout, max_attempts, on_change, schedule)
+        return self._make(probe, DEPLOYMENT_SCHEDULE, options)
 
     def environment_deployed(
-        self, name: str, *, timeout: float, max_attempts: int | None = None
+        self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Environment]:
-        return self.deployed(EnvironmentTarget(name), timeout=timeout, max_attempts=max_attempts)
+        return self.deployed(EnvironmentTarget(name), **options)
 
     def service_instance_deployed(
-        self,
-        service_name: str,
-        name: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
+        self, service_name: str, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.ServiceInstance]:
-        return self.deployed(
-            ServiceInstanceTarget(service_name, name), timeout=timeout, max_attempts=max_attempts
-        )
+        return self.deployed(ServiceInstanceTarget(service_name, name), **options)
 
     def service_pipeline_deployed(
-        self, service_name: str, *, timeout: float, max_attempts: int | None = None
+        self, service_name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.ServicePipeline]:
-        return self.deployed(
-            ServicePipelineTarget(service_name), timeout=timeout, max_attempts=max_attempts
-        )
+        return self.deployed(ServicePipelineTarget(service_name), **options)
 
     def component_deployed(
-        self, name: str, *, timeout: float, max_attempts: int | None = None
+        self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Component]:
-        return self.deployed(ComponentTarget(name), timeout=timeout, max_attempts=max_attempts)
+        return self.deployed(ComponentTarget(name), **options)
 
     def deployment_finished(
-        self,
-        deployment_id: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
-        schedule: PollSchedule | None = None,
+        self, deployment_id: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Deployment]:
         """Until a deployment record is final (GetDeployment)."""
         proton = self.proton
@@ -257,6 +203,8 @@ class Waiters:
 
         probe: Probe[models.Deployment] = Probe(
             name="DeploymentFinished",
+            kind="deployment",
+            names=(deployment_id,),
             subject=f"deployment {deployment_id}",
             operation="GetDeployment",
             fetch=fetch,
@@ -265,43 +213,23 @@ class Waiters:
             verdicts=DEPLOYMENT_FINISHED,
             started_at=lambda record: _epoch(record.created_at),
             estimate=estimate,
+            deployment_id=lambda record: record.id,
         )
-        return self._make(probe, DEPLOYMENT_SCHEDULE, timeout, max_attempts, on_change, schedule)
+        return self._make(probe, DEPLOYMENT_SCHEDULE, options)
 
     # ------------------------------------------------------------------ services
 
-    def service_created(
-        self,
-        name: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
-    ) -> Waiter[models.Service]:
+    def service_created(self, name: str, **options: Unpack[WaitOptions]) -> Waiter[models.Service]:
         """Until the service is ACTIVE (CREATE_FAILED* raise DeploymentFailedError)."""
-        return self._service(name, "ServiceCreated", timeout, max_attempts, on_change, created=True)
+        return self._service(name, "ServiceCreated", options, created=True)
 
-    def service_updated(
-        self,
-        name: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
-    ) -> Waiter[models.Service]:
+    def service_updated(self, name: str, **options: Unpack[WaitOptions]) -> Waiter[models.Service]:
         """Until the service is ACTIVE again (UPDATE_FAILED* and
         UPDATE_COMPLETE_CLEANUP_FAILED raise DeploymentFailedError)."""
-        return self._service(
-            name, "ServiceUpdated", timeout, max_attempts, on_change, created=False
-        )
+        return self._service(name, "ServiceUpdated", options, created=False)
 
     def service_deleted(
-        self,
-        name: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
+        self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Service | None]:
         """Until the service is gone (DELETE_FAILED raises DeleteFailedError)."""
         proton = self.proton
@@ -311,6 +239,8 @@ class Waiters:
 
         probe: Probe[models.Service | None] = Probe(
             name="ServiceDeleted",
+            kind="service",
+            names=(name,),
             subject=f"service/{name}",
             operation="GetService",
             fetch=fetch,
@@ -319,31 +249,21 @@ class Waiters:
             verdicts=SERVICE_DELETED,
             gone_is_success=True,
         )
-        return self._make(probe, DELETE_SCHEDULE, timeout, max_attempts, on_change, None)
+        return self._make(probe, DELETE_SCHEDULE, options)
 
     # ------------------------------------------------------------------ deletes
 
     def environment_deleted(
-        self,
-        name: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
+        self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Environment | None]:
         """Until the environment is gone (DELETE_FAILED raises DeleteFailedError)."""
-        return self._deleted(EnvironmentTarget(name), timeout, max_attempts, on_change)
+        return self._deleted(EnvironmentTarget(name), options)
 
     def component_deleted(
-        self,
-        name: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
+        self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Component | None]:
         """Until the component is gone (DELETE_FAILED raises DeleteFailedError)."""
-        return self._deleted(ComponentTarget(name), timeout, max_attempts, on_change)
+        return self._deleted(ComponentTarget(name), options)
 
     # ------------------------------------------------------------------ template versions
 
@@ -352,10 +272,7 @@ class Waiters:
         template_name: str,
         major_version: str,
         minor_version: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
+        **options: Unpack[WaitOptions],
     ) -> Waiter[models.EnvironmentTemplateVersion]:
         """Until the version is DRAFT or PUBLISHED (REGISTRATION_FAILED raises)."""
         proton = self.proton
@@ -367,18 +284,15 @@ class Waiters:
                 minor_version=minor_version,
             )
 
-        subject = f"environment-template/{template_name}:{major_version}.{minor_version}"
-        return self._registered("Environment", subject, fetch, timeout, max_attempts, on_change)
+        names = (template_name, major_version, minor_version)
+        return self._registered("Environment", names, fetch, options)
 
     def service_template_version_registered(
         self,
         template_name: str,
         major_version: str,
         minor_version: str,
-        *,
-        timeout: float,
-        max_attempts: int | None = None,
-        on_change: OnChange | None = None,
+        **options: Unpack[WaitOptions],
     ) -> Waiter[models.ServiceTemplateVersion]:
         """Until the version is DRAFT or PUBLISHED (REGISTRATION_FAILED raises)."""
         proton = self.proton
@@ -390,21 +304,22 @@ class Waiters:
                 minor_version=minor_version,
             )
 
-        subject = f"service-template/{template_name}:{major_version}.{minor_version}"
-        return self._registered("Service", subject, fetch, timeout, max_attempts, on_change)
+        names = (template_name, major_version, minor_version)
+        return self._registered("Service", names, fetch, options)
 
     def _registered(
         self,
         kind: str,
-        subject: str,
+        names: tuple[str, str, str],
         fetch: Callable[[], Awaitable[V]],
-        timeout: float,
-        max_attempts: int | None,
-        on_change: OnChange | None,
+        options: WaitOptions,
     ) -> Waiter[V]:
+        template, major, minor = names
         probe: Probe[V] = Probe(
             name=f"{kind}TemplateVersionRegistered",
-            subject=subject,
+            kind=f"{kind.lower()} template version",
+            names=names,
+            subject=f"{kind.lower()}-template/{template}:{major}.{minor}",
             operation=f"Get{kind}TemplateVersion",
             fetch=fetch,
             status=lambda version: version.status,
@@ -412,28 +327,32 @@ class Waiters:
             verdicts=REGISTERED,
             started_at=lambda version: _epoch(version.created_at),
         )
-        return self._make(probe, REGISTRATION_SCHEDULE, timeout, max_attempts, on_change, None)
+        return self._make(probe, REGISTRATION_SCHEDULE, options)
 
     # ------------------------------------------------------------------ building blocks
 
     def _deployment_probe(
-        self, target: DeploymentTarget[R], suffix: str, verdicts: Mapping[str, Verdict]
-    ) -> Probe[R]:
+        self,
+        target: DeploymentTarget[Deployed],
+        suffix: str,
+        verdicts: Mapping[str, WaitVerdict],
+    ) -> Probe[Deployed]:
         proton, history = self.proton, self.history
 
-        async def fetch() -> R:
+        async def fetch() -> Deployed:
             return await target.get(proton)
 
-        async def estimate(resource: R) -> DurationEstimate | None:
+        async def estimate(resource: Deployed) -> DurationEstimate | None:
             if history is None or resource.created_at == resource.last_deployment_attempted_at:
                 return None  # its first deployment: there is no history to read
             return await history.estimate(
                 proton, target, resource.arn, exclude_id=resource.last_attempted_deployment_id
             )
 
-        kind = "".join(word.capitalize() for word in target.kind.split())
         return Probe(
-            name=f"{kind}{suffix}",
+            name=f"{_camel(target.kind)}{suffix}",
+            kind=target.kind,
+            names=target.names,
             subject=target.path,
             operation=target.get_operation,
             fetch=fetch,
@@ -442,17 +361,11 @@ class Waiters:
             verdicts=verdicts,
             started_at=lambda resource: _epoch(resource.last_deployment_attempted_at),
             estimate=estimate,
+            deployment_id=lambda resource: resource.last_attempted_deployment_id,
         )
 
     def _service(
-        self,
-        name: str,
-        waiter: str,
-        timeout: float,
-        max_attempts: int | None,
-        on_change: OnChange | None,
-        *,
-        created: bool,
+        self, name: str, waiter: str, options: WaitOptions, *, created: bool
     ) -> Waiter[models.Service]:
         proton = self.proton
 
@@ -464,6 +377,8 @@ class Waiters:
 
         probe: Probe[models.Service] = Probe(
             name=waiter,
+            kind="service",
+            names=(name,),
             subject=f"service/{name}",
             operation="GetService",
             fetch=fetch,
@@ -472,23 +387,20 @@ class Waiters:
             verdicts=SERVICE_SETTLED,
             started_at=started,
         )
-        return self._make(probe, SERVICE_SCHEDULE, timeout, max_attempts, on_change, None)
+        return self._make(probe, SERVICE_SCHEDULE, options)
 
     def _deleted(
-        self,
-        target: DeploymentTarget[R],
-        timeout: float,
-        max_attempts: int | None,
-        on_change: OnChange | None,
-    ) -> Waiter[R | None]:
+        self, target: DeploymentTarget[Deployed], options: WaitOptions
+    ) -> Waiter[Deployed | None]:
         proton = self.proton
 
-        async def fetch() -> R | None:
+        async def fetch() -> Deployed | None:
             return await target.get(proton)
 
-        kind = "".join(word.capitalize() for word in target.kind.split())
-        probe: Probe[R | None] = Probe(
-            name=f"{kind}Deleted",
+        probe: Probe[Deployed | None] = Probe(
+            name=f"{_camel(target.kind)}Deleted",
+            kind=target.kind,
+            names=target.names,
             subject=target.path,
             operation=target.get_operation,
             fetch=fetch,
@@ -496,29 +408,29 @@ class Waiters:
             message=lambda resource: _present(resource).deployment_status_message,
             verdicts=RESOURCE_DELETED,
             gone_is_success=True,
+            deployment_id=lambda resource: _present(resource).last_attempted_deployment_id,
         )
-        return self._make(probe, DELETE_SCHEDULE, timeout, max_attempts, on_change, None)
+        return self._make(probe, DELETE_SCHEDULE, options)
 
     def _make(
         self,
         probe: Probe[T],
         default: HistoryAwareSchedule | ExponentialBackoff,
-        timeout: float,
-        max_attempts: int | None,
-        on_change: OnChange | None,
-        schedule: PollSchedule | None,
+        options: WaitOptions,
     ) -> Waiter[T]:
+        schedule = options.get("schedule")
         if schedule is None:
-            schedule = self._schedule
-        if schedule is None:
-            schedule = self._bounded(default)
+            schedule = self._schedule if self._schedule is not None else self._bounded(default)
+        on_change = options.get("on_change")
+        if on_change is None:
+            on_change = self._on_change
         return Waiter(
             probe,
-            timeout=timeout,
+            timeout=options["timeout"],
             schedule=schedule,
-            max_attempts=max_attempts,
+            max_attempts=options.get("max_attempts"),
             clock=self.clock,
-            on_change=on_change if on_change is not None else self._on_change,
+            on_change=on_change,
             rng=random.Random(self._rng.random()),
         )
 
@@ -538,3 +450,7 @@ class Waiters:
 
     def __repr__(self) -> str:
         return f"Waiters(clock={self.clock!r}, history={self.history is not None})"
+
+
+def _camel(kind: str) -> str:
+    return "".join(word.capitalize() for word in kind.split())
