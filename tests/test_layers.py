@@ -87,3 +87,75 @@ def test_the_backend_and_server_never_import_the_client() -> None:
 def test_the_scan_sees_imports() -> None:
     assert "_client" in imported_parts(PACKAGE / "workflow" / "waiters.py")
     assert "workflow" in imported_parts(PACKAGE / "cli" / "_wait.py")
+
+
+MODULE_NAMES = {
+    ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+    for p in MODULES
+}
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(
+        ".__init__"
+    )
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every aioproton module ``path`` imports (``TYPE_CHECKING`` imports included)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"
+                found.add(submodule if submodule in MODULE_NAMES else source)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {module for module in found if module in MODULE_NAMES and module != name}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle in ``graph`` (as the path that closes it), or ``None``."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return path[path.index(node) :] + [node]
+        if node in done:
+            return None
+        path.append(node)
+        for successor in sorted(graph.get(node, ())):
+            cycle = visit(successor)
+            if cycle is not None:
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        cycle = visit(start)
+        if cycle is not None:
+            return cycle
+    return None
+
+
+def test_no_import_cycle_among_aioproton_modules() -> None:
+    graph = {module_name(path): imported_modules(path) for path in MODULES}
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or ())
+
+
+def test_the_cycle_scan_sees_cycles_and_imports() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+    waiter = imported_modules(PACKAGE / "workflow" / "waiter.py")
+    assert {"aioproton.workflow.errors", "aioproton.workflow.states"} <= waiter
+    assert "aioproton._client" in imported_modules(PACKAGE / "workflow" / "waiters.py")
