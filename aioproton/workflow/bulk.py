@@ -64,7 +64,7 @@ class ItemStatus(enum.Enum):
     SKIPPED = "SKIPPED"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ItemResult(Generic[T, V]):
     item: T
     status: ItemStatus
@@ -80,7 +80,7 @@ class ItemResult(Generic[T, V]):
         return self.status is ItemStatus.SUCCEEDED
 
 
-@attrs.define
+@attrs.define(kw_only=True)
 class BulkSummary(Generic[T, V]):
     """Every result of a run, counted; complete once the run has ended."""
 
@@ -265,8 +265,8 @@ class _Workers(Generic[T, V]):
         except anyio.get_cancelled_exc_class():
             self._record(
                 ItemResult(
-                    item,
-                    ItemStatus.CANCELLED,
+                    item=item,
+                    status=ItemStatus.CANCELLED,
                     index=index,
                     duration=self._clock.now() - started,
                 )
@@ -274,8 +274,8 @@ class _Workers(Generic[T, V]):
             raise
         except Exception as error:
             return ItemResult(
-                item,
-                ItemStatus.FAILED,
+                item=item,
+                status=ItemStatus.FAILED,
                 error=error,
                 index=index,
                 duration=self._clock.now() - started,
@@ -283,8 +283,8 @@ class _Workers(Generic[T, V]):
         finally:
             self._running -= 1
         return ItemResult(
-            item,
-            ItemStatus.SUCCEEDED,
+            item=item,
+            status=ItemStatus.SUCCEEDED,
             value=value,
             index=index,
             duration=self._clock.now() - started,
@@ -300,7 +300,7 @@ class _Workers(Generic[T, V]):
         if isinstance(self._items, Collection) and not self._asynchronous:
             for index in range(self._next_index, len(self._items)):
                 item = next(self._iterator)
-                self._record(ItemResult(item, ItemStatus.SKIPPED, index=index))
+                self._record(ItemResult(item=item, status=ItemStatus.SKIPPED, index=index))
         else:
             self._summary.unfinished_input = True
 

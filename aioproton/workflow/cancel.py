@@ -51,7 +51,7 @@ class CancelOutcome(enum.Enum):
     NOTHING_TO_CANCEL = "NOTHING_TO_CANCEL"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class CancelResult(Generic[R]):
     outcome: CancelOutcome
     #: The resource in its final state.
@@ -177,20 +177,26 @@ async def _superseded(proton: ProtonClient, resource: Any, deployment_id: str) -
     record = await proton.get_deployment(id=deployment_id)
     status = str(record.deployment_status)
     outcome = _finished_first(status, CancelOutcome.NOTHING_TO_CANCEL)
-    return CancelResult(outcome, resource, status, record.deployment_status_message, deployment_id)
+    return CancelResult(
+        outcome=outcome,
+        resource=resource,
+        status=status,
+        message=record.deployment_status_message,
+        deployment_id=deployment_id,
+    )
 
 
 def _result(outcome: CancelOutcome, resource: Any, deployment_id: str | None) -> CancelResult[Any]:
     return CancelResult(
-        outcome,
-        resource,
-        str(resource.deployment_status),
-        resource.deployment_status_message,
-        deployment_id,
+        outcome=outcome,
+        resource=resource,
+        status=str(resource.deployment_status),
+        message=resource.deployment_status_message,
+        deployment_id=deployment_id,
     )
 
 
-@attrs.define
+@attrs.define(kw_only=True)
 class CancelGuard:
     """What :func:`cancel_on_exit` did; set ``deployment_id`` to pin the deployment meant."""
 
@@ -233,7 +239,9 @@ async def cancel_on_exit(
     the cancellation.
     """
     guard = CancelGuard(
-        _target(target, _keywords(environment, service, service_instance, pipeline, component))
+        target=_target(
+            target, _keywords(environment, service, service_instance, pipeline, component)
+        )
     )
     cancelled = anyio.get_cancelled_exc_class()
     try:

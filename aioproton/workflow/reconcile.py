@@ -37,7 +37,7 @@ class Verdict(enum.Enum):
     DIFFERENT = "different"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Reconciled:
     verdict: Verdict
     resource: Any = attrs.field(default=None, repr=False)
@@ -102,7 +102,7 @@ def _short(value: object) -> str:
 
 def _judge(resource: Any, differences: tuple[str, ...]) -> Reconciled:
     verdict = Verdict.DIFFERENT if differences else Verdict.MATCH
-    return Reconciled(verdict, resource, differences)
+    return Reconciled(verdict=verdict, resource=resource, differences=differences)
 
 
 async def _absent_if_missing(read: Awaitable[Any]) -> Any:
@@ -120,7 +120,7 @@ async def _check_create_environment(
 ) -> Reconciled:
     env = await _absent_if_missing(proton.get_environment(name=params["name"]))
     if env is None:
-        return Reconciled(Verdict.ABSENT)
+        return Reconciled(verdict=Verdict.ABSENT)
     return _judge(
         env,
         _differences(
@@ -141,7 +141,7 @@ async def _check_create_service(
 ) -> Reconciled:
     service = await _absent_if_missing(proton.get_service(name=params["name"]))
     if service is None:
-        return Reconciled(Verdict.ABSENT)
+        return Reconciled(verdict=Verdict.ABSENT)
     return _judge(
         service,
         _differences(
@@ -162,7 +162,7 @@ async def _check_create_environment_template(
 ) -> Reconciled:
     template = await _absent_if_missing(proton.get_environment_template(name=params["name"]))
     if template is None:
-        return Reconciled(Verdict.ABSENT)
+        return Reconciled(verdict=Verdict.ABSENT)
     return _judge(
         template,
         _differences(
@@ -182,7 +182,7 @@ async def _check_create_service_template(
 ) -> Reconciled:
     template = await _absent_if_missing(proton.get_service_template(name=params["name"]))
     if template is None:
-        return Reconciled(Verdict.ABSENT)
+        return Reconciled(verdict=Verdict.ABSENT)
     return _judge(
         template,
         _differences(
@@ -203,14 +203,14 @@ async def _check_create_service_template(
 def _by_token(resource: Any, token: str | None) -> Reconciled:
     """Resources that record ``lastClientRequestToken`` say who changed them last."""
     if resource is None:
-        return Reconciled(Verdict.ABSENT)
+        return Reconciled(verdict=Verdict.ABSENT)
     last = getattr(resource, "last_client_request_token", None)
     if token is not None and last == token:
-        return Reconciled(Verdict.MATCH, resource)
+        return Reconciled(verdict=Verdict.MATCH, resource=resource)
     return Reconciled(
-        Verdict.DIFFERENT,
-        resource,
-        (f"last changed by client token {last!r}, not {token!r}",),
+        verdict=Verdict.DIFFERENT,
+        resource=resource,
+        differences=(f"last changed by client token {last!r}, not {token!r}",),
     )
 
 
@@ -233,7 +233,7 @@ def _check_token_update(resource: Any, token: str | None) -> Reconciled:
     judged = _by_token(resource, token)
     if judged.verdict is Verdict.DIFFERENT:
         # Another token changed it last: ours never landed, or landed and was superseded.
-        return Reconciled(Verdict.ABSENT, resource, judged.differences)
+        return Reconciled(verdict=Verdict.ABSENT, resource=resource, differences=judged.differences)
     return judged
 
 
@@ -266,12 +266,16 @@ async def _deployment_verdict(
         return _judge(resource, _differences(params, {"description": resource.description}))
     latest = resource.last_attempted_deployment_id
     if latest is None or latest == baseline:
-        return Reconciled(Verdict.ABSENT, resource)
+        return Reconciled(verdict=Verdict.ABSENT, resource=resource)
     deployment = await proton.get_deployment(id=latest)
     state = deployment.target_state
     value = getattr(state, "value", None)
     if value is None:
-        return Reconciled(Verdict.DIFFERENT, resource, ("the new deployment has no target state",))
+        return Reconciled(
+            verdict=Verdict.DIFFERENT,
+            resource=resource,
+            differences=("the new deployment has no target state",),
+        )
     return _judge(
         resource,
         _differences(
@@ -307,7 +311,7 @@ async def _check_update_service_pipeline(
 ) -> Reconciled:
     service = await proton.get_service(name=params["service_name"])
     if service.pipeline is None:
-        return Reconciled(Verdict.ABSENT, service)
+        return Reconciled(verdict=Verdict.ABSENT, resource=service)
     return await _deployment_verdict(proton, params, service.pipeline, baseline)
 
 
@@ -322,7 +326,7 @@ async def _check_update_service(
     service = await proton.get_service(name=params["name"])
     differences = _differences(params, {"spec": service.spec, "description": service.description})
     if differences and service.last_modified_at == baseline:
-        return Reconciled(Verdict.ABSENT, service)
+        return Reconciled(verdict=Verdict.ABSENT, resource=service)
     return _judge(service, differences)
 
 

@@ -79,7 +79,7 @@ class RolloutStatus(enum.Enum):
     NOT_STARTED = "NOT_STARTED"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RolloutItem:
     """One environment or service instance on the template, as planned."""
 
@@ -89,7 +89,7 @@ class RolloutItem:
     action: RolloutAction
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RolloutResult:
     target: DeploymentTarget[Any]
     status: RolloutStatus
@@ -109,7 +109,7 @@ class RolloutResult:
         )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RolloutReport:
     template: str
     version: str
@@ -290,7 +290,12 @@ class Rollout:
         """Every item on the template and what the rollout would do to it (no changes)."""
         target = _parse(await self.target_version())
         return [
-            RolloutItem(item, _render(version), status, _action(version, target))
+            RolloutItem(
+                target=item,
+                version=_render(version),
+                deployment_status=status,
+                action=_action(version, target),
+            )
             async for item, version, status in self._items()
         ]
 
@@ -307,7 +312,9 @@ class Rollout:
         items = await self.plan()
         if dry_run:
             results = tuple(_planned(item, version) for item in items)
-            return RolloutReport(self.template, version, True, results)
+            return RolloutReport(
+                template=self.template, version=version, dry_run=True, results=results
+            )
 
         def report(result: ItemResult[RolloutItem, RolloutResult]) -> Any:
             final = _from_item_result(result, version)
@@ -325,7 +332,9 @@ class Rollout:
                 on_result=report,
             )
         results = tuple(_from_item_result(result, version) for result in summary.results)
-        return RolloutReport(self.template, version, False, results)
+        return RolloutReport(
+            template=self.template, version=version, dry_run=False, results=results
+        )
 
     @contextmanager
     def _rate_limited(self) -> Iterator[None]:
@@ -414,7 +423,14 @@ def _result(
     action: RolloutAction,
     deployment_id: str | None = None,
 ) -> RolloutResult:
-    return RolloutResult(item.target, status, _render(current), version, action, deployment_id)
+    return RolloutResult(
+        target=item.target,
+        status=status,
+        from_version=_render(current),
+        to_version=version,
+        action=action,
+        deployment_id=deployment_id,
+    )
 
 
 def _planned(item: RolloutItem, version: str) -> RolloutResult:
@@ -422,7 +438,13 @@ def _planned(item: RolloutItem, version: str) -> RolloutResult:
         RolloutAction.SKIP_CURRENT: RolloutStatus.ALREADY_CURRENT,
         RolloutAction.SKIP_NEWER: RolloutStatus.SKIPPED_NEWER,
     }.get(item.action, RolloutStatus.PLANNED)
-    return RolloutResult(item.target, status, item.version, version, item.action)
+    return RolloutResult(
+        target=item.target,
+        status=status,
+        from_version=item.version,
+        to_version=version,
+        action=item.action,
+    )
 
 
 def _from_item_result(
@@ -440,5 +462,11 @@ def _from_item_result(
     if isinstance(error, ProtonError):
         message = f"{error.code}: {error.message}"
     return RolloutResult(
-        item.target, status, item.version, version, item.action, message=message, error=error
+        target=item.target,
+        status=status,
+        from_version=item.version,
+        to_version=version,
+        action=item.action,
+        message=message,
+        error=error,
     )

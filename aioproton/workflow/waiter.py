@@ -56,7 +56,7 @@ def _arn_of(resource: Any) -> str | None:
     return arn if isinstance(arn, str) else None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Probe(Generic[R]):
     """How to read one resource and what its statuses mean."""
 
