@@ -7,10 +7,12 @@ end, ``async for change in waiter.progress()`` runs it one state change at a tim
 is no background task, so cancelling the caller stops the wait at once and leaves no
 request running.
 
-Polling errors are sorted into two kinds. Throttling, 5xx and transport errors mean the
-service is busy or unreachable for a moment: the waiter slows down and keeps going.
-Anything else (access denied, validation, a resource that never existed) cannot get
-better by waiting and ends the wait with that error.
+Polling errors are sorted into two kinds. Throttling, server faults (HTTP 5xx,
+``InternalServerError``) and transport errors mean the service is busy or unreachable
+for a moment: the waiter slows down and keeps going. Anything else cannot get better by
+waiting and ends the wait at once with that error: access denied, validation, a
+resource that never existed, and a response that could not be read
+(``ProtonResponseError``, re-raised naming the waiter).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .._backoff import exponential
 from ..clock import Clock, SystemClock
 from ..errors import (
     ProtonError,
+    ProtonResponseError,
     ProtonTransportError,
     ResourceNotFoundError,
     ThrottlingError,
@@ -220,12 +223,20 @@ class Waiter(Generic[R]):
             if self._status is None:
                 raise
             return self._observe(None, GONE, None, WaitVerdict.GONE, cause=error)
+        except ProtonResponseError as error:
+            raise self._unreadable(error) from error
         except ProtonError as error:
             if not _transient(error):
                 raise
             self._error_streak += 1
             self._last_error = error
             return None
+        if resource is None:
+            # A response decoded leniently may lack the resource: nothing to judge.
+            missing = ProtonResponseError(
+                "the response holds no resource", operation=probe.operation
+            )
+            raise self._unreadable(missing)
         self._error_streak = 0
         status = str(probe.status(resource))
         verdict = probe.verdicts.get(status, WaitVerdict.PENDING)
@@ -333,6 +344,19 @@ class Waiter(Generic[R]):
             resource=self.last_resource,
         )
 
+    def _unreadable(self, error: ProtonResponseError) -> ProtonResponseError:
+        """Polling again would read the same undecodable answer: say so and stop."""
+        return ProtonResponseError(
+            f"{self.probe.name}: the response to {error.operation or self.probe.operation} "
+            f"for {self.probe.subject} could not be read ({error.message}); waiting cannot "
+            f"change that, so the wait ended after {self.attempts} polls",
+            operation=error.operation or self.probe.operation,
+            code=error.code,
+            http_status=error.http_status,
+            request_id=error.request_id,
+            fault=error.fault,
+        )
+
     def _timeout(self, why: str) -> errors.WaitTimeoutError:
         last = f"; last status {self._status}" if self._status else "; no status read yet"
         error = self._error(errors.WaitTimeoutError, f"{self.probe.subject}: {why}{last}", None)
@@ -360,6 +384,8 @@ class _Progress(Generic[R]):
 
 def _transient(error: ProtonError) -> bool:
     """Errors that waiting can cure: throttling, server faults, the network."""
+    if isinstance(error, ProtonResponseError):
+        return False  # the service answered, and its answer cannot be read
     return (
         isinstance(error, (ThrottlingError, ProtonTransportError))
         or error.fault == "server"
