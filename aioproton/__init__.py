@@ -1,21 +1,34 @@
 """aioproton: an async, typed SDK for the AWS Proton API.
 
-Layers, from the bottom up (each imports only the ones below it):
+Layers, from the bottom up (a module imports only its own layer and the ones below it;
+``tests/test_layers.py`` enforces this):
 
-- ``aioproton._generated``: models, operations and model facts, generated from botocore.
-- ``aioproton.ProtonClient``: one aiobotocore client, validation, retries, errors.
-- ``aioproton.workflow``: pagination, waiters, idempotent retries, safe cancel, bulk.
-- ``aioproton.emulator``: a local Proton server speaking the real wire protocol.
+- the core: ``aioproton._generated`` (models, operations and model facts, generated
+  from botocore), :class:`ProtonClient` (one aiobotocore client, validation, retries,
+  errors), pagination (``proton.paginate``), backoff and the clock.
+- ``aioproton.workflow``: waiters, idempotent retries, safe cancel, bulk runs, rollouts.
+- ``aioproton.emulator``: a local Proton server speaking the real wire protocol, beside
+  the workflow layer (neither imports the other; only ``Emulator.client()`` uses the
+  client).
+- ``aioproton.testing`` and ``aioproton.cli``: the pytest plugin and the command line.
 """
 
 from __future__ import annotations
 
 from . import errors as errors
+from ._backoff import Backoff as Backoff
 from ._client import ProtonClient as ProtonClient
 from ._config import ClientConfig as ClientConfig
 from ._config import RetryPolicy as RetryPolicy
 from ._enum import OpenEnum as OpenEnum
 from ._generated import models as models
+from ._generated.paginators import GeneratedPaginators as GeneratedPaginators
+from ._paginate import Page as Page
+from ._paginate import Paginator as Paginator
+from ._retry import RateLimiter as RateLimiter
+from .clock import Clock as Clock
+from .clock import ManualClock as ManualClock
+from .clock import SystemClock as SystemClock
 from .errors import (
     AccessDeniedError as AccessDeniedError,
 )
@@ -75,13 +88,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessDeniedError",
+    "Backoff",
     "ClientClosedError",
     "ClientConfig",
+    "Clock",
     "ConflictError",
+    "GeneratedPaginators",
     "IdempotentParameterMismatchError",
     "InternalServerError",
+    "ManualClock",
     "OpenEnum",
+    "Page",
     "PaginationError",
+    "Paginator",
     "ParameterValidationError",
     "ProtonClient",
     "ProtonConnectionError",
@@ -90,9 +109,11 @@ __all__ = [
     "ProtonServiceError",
     "ProtonTimeoutError",
     "ProtonTransportError",
+    "RateLimiter",
     "ResourceNotFoundError",
     "RetryPolicy",
     "ServiceQuotaExceededError",
+    "SystemClock",
     "ThrottlingError",
     "UnknownServiceError",
     "ValidationError",

@@ -22,6 +22,8 @@ from ._codec import python_name
 from ._generated.facts import PAGINATORS
 from .errors import PaginationError, ParameterValidationError
 
+__all__ = ["Page", "Paginator"]
+
 T = TypeVar("T")
 
 _RESUME_PREFIX = "aioproton-resume:"

@@ -71,6 +71,8 @@ from .tokens import MemoryTokenStore as MemoryTokenStore
 from .tokens import SqliteTokenStore as SqliteTokenStore
 from .tokens import TokenRecord as TokenRecord
 from .tokens import TokenStore as TokenStore
+from .waiter import OnChange as OnChange
+from .waiter import Probe as Probe
 from .waiter import Waiter as Waiter
 from .waiters import Waiters as Waiters
 from .waiters import WaitOptions as WaitOptions
@@ -102,8 +104,10 @@ __all__ = [
     "ItemResult",
     "ItemStatus",
     "MemoryTokenStore",
+    "OnChange",
     "PollContext",
     "PollSchedule",
+    "Probe",
     "RegistrationFailedError",
     "ResourceGoneError",
     "Rollout",

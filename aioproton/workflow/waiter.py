@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
@@ -38,7 +38,7 @@ from .history import DurationEstimate
 from .schedule import PollContext, PollSchedule
 from .states import GONE, StateChange, WaitVerdict
 
-__all__ = ["Probe", "Waiter"]
+__all__ = ["OnChange", "Probe", "Waiter"]
 
 R = TypeVar("R")
 
@@ -171,7 +171,7 @@ class Waiter(Generic[R]):
             raise self._failure
         return cast(R, self._result)
 
-    def progress(self) -> _Progress[R]:
+    def progress(self) -> AsyncIterator[StateChange[R]]:
         """The state changes as they happen, for ``async for``.
 
         Iterating drives the wait: the loop ends when the resource reaches a final
