@@ -52,9 +52,9 @@ from .targets import (
 from .waiter import OnChange, Probe, Waiter
 
 if sys.version_info >= (3, 11):
-    from typing import Required, TypedDict, Unpack
+    from typing import TypedDict, Unpack
 else:  # pragma: no cover - exercised on Python 3.10
-    from typing_extensions import Required, TypedDict, Unpack
+    from typing_extensions import TypedDict, Unpack
 
 __all__ = ["WaitOptions", "Waiters"]
 
@@ -62,7 +62,13 @@ T = TypeVar("T")
 V = TypeVar("V", models.EnvironmentTemplateVersion, models.ServiceTemplateVersion)
 
 
-class WaitOptions(TypedDict, total=False):
+class _WaitDeadline(TypedDict):
+    # A base of its own, so that ``timeout`` is required at runtime too (``Required``
+    # inside postponed annotations is not seen by TypedDict on Python 3.10 and 3.11).
+    timeout: float
+
+
+class WaitOptions(_WaitDeadline, total=False):
     """The keywords every :class:`Waiters` method takes (only ``timeout`` is required).
 
     ``timeout``: clock seconds the whole wait may take. ``max_attempts``: a cap on the
@@ -71,11 +77,12 @@ class WaitOptions(TypedDict, total=False):
     the default one).
     """
 
-    timeout: Required[float]
     max_attempts: int | None
     on_change: OnChange | None
     schedule: PollSchedule | None
 
+
+_WAIT_KEYWORDS = WaitOptions.__required_keys__ | WaitOptions.__optional_keys__
 
 #: Default schedules: deployments use their history; the rest back off exponentially.
 DEPLOYMENT_SCHEDULE = HistoryAwareSchedule(min_delay=3.0, max_delay=60.0)
@@ -418,6 +425,13 @@ class Waiters:
         default: HistoryAwareSchedule | ExponentialBackoff,
         options: WaitOptions,
     ) -> Waiter[T]:
+        unknown = sorted(set(options) - _WAIT_KEYWORDS)
+        if unknown or "timeout" not in options:
+            problem = f"unexpected keyword {unknown[0]!r}" if unknown else "timeout= is required"
+            raise TypeError(
+                f"{probe.name} waiter: {problem}; a wait takes timeout= and optionally "
+                "max_attempts=, on_change=, schedule="
+            )
         schedule = options.get("schedule")
         if schedule is None:
             schedule = self._schedule if self._schedule is not None else self._bounded(default)

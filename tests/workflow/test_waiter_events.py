@@ -1,7 +1,9 @@
-"""What waiters report: state changes that name their resource, and unreadable answers."""
+"""What waiters take and report: one keyword set for every wait, state changes that name
+their resource, and an unreadable answer that ends the wait."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +15,7 @@ import aioproton
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Timings
-from aioproton.workflow import StateChange, Waiters, WaitTimeoutError
+from aioproton.workflow import FixedDelay, StateChange, Waiters, WaitOptions, WaitTimeoutError
 
 from .conftest import World
 
@@ -88,6 +90,38 @@ async def test_a_resource_deleted_underneath_keeps_its_name_and_arn_in_the_last_
     assert seen[-1].status == "DELETED"
     assert seen[-1].resource is None
     assert (seen[-1].kind, seen[-1].names, seen[-1].arn) == ("component", ("c1",), component.arn)
+
+
+def test_every_waiters_method_takes_the_same_wait_keywords(
+    proton_client: aioproton.ProtonClient,
+) -> None:
+    waiters = Waiters(proton_client)
+    methods = [
+        name
+        for name, member in inspect.getmembers(Waiters, inspect.isfunction)
+        if not name.startswith("_")
+    ]
+    assert len(methods) == 15
+    for name in methods:
+        keywords = inspect.signature(getattr(Waiters, name)).parameters["options"]
+        assert keywords.kind is inspect.Parameter.VAR_KEYWORD, name
+        assert keywords.annotation == "Unpack[WaitOptions]", name
+    assert WaitOptions.__required_keys__ == {"timeout"}
+    assert WaitOptions.__optional_keys__ == {"max_attempts", "on_change", "schedule"}
+
+    seen: list[StateChange[Any]] = []
+    options: WaitOptions = {
+        "timeout": 60,
+        "max_attempts": 3,
+        "on_change": seen.append,
+        "schedule": FixedDelay(7),
+    }
+    waiter = waiters.service_created("api", **options)  # took only three keywords before
+    assert (waiter.timeout, waiter.max_attempts, waiter.schedule) == (60, 3, FixedDelay(7))
+    with pytest.raises(TypeError, match="unexpected keyword 'max_attempt'"):
+        waiters.environment_deployed("prod", timeout=60, max_attempt=3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="timeout= is required"):
+        waiters.component_deleted("c1")  # type: ignore[call-arg]
 
 
 @pytest.fixture
