@@ -15,9 +15,15 @@ from botocore import xform_name
 from aioproton._facts import Acceptor
 from aioproton._generated.facts import WAITERS
 from aioproton.workflow import Waiters
-from aioproton.workflow.waiter import Probe, Verdict
+from aioproton.workflow.states import WaitVerdict
+from aioproton.workflow.waiter import Probe
 
-FAILING = {Verdict.FAILED, Verdict.CANCELLED, Verdict.DELETE_FAILED, Verdict.REGISTRATION_FAILED}
+FAILING = {
+    WaitVerdict.FAILED,
+    WaitVerdict.CANCELLED,
+    WaitVerdict.DELETE_FAILED,
+    WaitVerdict.REGISTRATION_FAILED,
+}
 
 
 def probe_for(waiters: Waiters, name: str) -> Probe[object]:
@@ -39,8 +45,8 @@ def meaning(probe: Probe[object], acceptor: Acceptor) -> str:
         return "success" if probe.gone_is_success else "failure"
     assert acceptor.matcher == "path", f"no rule for {acceptor} yet: extend this test"
     table = {getattr(status, "value", status): v for status, v in probe.verdicts.items()}
-    verdict = table.get(str(acceptor.expected), Verdict.PENDING)
-    if verdict is Verdict.SUCCESS:
+    verdict = table.get(str(acceptor.expected), WaitVerdict.PENDING)
+    if verdict is WaitVerdict.SUCCESS:
         return "success"
     return "failure" if verdict in FAILING else "retry"
 
