@@ -8,7 +8,7 @@ import aioproton
 from aioproton import models
 from aioproton.emulator import Emulator
 
-from .conftest_backend import CONNECTION_ARN, ROLE, S3, SETTLE, service, world
+from .recipes import CONNECTION_ARN, ROLE, S3, SETTLE, service, world
 
 
 async def test_account_settings(emulator: Emulator, proton: aioproton.ProtonClient) -> None:

@@ -8,7 +8,7 @@ import aioproton
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Quotas
 
-from .conftest_backend import (
+from .recipes import (
     SETTLE,
     arn,
     env_template,

@@ -11,7 +11,7 @@ from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Quotas
 
-from .conftest_backend import ACCOUNT, COMPONENT_ROLE, ROLE, SETTLE, arn, env_template, environment
+from .recipes import ACCOUNT, COMPONENT_ROLE, ROLE, SETTLE, arn, env_template, environment
 
 MANAGEMENT = "111111111111"
 WORKLOAD = "222222222222"

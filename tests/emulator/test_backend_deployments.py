@@ -10,7 +10,7 @@ import aioproton
 from aioproton import models
 from aioproton.emulator import Emulator
 
-from .conftest_backend import SETTLE, arn, env_template, environment, service, service_template
+from .recipes import SETTLE, arn, env_template, environment, service, service_template
 
 
 @pytest.fixture

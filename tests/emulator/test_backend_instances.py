@@ -11,7 +11,7 @@ from aioproton import models
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Quotas
 
-from .conftest_backend import (
+from .recipes import (
     S3,
     SETTLE,
     compatible,

@@ -14,7 +14,7 @@ import pytest
 import aioproton
 from aioproton.emulator import Emulator
 
-from .conftest_backend import S3
+from .recipes import S3
 
 TOKEN_PATTERN = r"^[A-Za-z0-9+=/]+$"
 

@@ -8,7 +8,7 @@ import aioproton
 from aioproton import models
 from aioproton.emulator import Emulator
 
-from .conftest_backend import CONNECTION_ARN, SETTLE, arn, service_spec, world
+from .recipes import CONNECTION_ARN, SETTLE, arn, service_spec, world
 
 
 async def _link(

@@ -8,7 +8,7 @@ import aioproton
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import OutcomeScript, ScriptRule
 
-from .conftest_backend import SETTLE, environment, service, world
+from .recipes import SETTLE, environment, service, world
 
 
 async def _instance_statuses(proton: aioproton.ProtonClient) -> dict[str, str]:

@@ -6,9 +6,9 @@ import aioproton
 from aioproton._service_model import service_model
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import check_response
-from aioproton.emulator.backend._backend import HANDLERS
+from aioproton.emulator.backend._dispatch import HANDLERS
 
-from .conftest_backend import ACCOUNT
+from .recipes import ACCOUNT
 
 VALID = {
     "environmentTemplate": {

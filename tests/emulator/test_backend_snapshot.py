@@ -8,7 +8,7 @@ import aioproton
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 
-from .conftest_backend import S3, SETTLE, env_template, environment, world
+from .recipes import S3, SETTLE, env_template, environment, world
 
 
 def _client(emu: Emulator) -> aioproton.ProtonClient:

@@ -10,7 +10,7 @@ import aioproton
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Quotas
 
-from .conftest_backend import S3, SETTLE, arn, compatible, env_template, environment
+from .recipes import S3, SETTLE, arn, compatible, env_template, environment
 
 EIGHT_HOURS = 8 * 3600
 

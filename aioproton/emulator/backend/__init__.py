@@ -9,10 +9,10 @@ each deployment, delete or registration ends.
 
 from __future__ import annotations
 
-from ._backend import ProtonBackend as ProtonBackend
-from ._context import Quotas as Quotas
-from ._context import RequestContext as RequestContext
-from ._context import Timings as Timings
+from ._dispatch import ProtonBackend as ProtonBackend
+from ._limits import Quotas as Quotas
+from ._limits import RequestContext as RequestContext
+from ._limits import Timings as Timings
 from ._script import OutcomeScript as OutcomeScript
 from ._script import ScriptRule as ScriptRule
 from ._selfcheck import check_response as check_response

@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import ValidationException
 from . import _arns
 from ._engine import Call
-from ._state import Region
+from ._world import Region
 
 
 def repository_key(provider: str, name: str) -> str:

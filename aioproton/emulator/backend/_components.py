@@ -18,14 +18,22 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns, _connections, _deployments, _idempotency, _specs, _tags, _versions
-from ._deployments import COMPONENT, component_state, render_deploy
+from . import (
+    _arns,
+    _connections,
+    _deployment_lifecycle,
+    _idempotency,
+    _specs,
+    _tags,
+    _version_rules,
+)
+from ._deployment_lifecycle import COMPONENT, component_state, render_deploy
 from ._engine import Call
 from ._pagination import paginate, single_page
+from ._pipelines import environment_for, get_instance
 from ._records import BUSY, DELETE_IN_PROGRESS, Component, Environment, ServiceInstance
-from ._service_parts import environment_for, get_instance
-from ._state import Region
 from ._templates import get as get_template
+from ._world import Region
 
 OUTPUT = "component"
 
@@ -72,7 +80,7 @@ def _token_resolver(call: Call) -> Callable[[str], dict[str, Any] | None]:
 
 def _attachable(call: Call, instance: ServiceInstance, name: str) -> None:
     template = get_template(call.region, "service", instance.template_name)
-    version = _versions.find(template, instance.major, instance.minor)
+    version = _version_rules.find(template, instance.major, instance.minor)
     if "DIRECTLY_DEFINED" not in (version.supported_component_sources or []):
         raise ValidationException(
             f"Version {version.number} of service template {template.name} does not support "
@@ -147,7 +155,7 @@ def create(call: Call) -> dict[str, Any]:
         last_modified_at=call.now,
         manifest=p["manifest"],
         template_file=p["templateFile"],
-        deploy=_deployments.new_deploy(call.now),
+        deploy=_deployment_lifecycle.new_deploy(call.now),
         service_name=service_name or None,
         service_instance_name=instance_name or None,
         service_spec=p.get("serviceSpec"),
@@ -170,7 +178,7 @@ def _start(
     initial: dict[str, Any] | None,
     target: dict[str, Any] | None,
 ) -> None:
-    _deployments.start(
+    _deployment_lifecycle.start(
         call,
         comp,
         target_type=COMPONENT,
@@ -240,9 +248,9 @@ def update(call: Call) -> dict[str, Any]:
             raise ValidationException(
                 f"deploymentType NONE only updates the description; don't pass {', '.join(extra)}."
             )
-        _deployments.ensure_idle(comp.deploy, f"Component {comp.name}")
+        _deployment_lifecycle.ensure_idle(comp.deploy, f"Component {comp.name}")
     else:
-        _deployments.ensure_idle(comp.deploy, f"Component {comp.name}")
+        _deployment_lifecycle.ensure_idle(comp.deploy, f"Component {comp.name}")
         _instance_busy(call, comp.service_name, comp.service_instance_name)
         service_name, instance_name = _target_attachment(call, comp)
         _instance_busy(call, service_name, instance_name)
@@ -280,7 +288,7 @@ def delete(call: Call) -> dict[str, Any]:
         return previous
     if comp.deploy.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, comp)}
-    _deployments.ensure_idle(comp.deploy, f"Component {name}")
+    _deployment_lifecycle.ensure_idle(comp.deploy, f"Component {name}")
     if comp.service_name:
         raise ConflictException(
             f"Component {name} is attached to service instance {comp.service_name}/"
@@ -293,7 +301,7 @@ def delete(call: Call) -> dict[str, Any]:
 
 def cancel(call: Call) -> dict[str, Any]:
     comp = get(call.region, call.params["componentName"])
-    _deployments.cancel(call, comp, f"Component {comp.name}")
+    _deployment_lifecycle.cancel(call, comp, f"Component {comp.name}")
     return {OUTPUT: render(call.region, comp)}
 
 
@@ -325,7 +333,7 @@ def list_all(call: Call) -> dict[str, Any]:
 def list_outputs(call: Call) -> dict[str, Any]:
     name = call.params["componentName"]
     comp = get(call.region, name)
-    outputs = _deployments.outputs_for(
+    outputs = _deployment_lifecycle.outputs_for(
         call, comp, _arns.component(name), call.params.get("deploymentId")
     )
     return single_page(call, outputs, dict, "outputs")

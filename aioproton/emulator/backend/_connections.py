@@ -26,7 +26,7 @@ from . import _arns, _idempotency, _tags
 from ._engine import Call
 from ._pagination import paginate
 from ._records import Connection
-from ._state import Region
+from ._world import Region
 
 PENDING = "PENDING"
 CONNECTED = "CONNECTED"

@@ -18,10 +18,10 @@ import attrs
 
 from ...clock import Clock
 from ..errors import ServiceQuotaExceededException
-from ._context import Quotas, RequestContext, Timings
+from ._limits import Quotas, RequestContext, Timings
 from ._records import Deployment
 from ._script import OutcomeScript
-from ._state import Event, Region, World, region_key
+from ._world import Event, Region, World, region_key
 
 EventHandler = Callable[["Engine", Region, list[str]], None]
 SettledHook = Callable[["Engine", Region, Deployment], None]

@@ -19,14 +19,22 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns, _connections, _deployments, _idempotency, _specs, _tags, _versions
+from . import (
+    _arns,
+    _connections,
+    _deployment_lifecycle,
+    _idempotency,
+    _specs,
+    _tags,
+    _version_rules,
+)
 from ._account import repository_branch
-from ._deployments import ENVIRONMENT, environment_state, render_deploy
+from ._deployment_lifecycle import ENVIRONMENT, environment_state, render_deploy
 from ._engine import Call
 from ._pagination import paginate, single_page
 from ._records import DELETE_IN_PROGRESS, Environment, Template
-from ._state import Region
 from ._templates import get as get_template
+from ._world import Region
 
 OUTPUT = "environment"
 
@@ -104,7 +112,7 @@ def create(call: Call) -> dict[str, Any]:
         )
         return {OUTPUT: render(region, existing)}
     template = get_template(region, "environment", p["templateName"])
-    version = _versions.for_create(
+    version = _version_rules.for_create(
         template, p["templateMajorVersion"], p.get("templateMinorVersion")
     )
     _specs.environment_spec(p["spec"])
@@ -127,7 +135,7 @@ def create(call: Call) -> dict[str, Any]:
         major=version.major,
         minor=version.minor,
         spec=p["spec"],
-        deploy=_deployments.new_deploy(call.now),
+        deploy=_deployment_lifecycle.new_deploy(call.now),
         created_with=_idempotency.created_with(call),
         description=p.get("description"),
         proton_service_role_arn=p.get("protonServiceRoleArn"),
@@ -142,7 +150,7 @@ def create(call: Call) -> dict[str, Any]:
     path = _arns.environment(name)
     _idempotency.forget(call, path)
     _tags.store(region, path, p.get("tags"))
-    _deployments.start(
+    _deployment_lifecycle.start(
         call,
         env,
         target_type=ENVIRONMENT,
@@ -200,10 +208,10 @@ def update(call: Call) -> dict[str, Any]:
     p = call.params
     region = call.region
     env = get(region, p["name"])
-    _deployments.ensure_idle(env.deploy, f"Environment {env.name}")
+    _deployment_lifecycle.ensure_idle(env.deploy, f"Environment {env.name}")
     template = get_template(region, "environment", env.template_name)
     deployment_type = p["deploymentType"]
-    target = _versions.for_update(
+    target = _version_rules.for_update(
         template,
         (env.major, env.minor),
         deployment_type,
@@ -244,7 +252,7 @@ def update(call: Call) -> dict[str, Any]:
             setattr(env, attribute, p[member])
     env.modified = True
     if target is not None:
-        _deployments.start(
+        _deployment_lifecycle.start(
             call,
             env,
             target_type=ENVIRONMENT,
@@ -260,7 +268,7 @@ def update(call: Call) -> dict[str, Any]:
 
 def cancel(call: Call) -> dict[str, Any]:
     env = get(call.region, call.params["environmentName"])
-    _deployments.cancel(call, env, f"Environment {env.name}")
+    _deployment_lifecycle.cancel(call, env, f"Environment {env.name}")
     return {OUTPUT: render(call.region, env)}
 
 
@@ -275,7 +283,7 @@ def delete(call: Call) -> dict[str, Any]:
         return previous
     if env.deploy.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, env)}
-    _deployments.ensure_idle(env.deploy, f"Environment {name}")
+    _deployment_lifecycle.ensure_idle(env.deploy, f"Environment {name}")
     instances = [
         f"{s.name}/{i.name}"
         for s in region.services.values()
@@ -291,7 +299,7 @@ def delete(call: Call) -> dict[str, Any]:
         raise ConflictException(
             f"Environment {name} has components associated with it: {', '.join(components)}."
         )
-    _deployments.start(
+    _deployment_lifecycle.start(
         call,
         env,
         target_type=ENVIRONMENT,
@@ -327,7 +335,7 @@ def list_all(call: Call) -> dict[str, Any]:
 def list_outputs(call: Call) -> dict[str, Any]:
     name = call.params["environmentName"]
     env = get(call.region, name)
-    outputs = _deployments.outputs_for(
+    outputs = _deployment_lifecycle.outputs_for(
         call, env, _arns.environment(name), call.params.get("deploymentId")
     )
     return single_page(call, outputs, dict, "outputs")

@@ -21,7 +21,7 @@ from ._canonical import differences
 from ._engine import Call
 from ._pagination import paginate, single_page
 from ._records import Repository
-from ._state import Region
+from ._world import Region
 
 OUTPUT = "repository"
 

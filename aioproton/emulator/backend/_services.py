@@ -28,21 +28,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns, _idempotency, _specs, _tags, _versions
-from ._deployments import new_deploy
+from . import _arns, _idempotency, _specs, _tags, _version_rules
+from ._deployment_lifecycle import new_deploy
 from ._engine import Call, Engine
 from ._pagination import paginate
-from ._records import (
-    BUSY,
-    DELETE_COMPLETE,
-    SUCCEEDED,
-    Deployment,
-    Pipeline,
-    Service,
-    ServiceOp,
-    Tombstone,
-)
-from ._service_parts import (
+from ._pipelines import (
     ACTIVE,
     CREATE_IN_PROGRESS,
     DELETE_IN_PROGRESS,
@@ -58,8 +48,18 @@ from ._service_parts import (
     remove_instance,
     render_pipeline,
 )
-from ._state import Region
+from ._records import (
+    BUSY,
+    DELETE_COMPLETE,
+    SUCCEEDED,
+    Deployment,
+    Pipeline,
+    Service,
+    ServiceOp,
+    Tombstone,
+)
 from ._templates import get as get_template
+from ._world import Region
 
 OUTPUT = "service"
 
@@ -123,7 +123,7 @@ def create(call: Call) -> dict[str, Any]:
         )
         return {OUTPUT: render(region, existing)}
     template = get_template(region, "service", p["templateName"])
-    version = _versions.for_create(
+    version = _version_rules.for_create(
         template, p["templateMajorVersion"], p.get("templateMinorVersion")
     )
     spec = _specs.service_spec(p["spec"])
@@ -251,10 +251,10 @@ def update(call: Call) -> dict[str, Any]:
     )
     version = None
     if added:
-        best = _versions.recommended(template)
+        best = _version_rules.recommended(template)
         if best is None:
             raise ValidationException(f"Service template {template.name} has no PUBLISHED version.")
-        version = _versions.usable(template, *best)
+        version = _version_rules.usable(template, *best)
         for item in added:
             check_compatible(version, environment_for(region, item.environment), template.name)
     op = _begin(call, service, "update")

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import _versions
+from . import _version_rules
 from ._engine import Call
 from ._records import DELETE_FAILED, FAILED
-from ._state import Region
+from ._world import Region
 
 _FAILED_DEPLOYMENTS = (FAILED, DELETE_FAILED)
 
@@ -22,9 +22,9 @@ _FAILED_DEPLOYMENTS = (FAILED, DELETE_FAILED)
 def _staleness_counts(total: int, failed: int, states: Iterable[str]) -> dict[str, int]:
     counts = {"total": total, "failed": failed, "upToDate": 0, "behindMajor": 0, "behindMinor": 0}
     names = {
-        _versions.UP_TO_DATE: "upToDate",
-        _versions.BEHIND_MAJOR: "behindMajor",
-        _versions.BEHIND_MINOR: "behindMinor",
+        _version_rules.UP_TO_DATE: "upToDate",
+        _version_rules.BEHIND_MAJOR: "behindMajor",
+        _version_rules.BEHIND_MINOR: "behindMinor",
     }
     for state in states:
         counts[names[state]] += 1
@@ -37,7 +37,7 @@ def summarize(region: Region) -> dict[str, Any]:
     pipelines = [(s, s.pipeline) for s in region.services.values() if s.pipeline is not None]
 
     def stale(template_name: str, major: int, minor: int) -> str:
-        return _versions.staleness(templates.get(template_name), major, minor)
+        return _version_rules.staleness(templates.get(template_name), major, minor)
 
     instance_states = [stale(i.template_name, i.major, i.minor) for i in instances]
     pipeline_states = [stale(p.template_name, p.major, p.minor) for _, p in pipelines if p]
@@ -47,12 +47,12 @@ def summarize(region: Region) -> dict[str, Any]:
         if service.pipeline is not None:
             pipe = service.pipeline
             parts.append(stale(pipe.template_name, pipe.major, pipe.minor))
-        if _versions.BEHIND_MAJOR in parts:
-            service_states.append(_versions.BEHIND_MAJOR)
-        elif _versions.BEHIND_MINOR in parts:
-            service_states.append(_versions.BEHIND_MINOR)
+        if _version_rules.BEHIND_MAJOR in parts:
+            service_states.append(_version_rules.BEHIND_MAJOR)
+        elif _version_rules.BEHIND_MINOR in parts:
+            service_states.append(_version_rules.BEHIND_MINOR)
         else:
-            service_states.append(_versions.UP_TO_DATE)
+            service_states.append(_version_rules.UP_TO_DATE)
     return {
         "environmentTemplates": {"total": len(region.environment_templates)},
         "serviceTemplates": {"total": len(region.service_templates)},

@@ -16,8 +16,8 @@ from ..errors import ConflictException, ResourceNotFoundException, ValidationExc
 from . import _idempotency
 from ._account import repository_key
 from ._engine import Call
+from ._pipelines import get_instance, get_service
 from ._records import ServiceSyncConfig, SyncBlocker, TemplateSyncConfig
-from ._service_parts import get_instance, get_service
 
 
 def _template_key(name: str, kind: str) -> str:

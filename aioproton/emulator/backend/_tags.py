@@ -20,7 +20,7 @@ from . import _arns
 from ._engine import Call
 from ._pagination import paginate
 from ._records import DELETE_IN_PROGRESS
-from ._state import Region
+from ._world import Region
 
 _VERSION = re.compile(r"^(environment|service)-template/([^:/]+):(\d+)\.(\d+)$")
 _TEMPLATE = re.compile(r"^(environment|service)-template/([^:/]+)$")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns, _idempotency, _tags, _versions
+from . import _arns, _idempotency, _tags, _version_rules
 from ._engine import Call, Engine
 from ._pagination import paginate
 from ._records import (
@@ -29,9 +29,9 @@ from ._records import (
     Template,
     TemplateVersion,
 )
-from ._state import Region
 from ._templates import get as get_template
 from ._templates import label
+from ._world import Region
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -98,7 +98,7 @@ def render(
         out["description"] = version.description
     if version.status_message:
         out["statusMessage"] = version.status_message
-    recommended = _versions.recommended_minor(template, version.major)
+    recommended = _version_rules.recommended_minor(template, version.major)
     if recommended is not None:
         out["recommendedMinorVersion"] = str(recommended)
     if not summary:
@@ -153,7 +153,7 @@ def create(call: Call, kind: str) -> dict[str, Any]:
     call.engine.check_quota(
         len(template.versions), call.quotas.versions_per_template, "versions per template"
     )
-    existing = _versions.ordered(template)
+    existing = _version_rules.ordered(template)
     if p.get("majorVersion") is None:
         major = max((v.major for v in existing), default=0) + 1
         minor = 0
@@ -222,7 +222,7 @@ def on_registered(engine: Engine, region: Region, ref: list[str]) -> None:
 def read(call: Call, kind: str) -> dict[str, Any]:
     p = call.params
     template = get_template(call.region, kind, p["templateName"])
-    version = _versions.find(template, int(p["majorVersion"]), int(p["minorVersion"]))
+    version = _version_rules.find(template, int(p["majorVersion"]), int(p["minorVersion"]))
     return {output_key(kind): render(call.region, template, version)}
 
 
@@ -245,7 +245,7 @@ def update(call: Call, kind: str) -> dict[str, Any]:
     p = call.params
     region = call.region
     template = get_template(region, kind, p["templateName"])
-    version = _versions.find(template, int(p["majorVersion"]), int(p["minorVersion"]))
+    version = _version_rules.find(template, int(p["majorVersion"]), int(p["minorVersion"]))
     what = f"Version {version.number} of {label(kind, template.name).lower()}"
     compatible = None
     if kind == "service" and "compatibleEnvironmentTemplates" in p:
@@ -307,12 +307,12 @@ def delete(call: Call, kind: str) -> dict[str, Any]:
     if (major, minor) in in_use(region, kind, template.name):
         raise ConflictException(f"{what} is in use by deployed resources.")
     others = [v for v in template.versions.values() if v is not version]
-    if _versions.recommended(template) == (major, minor) and others:
+    if _version_rules.recommended(template) == (major, minor) and others:
         raise ConflictException(
             f"{what} is the template's recommended version; it can only be deleted last."
         )
     same_major = [v for v in others if v.major == major]
-    if _versions.recommended_minor(template, major) == minor and same_major:
+    if _version_rules.recommended_minor(template, major) == minor and same_major:
         raise ConflictException(
             f"{what} is the recommended minor version of major version {major}; it can only "
             "be deleted when it is the last minor version of that major version."
@@ -328,7 +328,7 @@ def list_all(call: Call, kind: str) -> dict[str, Any]:
     p = call.params
     region = call.region
     template = get_template(region, kind, p["templateName"])
-    versions = _versions.ordered(template)
+    versions = _version_rules.ordered(template)
     if p.get("majorVersion") is not None:
         major = int(p["majorVersion"])
         chosen = [v for v in versions if v.major == major]
@@ -336,7 +336,7 @@ def list_all(call: Call, kind: str) -> dict[str, Any]:
         chosen = []
         for major in sorted({v.major for v in versions}):
             minors = [v for v in versions if v.major == major]
-            best = _versions.recommended_minor(template, major)
+            best = _version_rules.recommended_minor(template, major)
             chosen.append(next((v for v in minors if v.minor == best), minors[-1]))
     return paginate(
         call,

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException
-from . import _arns, _idempotency, _tags, _versions
+from . import _arns, _idempotency, _tags, _version_rules
 from ._engine import Call
 from ._pagination import paginate
 from ._records import Template
-from ._state import Region
+from ._world import Region
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -53,7 +53,7 @@ def render(region: Region, template: Template, *, summary: bool = False) -> dict
     if template.provisioning is not None:
         key = "provisioning" if template.kind == "environment" else "pipelineProvisioning"
         out[key] = template.provisioning
-    recommended = _versions.recommended_text(template)
+    recommended = _version_rules.recommended_text(template)
     if recommended is not None:
         out["recommendedVersion"] = recommended
     return out

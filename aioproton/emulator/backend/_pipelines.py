@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ResourceNotFoundException, ValidationException
-from . import _arns, _deployments, _tags
-from ._deployments import SERVICE_INSTANCE, SERVICE_PIPELINE, pipeline_state, render_deploy
+from . import _arns, _deployment_lifecycle, _tags
+from ._deployment_lifecycle import SERVICE_INSTANCE, SERVICE_PIPELINE, pipeline_state, render_deploy
 from ._engine import Call
 from ._records import (
     Deployment,
@@ -23,7 +23,7 @@ from ._records import (
     SyncBlocker,
     TemplateVersion,
 )
-from ._state import Region
+from ._world import Region
 
 CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
 UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
@@ -136,7 +136,7 @@ def add_instance(
         minor=version.minor,
         spec=spec,
         created_at=call.now,
-        deploy=_deployments.new_deploy(call.now),
+        deploy=_deployment_lifecycle.new_deploy(call.now),
         last_client_token=client_token,
     )
     service.instances[name] = instance
@@ -146,7 +146,7 @@ def add_instance(
         tags,
         _tags.of(call.region, _arns.service(service.name)),
     )
-    dep = _deployments.start(
+    dep = _deployment_lifecycle.start(
         call,
         instance,
         target_type=SERVICE_INSTANCE,
@@ -154,7 +154,7 @@ def add_instance(
         environment_name=environment_name,
         service_name=service.name,
         instance_name=name,
-        target_state=_deployments.instance_state(
+        target_state=_deployment_lifecycle.instance_state(
             call.region, instance, version.major, version.minor, spec
         ),
     )
@@ -162,7 +162,7 @@ def add_instance(
 
 
 def remove_instance(call: Call, service: Service, instance: ServiceInstance) -> Deployment:
-    return _deployments.start(
+    return _deployment_lifecycle.start(
         call,
         instance,
         target_type=SERVICE_INSTANCE,
@@ -170,7 +170,7 @@ def remove_instance(call: Call, service: Service, instance: ServiceInstance) -> 
         environment_name=instance.environment_name,
         service_name=service.name,
         instance_name=instance.name,
-        initial_state=_deployments.instance_state(
+        initial_state=_deployment_lifecycle.instance_state(
             call.region, instance, instance.major, instance.minor, instance.spec
         ),
     )
@@ -193,7 +193,7 @@ def deploy_pipeline(
 ) -> Deployment:
     major, minor = version
     current = pipeline_state(pipeline.template_name, pipeline.major, pipeline.minor, pipeline.spec)
-    return _deployments.start(
+    return _deployment_lifecycle.start(
         call,
         pipeline,
         target_type=SERVICE_PIPELINE,

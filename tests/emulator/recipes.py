@@ -1,6 +1,6 @@
 """Shared helpers for the backend tests: fixtures of data and short setup recipes.
 
-The tests import it (``from .conftest_backend import ...``); the
+The tests import it (``from .recipes import ...``); the
 fixtures they use (``emulator``, ``proton``, ``clock``) come from ``conftest.py``.
 """
 

@@ -17,12 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ValidationException
-from . import _arns, _deployments, _idempotency, _specs, _tags, _versions
-from ._deployments import SERVICE_INSTANCE, instance_state
+from . import _arns, _deployment_lifecycle, _idempotency, _specs, _tags, _version_rules
+from ._deployment_lifecycle import SERVICE_INSTANCE, instance_state
 from ._engine import Call
 from ._pagination import paginate, single_page
-from ._records import BUSY, ServiceInstance
-from ._service_parts import (
+from ._pipelines import (
     SERVICE_BUSY,
     add_instance,
     block,
@@ -35,8 +34,9 @@ from ._service_parts import (
     render_instance,
     render_pipeline,
 )
-from ._state import Region
+from ._records import BUSY, ServiceInstance
 from ._templates import get as get_template
+from ._world import Region
 
 OUTPUT = "serviceInstance"
 
@@ -80,7 +80,7 @@ def create(call: Call) -> dict[str, Any]:
         )
     env = environment_for(region, entry.environment)
     template = get_template(region, "service", service.template_name)
-    version = _versions.for_create(
+    version = _version_rules.for_create(
         template, p.get("templateMajorVersion"), p.get("templateMinorVersion")
     )
     check_compatible(version, env, template.name)
@@ -108,7 +108,7 @@ def update(call: Call) -> dict[str, Any]:
     if replayed is not None:
         return replayed
     what = f"Service instance {instance.name}"
-    _deployments.ensure_idle(instance.deploy, what)
+    _deployment_lifecycle.ensure_idle(instance.deploy, what)
     for comp in region.components.values():
         attached = (comp.service_name, comp.service_instance_name)
         if attached == (instance.service_name, instance.name) and comp.deploy.status in BUSY:
@@ -117,7 +117,7 @@ def update(call: Call) -> dict[str, Any]:
             )
     template = get_template(region, "service", instance.template_name)
     deployment_type = p["deploymentType"]
-    target = _versions.for_update(
+    target = _version_rules.for_update(
         template,
         (instance.major, instance.minor),
         deployment_type,
@@ -131,12 +131,12 @@ def update(call: Call) -> dict[str, Any]:
         _specs.service_spec(spec, need_instances=False)
     if target is not None and target[0] != instance.major:
         env = environment_for(region, instance.environment_name)
-        check_compatible(_versions.find(template, *target), env, template.name)
+        check_compatible(_version_rules.find(template, *target), env, template.name)
     if p.get("clientToken"):
         instance.last_client_token = p["clientToken"]
     if target is not None:
         new_spec = spec if spec is not None else instance.spec
-        _deployments.start(
+        _deployment_lifecycle.start(
             call,
             instance,
             target_type=SERVICE_INSTANCE,
@@ -160,7 +160,7 @@ def update(call: Call) -> dict[str, Any]:
 def cancel(call: Call) -> dict[str, Any]:
     p = call.params
     instance = get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
-    _deployments.cancel(call, instance, f"Service instance {instance.name}")
+    _deployment_lifecycle.cancel(call, instance, f"Service instance {instance.name}")
     return {OUTPUT: render_instance(call.region, instance)}
 
 
@@ -175,7 +175,7 @@ def read(call: Call) -> dict[str, Any]:
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 )
-_STALENESS = (_versions.UP_TO_DATE, _versions.BEHIND_MINOR, _versions.BEHIND_MAJOR)
+_STALENESS = (_version_rules.UP_TO_DATE, _version_rules.BEHIND_MINOR, _version_rules.BEHIND_MAJOR)
 
 
 def parse_time(value: str) -> float:
@@ -206,7 +206,7 @@ def _matcher(region: Region, key: str, value: str) -> Callable[[ServiceInstance]
 
         def stale(i: ServiceInstance) -> bool:
             template = region.service_templates.get(i.template_name)
-            return _versions.staleness(template, i.major, i.minor) == value
+            return _version_rules.staleness(template, i.major, i.minor) == value
 
         return stale
     if key.endswith(("Before", "After")):
@@ -272,7 +272,7 @@ def list_outputs(call: Call) -> dict[str, Any]:
     p = call.params
     instance = get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
     path = _arns.service_instance(instance.service_name, instance.name)
-    outputs = _deployments.outputs_for(call, instance, path, p.get("deploymentId"))
+    outputs = _deployment_lifecycle.outputs_for(call, instance, path, p.get("deploymentId"))
     return single_page(call, outputs, dict, "outputs")
 
 
@@ -296,11 +296,11 @@ def update_pipeline(call: Call) -> dict[str, Any]:
     region = call.region
     service = get_service(region, p["serviceName"])
     pipeline = get_pipeline(region, service.name)
-    _deployments.ensure_idle(pipeline.deploy, f"The pipeline of service {service.name}")
+    _deployment_lifecycle.ensure_idle(pipeline.deploy, f"The pipeline of service {service.name}")
     if service.status in SERVICE_BUSY:
         raise ConflictException(f"Service {service.name} is {service.status}.")
     template = get_template(region, "service", pipeline.template_name)
-    target = _versions.for_update(
+    target = _version_rules.for_update(
         template,
         (pipeline.major, pipeline.minor),
         p["deploymentType"],
@@ -316,14 +316,14 @@ def update_pipeline(call: Call) -> dict[str, Any]:
 def cancel_pipeline(call: Call) -> dict[str, Any]:
     service = get_service(call.region, call.params["serviceName"])
     pipeline = get_pipeline(call.region, service.name)
-    _deployments.cancel(call, pipeline, f"The pipeline of service {service.name}")
+    _deployment_lifecycle.cancel(call, pipeline, f"The pipeline of service {service.name}")
     return {"pipeline": render_pipeline(call.region, service.name, pipeline)}
 
 
 def list_pipeline_outputs(call: Call) -> dict[str, Any]:
     name = call.params["serviceName"]
     pipeline = get_pipeline(call.region, name)
-    outputs = _deployments.outputs_for(
+    outputs = _deployment_lifecycle.outputs_for(
         call, pipeline, _arns.pipeline(name), call.params.get("deploymentId")
     )
     return single_page(call, outputs, dict, "outputs")

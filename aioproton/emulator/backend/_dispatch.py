@@ -18,11 +18,11 @@ from . import (
     _account,
     _components,
     _connections,
-    _deployment_ops,
-    _deployments,
+    _deployment_lifecycle,
+    _deployment_records,
     _environments,
-    _instances,
     _repositories,
+    _service_instances,
     _services,
     _summary,
     _sync,
@@ -30,11 +30,11 @@ from . import (
     _template_versions,
     _templates,
 )
-from ._context import Quotas, RequestContext, Timings
 from ._engine import Call, Engine
+from ._limits import Quotas, RequestContext, Timings
 from ._script import OutcomeScript
 from ._serde import structure, unstructure
-from ._state import World
+from ._world import World
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -49,9 +49,9 @@ HANDLERS: dict[str, Handler] = {
     **_environments.HANDLERS,
     **_connections.HANDLERS,
     **_services.HANDLERS,
-    **_instances.HANDLERS,
+    **_service_instances.HANDLERS,
     **_components.HANDLERS,
-    **_deployment_ops.HANDLERS,
+    **_deployment_records.HANDLERS,
     **_repositories.HANDLERS,
     **_summary.HANDLERS,
     **_sync.HANDLERS,
@@ -68,8 +68,8 @@ class ProtonBackend:
     def __init__(self, *, clock: Clock, timings: Timings = DEFAULT_TIMINGS, seed: int = 0) -> None:
         self._engine = Engine(clock=clock, timings=timings, seed=seed)
         self._engine.on("register", _template_versions.on_registered)
-        self._engine.on("deploy", _deployments.on_finish)
-        self._engine.on("cancel", _deployments.on_cancel)
+        self._engine.on("deploy", _deployment_lifecycle.on_finish)
+        self._engine.on("cancel", _deployment_lifecycle.on_cancel)
         self._engine.on("service", _services.on_timer)
         self._engine.on_settled(_services.on_child_settled)
 

@@ -42,7 +42,7 @@ from ._records import (
     ServiceInstance,
     Tombstone,
 )
-from ._state import Region
+from ._world import Region
 
 ENVIRONMENT = "ENVIRONMENT"
 SERVICE_INSTANCE = "SERVICE_INSTANCE"

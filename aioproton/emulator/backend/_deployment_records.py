@@ -15,12 +15,12 @@ import re
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns, _deployments, _idempotency
-from ._deployments import Target
+from . import _arns, _deployment_lifecycle, _idempotency
+from ._deployment_lifecycle import Target
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, Deployment
-from ._state import Region
+from ._world import Region
 
 OUTPUT = "deployment"
 
@@ -173,7 +173,7 @@ def notify(call: Call) -> dict[str, Any]:
     dep.last_modified_at = call.now
     status = p.get("status")
     if status in ("SUCCEEDED", "FAILED"):
-        _deployments.complete(
+        _deployment_lifecycle.complete(
             call.engine,
             call.region,
             dep,
