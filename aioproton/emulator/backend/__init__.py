@@ -10,8 +10,8 @@ each deployment, delete or registration ends.
 from __future__ import annotations
 
 from ._dispatch import ProtonBackend as ProtonBackend
+from ._engine import RequestContext as RequestContext
 from ._limits import Quotas as Quotas
-from ._limits import RequestContext as RequestContext
 from ._limits import Timings as Timings
 from ._script import OutcomeScript as OutcomeScript
 from ._script import ScriptRule as ScriptRule

@@ -21,28 +21,22 @@ from ..errors import ConflictException, ResourceNotFoundException, ValidationExc
 from . import (
     _arns,
     _connections,
+    _deployable,
     _deployment_lifecycle,
     _idempotency,
     _specs,
     _tags,
     _version_rules,
 )
-from ._deployment_lifecycle import COMPONENT, component_state, render_deploy
+from ._deployable import COMPONENT, get_component, get_environment, get_instance, render_deploy
+from ._deployment_lifecycle import component_state
 from ._engine import Call
-from ._pagination import paginate, single_page
-from ._pipelines import environment_for, get_instance
+from ._pagination import paginate
 from ._records import BUSY, DELETE_IN_PROGRESS, Component, Environment, ServiceInstance
 from ._templates import get as get_template
 from ._world import Region
 
 OUTPUT = "component"
-
-
-def get(region: Region, name: str) -> Component:
-    component = region.components.get(name)
-    if component is None:
-        raise ResourceNotFoundException(f"Component {name} does not exist.")
-    return component
 
 
 def render(region: Region, comp: Component, *, summary: bool = False) -> dict[str, Any]:
@@ -143,7 +137,7 @@ def create(call: Call) -> dict[str, Any]:
         if not p.get("environmentName"):
             raise ValidationException("environmentName is required for a detached component.")
         environment_name = p["environmentName"]
-    _check_role(call, environment_for(region, environment_name))
+    _check_role(call, get_environment(region, environment_name))
     _check_spec(p.get("serviceSpec"))
     call.engine.check_quota(len(region.components), call.quotas.components, "components")
     _tags.check(call, p.get("tags"))
@@ -155,7 +149,7 @@ def create(call: Call) -> dict[str, Any]:
         last_modified_at=call.now,
         manifest=p["manifest"],
         template_file=p["templateFile"],
-        deploy=_deployment_lifecycle.new_deploy(call.now),
+        deploy=_deployable.new_deploy(call.now),
         service_name=service_name or None,
         service_instance_name=instance_name or None,
         service_spec=p.get("serviceSpec"),
@@ -180,8 +174,8 @@ def _start(
 ) -> None:
     _deployment_lifecycle.start(
         call,
+        COMPONENT,
         comp,
-        target_type=COMPONENT,
         action=action,
         environment_name=comp.environment_name,
         service_name=comp.service_name,
@@ -234,7 +228,7 @@ def _target_attachment(call: Call, comp: Component) -> tuple[str | None, str | N
 def update(call: Call) -> dict[str, Any]:
     p = call.params
     region = call.region
-    comp = get(region, p["name"])
+    comp = get_component(region, p["name"])
     replayed = _idempotency.replay(call, _token_resolver(call))
     if replayed is not None:
         return replayed
@@ -248,9 +242,9 @@ def update(call: Call) -> dict[str, Any]:
             raise ValidationException(
                 f"deploymentType NONE only updates the description; don't pass {', '.join(extra)}."
             )
-        _deployment_lifecycle.ensure_idle(comp.deploy, f"Component {comp.name}")
+        _deployable.ensure_idle(comp.deploy, f"Component {comp.name}")
     else:
-        _deployment_lifecycle.ensure_idle(comp.deploy, f"Component {comp.name}")
+        _deployable.ensure_idle(comp.deploy, f"Component {comp.name}")
         _instance_busy(call, comp.service_name, comp.service_instance_name)
         service_name, instance_name = _target_attachment(call, comp)
         _instance_busy(call, service_name, instance_name)
@@ -288,7 +282,7 @@ def delete(call: Call) -> dict[str, Any]:
         return previous
     if comp.deploy.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, comp)}
-    _deployment_lifecycle.ensure_idle(comp.deploy, f"Component {name}")
+    _deployable.ensure_idle(comp.deploy, f"Component {name}")
     if comp.service_name:
         raise ConflictException(
             f"Component {name} is attached to service instance {comp.service_name}/"
@@ -299,14 +293,8 @@ def delete(call: Call) -> dict[str, Any]:
     return {OUTPUT: render(region, comp)}
 
 
-def cancel(call: Call) -> dict[str, Any]:
-    comp = get(call.region, call.params["componentName"])
-    _deployment_lifecycle.cancel(call, comp, f"Component {comp.name}")
-    return {OUTPUT: render(call.region, comp)}
-
-
 def read(call: Call) -> dict[str, Any]:
-    return {OUTPUT: render(call.region, get(call.region, call.params["name"]))}
+    return {OUTPUT: render(call.region, get_component(call.region, call.params["name"]))}
 
 
 def list_all(call: Call) -> dict[str, Any]:
@@ -330,27 +318,11 @@ def list_all(call: Call) -> dict[str, Any]:
     )
 
 
-def list_outputs(call: Call) -> dict[str, Any]:
-    name = call.params["componentName"]
-    comp = get(call.region, name)
-    outputs = _deployment_lifecycle.outputs_for(
-        call, comp, _arns.component(name), call.params.get("deploymentId")
-    )
-    return single_page(call, outputs, dict, "outputs")
-
-
-def list_provisioned_resources(call: Call) -> dict[str, Any]:
-    get(call.region, call.params["componentName"])
-    return single_page(call, [], dict, "provisionedResources")
-
-
 HANDLERS = {
     "CreateComponent": create,
     "GetComponent": read,
     "UpdateComponent": update,
     "DeleteComponent": delete,
-    "CancelComponentDeployment": cancel,
     "ListComponents": list_all,
-    "ListComponentOutputs": list_outputs,
-    "ListComponentProvisionedResources": list_provisioned_resources,
+    **_deployable.handlers(COMPONENT, lambda call, comp: render(call.region, comp)),
 }

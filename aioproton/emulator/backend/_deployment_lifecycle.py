@@ -1,29 +1,20 @@
-"""The deployment engine shared by environments, service instances, pipelines and components.
+"""A deployment's lifecycle: how it starts, ends, lands a cancel and changes its target.
 
-Every create, update and delete of a deployable resource is a :class:`Deployment`
-record. Starting one consults the outcome script for its plan and schedules its end;
-the resource keeps its deployed template version and spec until the deployment
-SUCCEEDS, when the target state is applied and the outputs are kept.
-
-Cancels: only an IN_PROGRESS deployment can be cancelled (ConflictException
-otherwise), and for environments, service instances and pipelines only an update (their
-Cancel* documentation speaks only of update actions); components can cancel any
-deployment. A cancel whose plan is ``cancelled`` or ``failed`` suspends the
-deployment's own ending and lands ``Timings.cancel`` seconds later; a ``too_late``
-cancel leaves the deployment to reach its own outcome, showing CANCELLING meanwhile.
-
-Members the model requires before anything has been deployed: a new resource reports
-the version and spec it is being created with, and ``lastDeploymentSucceededAt`` equals
-``createdAt`` until the first success (components, where it is optional, omit it).
-Finished deletions leave their record with status DELETE_COMPLETE.
+Every create, update and delete of a deployable resource (see ``_deployable``) is a
+:class:`Deployment` record. Starting one consults the outcome script for its plan and
+schedules its end; the resource keeps its deployed template version and spec until the
+deployment SUCCEEDS, when the target state is applied and the outputs are kept. A
+cancel (requested in ``_deployable``) lands here when its event comes due. Finished
+deletions leave their record with status DELETE_COMPLETE. The states a deployment
+moves from and to are rendered here in the DeploymentState wire format.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConflictException, ResourceNotFoundException
-from . import _arns, _tags
+from . import _tags
+from ._deployable import KINDS, Target, TargetKind, locate, path_of
 from ._engine import Call, Engine
 from ._records import (
     CANCELLED,
@@ -35,59 +26,21 @@ from ._records import (
     IN_PROGRESS,
     SUCCEEDED,
     Component,
-    Deploy,
     Deployment,
-    Environment,
-    Pipeline,
     ServiceInstance,
     Tombstone,
 )
-from ._world import Region
-
-ENVIRONMENT = "ENVIRONMENT"
-SERVICE_INSTANCE = "SERVICE_INSTANCE"
-SERVICE_PIPELINE = "SERVICE_PIPELINE"
-COMPONENT = "COMPONENT"
+from ._world import EventKind, Region
 
 CANCELLED_MESSAGE = "User initiated cancellation."
 CANCEL_FAILED_MESSAGE = "The cancellation attempt failed; the deployment was stopped."
 
-Target = Environment | ServiceInstance | Pipeline | Component
-
-
-def path_of(dep: Deployment) -> str:
-    if dep.target_type == ENVIRONMENT:
-        return _arns.environment(dep.environment_name)
-    if dep.target_type == SERVICE_INSTANCE:
-        return _arns.service_instance(dep.service_name or "", dep.service_instance_name or "")
-    if dep.target_type == SERVICE_PIPELINE:
-        return _arns.pipeline(dep.service_name or "")
-    return _arns.component(dep.component_name or "")
-
-
-def locate(region: Region, dep: Deployment) -> Target | None:
-    """The resource a deployment targets, if it still exists."""
-    if dep.target_type == ENVIRONMENT:
-        return region.environments.get(dep.environment_name)
-    if dep.target_type == COMPONENT:
-        return region.components.get(dep.component_name or "")
-    service = region.services.get(dep.service_name or "")
-    if service is None:
-        return None
-    if dep.target_type == SERVICE_PIPELINE:
-        return service.pipeline
-    return service.instances.get(dep.service_instance_name or "")
-
-
-def new_deploy(now: float) -> Deploy:
-    return Deploy(status=IN_PROGRESS, attempted_at=now)
-
 
 def start(
     call: Call,
+    kind: TargetKind[Any],
     target: Target,
     *,
-    target_type: str,
     action: str,
     environment_name: str,
     service_name: str | None = None,
@@ -101,7 +54,7 @@ def start(
     status = DELETE_IN_PROGRESS if action == "delete" else IN_PROGRESS
     dep = Deployment(
         id=deployment_id,
-        target_type=target_type,
+        target_type=kind.type,
         target_arn="",
         target_created_at=target.created_at,
         environment_name=environment_name,
@@ -130,7 +83,7 @@ def start(
     deploy.attempted_id = deployment_id
     deploy.attempted_at = call.now
     deploy.active_id = deployment_id
-    engine.schedule(call.region, plan.seconds, "deploy", deployment_id)
+    engine.schedule(call.region, plan.seconds, EventKind.DEPLOY, deployment_id)
     return dep
 
 
@@ -152,22 +105,12 @@ def _apply(target: Target, state: dict[str, Any] | None) -> None:
 
 
 def _remove(engine: Engine, region: Region, dep: Deployment) -> None:
+    kind = KINDS[dep.target_type]
     path = path_of(dep)
     _tags.drop(region, path)
-    if dep.target_type == ENVIRONMENT:
-        region.environments.pop(dep.environment_name, None)
+    kind.remove(region, *kind.names_of(dep))
+    if kind.tombstone:
         region.tombstones[path] = Tombstone({}, engine.now)
-    elif dep.target_type == COMPONENT:
-        region.components.pop(dep.component_name or "", None)
-        region.tombstones[path] = Tombstone({}, engine.now)
-    else:
-        service = region.services.get(dep.service_name or "")
-        if service is None:
-            return
-        if dep.target_type == SERVICE_PIPELINE:
-            service.pipeline = None
-        else:
-            service.instances.pop(dep.service_instance_name or "", None)
 
 
 def complete(
@@ -226,29 +169,6 @@ def on_cancel(engine: Engine, region: Region, ref: list[str]) -> None:
         target.deploy.status = dep.status
         target.deploy.message = dep.message
     engine.settled(region, dep)
-
-
-def cancel(call: Call, target: Target, what: str) -> None:
-    deploy = target.deploy
-    if deploy.status != IN_PROGRESS or deploy.active_id is None:
-        raise ConflictException(
-            f"{what} has no deployment in progress to cancel (status {deploy.status})."
-        )
-    dep = call.region.deployments[deploy.active_id]
-    if dep.action != "update" and dep.target_type != COMPONENT:
-        raise ConflictException(
-            f"Only an update deployment can be cancelled; {what} is being created."
-        )
-    dep.status = CANCELLING
-    dep.last_modified_at = call.now
-    deploy.status = CANCELLING
-    if dep.cancel_mode != "too_late":
-        call.engine.schedule(call.region, call.engine.timings.cancel, "cancel", dep.id)
-
-
-def ensure_idle(deploy: Deploy, what: str) -> None:
-    if deploy.status in (IN_PROGRESS, CANCELLING, DELETE_IN_PROGRESS):
-        raise ConflictException(f"{what} has a deployment in progress ({deploy.status}).")
 
 
 # Deployment states (the DeploymentState union, wire format).
@@ -318,30 +238,3 @@ def component_state(component: Component) -> dict[str, Any]:
     if component.service_spec is not None:
         state["serviceSpec"] = component.service_spec
     return {"component": state}
-
-
-def render_deploy(deploy: Deploy, out: dict[str, Any], *, succeeded_default: float | None) -> None:
-    """Add the deployment bookkeeping members of a deployable resource to ``out``."""
-    out["deploymentStatus"] = deploy.status
-    if deploy.message:
-        out["deploymentStatusMessage"] = deploy.message
-    if deploy.attempted_id:
-        out["lastAttemptedDeploymentId"] = deploy.attempted_id
-    if deploy.succeeded_id:
-        out["lastSucceededDeploymentId"] = deploy.succeeded_id
-    out["lastDeploymentAttemptedAt"] = deploy.attempted_at
-    succeeded = deploy.succeeded_at if deploy.succeeded_at is not None else succeeded_default
-    if succeeded is not None:
-        out["lastDeploymentSucceededAt"] = succeeded
-
-
-def outputs_for(
-    call: Call, target: Target, path: str, deployment_id: str | None
-) -> list[dict[str, str]]:
-    """The target's current outputs, or those of one of its deployments."""
-    if deployment_id is None:
-        return [dict(item) for item in target.deploy.outputs]
-    dep = call.region.deployments.get(deployment_id)
-    if dep is None or dep.target_arn != call.arn(path):
-        raise ResourceNotFoundException(f"Deployment {deployment_id} of {path} does not exist.")
-    return [dict(item) for item in dep.outputs]

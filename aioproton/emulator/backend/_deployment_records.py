@@ -11,12 +11,11 @@ progress, or a ``deploymentId`` that is not the active one, is a ConflictExcepti
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
 from . import _arns, _deployment_lifecycle, _idempotency
-from ._deployment_lifecycle import Target
+from ._deployable import Target, find_by_path
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, Deployment
@@ -120,33 +119,9 @@ def delete_deployment(call: Call) -> dict[str, Any]:
     return body
 
 
-_ENVIRONMENT = re.compile(r"^environment/([^/]+)$")
-_INSTANCE = re.compile(r"^service/([^/]+)/service-instance/([^/]+)$")
-_PIPELINE = re.compile(r"^service/([^/]+)/pipeline$")
-_COMPONENT = re.compile(r"^component/([^/]+)$")
-
-
 def _target(call: Call, arn: str) -> Target | None:
-    parsed = _arns.parse(arn)
-    ctx = call.ctx
-    if parsed is None or (parsed.partition, parsed.region, parsed.account_id) != (
-        ctx.partition,
-        ctx.region,
-        ctx.account_id,
-    ):
-        return None
-    region = call.region
-    if match := _ENVIRONMENT.match(parsed.path):
-        return region.environments.get(match.group(1))
-    if match := _COMPONENT.match(parsed.path):
-        return region.components.get(match.group(1))
-    if match := _INSTANCE.match(parsed.path):
-        service = region.services.get(match.group(1))
-        return service.instances.get(match.group(2)) if service else None
-    if match := _PIPELINE.match(parsed.path):
-        service = region.services.get(match.group(1))
-        return service.pipeline if service else None
-    return None
+    path = call.own_path(arn)
+    return None if path is None else find_by_path(call.region, path)
 
 
 def notify(call: Call) -> dict[str, Any]:

@@ -1,17 +1,18 @@
-"""ProtonBackend: the emulated Proton service behind the HTTP server.
+"""ProtonBackend: the operation table, dispatch, revisions and snapshots.
 
 ``handle`` first applies every transition that has come due on the clock, then runs
 the operation's handler against the caller's account and region. Each resource
-family lives in its own module with a ``HANDLERS`` table; this module only dispatches,
-counts revisions and snapshots.
+family lives in its own module with a ``HANDLERS`` table; this module only joins them,
+dispatches, counts revisions (operations the model marks read-only count none) and
+takes and restores snapshots.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
 from typing import Any
 
+from ..._generated.facts import OPERATIONS
 from ...clock import Clock
 from ..errors import UnknownOperationException
 from . import (
@@ -21,6 +22,7 @@ from . import (
     _deployment_lifecycle,
     _deployment_records,
     _environments,
+    _pipelines,
     _repositories,
     _service_instances,
     _services,
@@ -30,13 +32,11 @@ from . import (
     _template_versions,
     _templates,
 )
-from ._engine import Call, Engine
-from ._limits import Quotas, RequestContext, Timings
+from ._engine import Call, Engine, Handler, RequestContext
+from ._limits import Quotas, Timings
 from ._script import OutcomeScript
 from ._serde import structure, unstructure
-from ._world import World
-
-Handler = Callable[[Call], dict[str, Any]]
+from ._world import EventKind, World
 
 SNAPSHOT_FORMAT = 1
 DEFAULT_TIMINGS = Timings()
@@ -50,6 +50,7 @@ HANDLERS: dict[str, Handler] = {
     **_connections.HANDLERS,
     **_services.HANDLERS,
     **_service_instances.HANDLERS,
+    **_pipelines.HANDLERS,
     **_components.HANDLERS,
     **_deployment_records.HANDLERS,
     **_repositories.HANDLERS,
@@ -58,19 +59,15 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def _read_only(operation: str) -> bool:
-    return operation.startswith(("Get", "List"))
-
-
 class ProtonBackend:
     """All Proton state, for every account and region, driven by one clock."""
 
     def __init__(self, *, clock: Clock, timings: Timings = DEFAULT_TIMINGS, seed: int = 0) -> None:
         self._engine = Engine(clock=clock, timings=timings, seed=seed)
-        self._engine.on("register", _template_versions.on_registered)
-        self._engine.on("deploy", _deployment_lifecycle.on_finish)
-        self._engine.on("cancel", _deployment_lifecycle.on_cancel)
-        self._engine.on("service", _services.on_timer)
+        self._engine.on(EventKind.REGISTER, _template_versions.on_registered)
+        self._engine.on(EventKind.DEPLOY, _deployment_lifecycle.on_finish)
+        self._engine.on(EventKind.CANCEL, _deployment_lifecycle.on_cancel)
+        self._engine.on(EventKind.SERVICE, _services.on_timer)
         self._engine.on_settled(_services.on_child_settled)
 
     @property
@@ -107,7 +104,7 @@ class ProtonBackend:
         engine = self._engine
         call = Call(engine, ctx, engine.region_for(ctx), operation, params)
         result = handler(call)
-        if not _read_only(operation):
+        if not OPERATIONS[operation].read_only:
             engine.changed()
         return result
 

@@ -1,9 +1,11 @@
 """The engine every handler works through: time, ids, scripted plans and the event queue.
 
-Lifecycles are lazy: a handler schedules an :class:`Event` at a clock time and the
-engine applies every due event, in time order, when the backend is next asked to
-advance. While an event is applied, ``engine.now`` is the event's own time, so
-timestamps read as if the transition had happened exactly on schedule.
+Also the :class:`Call` a handler receives: who asked, in which region, with what.
+
+Lifecycles are lazy: a handler schedules an :class:`Event` of some :class:`EventKind` at
+a clock time and the engine applies every due event, in time order, when the backend is
+next asked to advance. While an event is applied, ``engine.now`` is the event's own
+time, so timestamps read as if the transition had happened exactly on schedule.
 """
 
 from __future__ import annotations
@@ -18,13 +20,25 @@ import attrs
 
 from ...clock import Clock
 from ..errors import ServiceQuotaExceededException
-from ._limits import Quotas, RequestContext, Timings
+from . import _arns
+from ._limits import Quotas, Timings
 from ._records import Deployment
 from ._script import OutcomeScript
-from ._world import Event, Region, World, region_key
+from ._world import Event, EventKind, Region, World, region_key
 
 EventHandler = Callable[["Engine", Region, list[str]], None]
 SettledHook = Callable[["Engine", Region, Deployment], None]
+Handler = Callable[["Call"], dict[str, Any]]
+
+
+@attrs.frozen
+class RequestContext:
+    """Who is calling and where: the server derives it from the signed request."""
+
+    account_id: str
+    region: str
+    request_id: str
+    partition: str = "aws"
 
 
 @attrs.frozen
@@ -46,14 +60,14 @@ class Engine:
         self.seed = seed
         self.rng = random.Random(seed)
         self.world = World(now=clock.now())
-        self._handlers: dict[str, EventHandler] = {}
+        self._handlers: dict[EventKind, EventHandler] = {}
         self._settled: list[SettledHook] = []
 
     @property
     def now(self) -> float:
         return self.world.now
 
-    def on(self, kind: str, handler: EventHandler) -> None:
+    def on(self, kind: EventKind, handler: EventHandler) -> None:
         self._handlers[kind] = handler
 
     def on_settled(self, hook: SettledHook) -> None:
@@ -104,7 +118,7 @@ class Engine:
         seconds = defaults[action] if rule.seconds is None else float(rule.seconds)
         return Plan(rule.outcome, rule.message, seconds, rule.cancel)
 
-    def schedule(self, region: Region, delay: float, kind: str, *ref: str) -> None:
+    def schedule(self, region: Region, delay: float, kind: EventKind, *ref: str) -> None:
         self.world.seq += 1
         event = Event(self.now + max(0.0, delay), self.world.seq, region.key, kind, list(ref))
         heapq.heappush(self.world.events, event)
@@ -148,3 +162,15 @@ class Call:
 
     def arn(self, path: str) -> str:
         return self.region.arn(path)
+
+    def own_path(self, arn: str) -> str | None:
+        """The resource path of ``arn`` if it is in the caller's account and region."""
+        parsed = _arns.parse(arn)
+        ctx = self.ctx
+        if parsed is None or (parsed.partition, parsed.region, parsed.account_id) != (
+            ctx.partition,
+            ctx.region,
+            ctx.account_id,
+        ):
+            return None
+        return parsed.path

@@ -1,4 +1,4 @@
-"""Environments: create, update (the deploymentType matrix), cancel, delete, list.
+"""Environments: create, update (the deploymentType matrix), delete, list.
 
 Provisioning mode follows the parameters: ``provisioningRepository`` (self-managed)
 excludes the role, connection and CodeBuild role; otherwise exactly one of
@@ -22,6 +22,7 @@ from ..errors import ConflictException, ResourceNotFoundException, ValidationExc
 from . import (
     _arns,
     _connections,
+    _deployable,
     _deployment_lifecycle,
     _idempotency,
     _specs,
@@ -29,21 +30,15 @@ from . import (
     _version_rules,
 )
 from ._account import repository_branch
-from ._deployment_lifecycle import ENVIRONMENT, environment_state, render_deploy
+from ._deployable import ENVIRONMENT, get_environment, render_deploy
+from ._deployment_lifecycle import environment_state
 from ._engine import Call
-from ._pagination import paginate, single_page
+from ._pagination import paginate
 from ._records import DELETE_IN_PROGRESS, Environment, Template
 from ._templates import get as get_template
 from ._world import Region
 
 OUTPUT = "environment"
-
-
-def get(region: Region, name: str) -> Environment:
-    env = region.environments.get(name)
-    if env is None:
-        raise ResourceNotFoundException(f"Environment {name} does not exist.")
-    return env
 
 
 def render(region: Region, env: Environment, *, summary: bool = False) -> dict[str, Any]:
@@ -135,7 +130,7 @@ def create(call: Call) -> dict[str, Any]:
         major=version.major,
         minor=version.minor,
         spec=p["spec"],
-        deploy=_deployment_lifecycle.new_deploy(call.now),
+        deploy=_deployable.new_deploy(call.now),
         created_with=_idempotency.created_with(call),
         description=p.get("description"),
         proton_service_role_arn=p.get("protonServiceRoleArn"),
@@ -152,8 +147,8 @@ def create(call: Call) -> dict[str, Any]:
     _tags.store(region, path, p.get("tags"))
     _deployment_lifecycle.start(
         call,
+        ENVIRONMENT,
         env,
-        target_type=ENVIRONMENT,
         action="create",
         environment_name=name,
         target_state=environment_state(template.name, env.major, env.minor, env.spec),
@@ -207,8 +202,8 @@ def _check_update_provisioning(call: Call, env: Environment) -> None:
 def update(call: Call) -> dict[str, Any]:
     p = call.params
     region = call.region
-    env = get(region, p["name"])
-    _deployment_lifecycle.ensure_idle(env.deploy, f"Environment {env.name}")
+    env = get_environment(region, p["name"])
+    _deployable.ensure_idle(env.deploy, f"Environment {env.name}")
     template = get_template(region, "environment", env.template_name)
     deployment_type = p["deploymentType"]
     target = _version_rules.for_update(
@@ -254,8 +249,8 @@ def update(call: Call) -> dict[str, Any]:
     if target is not None:
         _deployment_lifecycle.start(
             call,
+            ENVIRONMENT,
             env,
-            target_type=ENVIRONMENT,
             action="update",
             environment_name=env.name,
             initial_state=environment_state(env.template_name, env.major, env.minor, env.spec),
@@ -264,12 +259,6 @@ def update(call: Call) -> dict[str, Any]:
             ),
         )
     return {OUTPUT: render(region, env)}
-
-
-def cancel(call: Call) -> dict[str, Any]:
-    env = get(call.region, call.params["environmentName"])
-    _deployment_lifecycle.cancel(call, env, f"Environment {env.name}")
-    return {OUTPUT: render(call.region, env)}
 
 
 def delete(call: Call) -> dict[str, Any]:
@@ -283,7 +272,7 @@ def delete(call: Call) -> dict[str, Any]:
         return previous
     if env.deploy.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, env)}
-    _deployment_lifecycle.ensure_idle(env.deploy, f"Environment {name}")
+    _deployable.ensure_idle(env.deploy, f"Environment {name}")
     instances = [
         f"{s.name}/{i.name}"
         for s in region.services.values()
@@ -301,8 +290,8 @@ def delete(call: Call) -> dict[str, Any]:
         )
     _deployment_lifecycle.start(
         call,
+        ENVIRONMENT,
         env,
-        target_type=ENVIRONMENT,
         action="delete",
         environment_name=name,
         initial_state=environment_state(env.template_name, env.major, env.minor, env.spec),
@@ -311,7 +300,7 @@ def delete(call: Call) -> dict[str, Any]:
 
 
 def read(call: Call) -> dict[str, Any]:
-    return {OUTPUT: render(call.region, get(call.region, call.params["name"]))}
+    return {OUTPUT: render(call.region, get_environment(call.region, call.params["name"]))}
 
 
 def list_all(call: Call) -> dict[str, Any]:
@@ -332,27 +321,11 @@ def list_all(call: Call) -> dict[str, Any]:
     )
 
 
-def list_outputs(call: Call) -> dict[str, Any]:
-    name = call.params["environmentName"]
-    env = get(call.region, name)
-    outputs = _deployment_lifecycle.outputs_for(
-        call, env, _arns.environment(name), call.params.get("deploymentId")
-    )
-    return single_page(call, outputs, dict, "outputs")
-
-
-def list_provisioned_resources(call: Call) -> dict[str, Any]:
-    get(call.region, call.params["environmentName"])
-    return single_page(call, [], dict, "provisionedResources")
-
-
 HANDLERS = {
     "CreateEnvironment": create,
     "GetEnvironment": read,
     "UpdateEnvironment": update,
-    "CancelEnvironmentDeployment": cancel,
     "DeleteEnvironment": delete,
     "ListEnvironments": list_all,
-    "ListEnvironmentOutputs": list_outputs,
-    "ListEnvironmentProvisionedResources": list_provisioned_resources,
+    **_deployable.handlers(ENVIRONMENT, lambda call, env: render(call.region, env)),
 }

@@ -1,18 +1,8 @@
-"""What every request carries, and the knobs that shape simulated time and limits."""
+"""The knobs that shape the emulated service: how long simulated work takes, and quotas."""
 
 from __future__ import annotations
 
 import attrs
-
-
-@attrs.frozen
-class RequestContext:
-    """Who is calling and where: the server derives it from the signed request."""
-
-    account_id: str
-    region: str
-    request_id: str
-    partition: str = "aws"
 
 
 @attrs.frozen

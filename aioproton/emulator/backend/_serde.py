@@ -1,11 +1,13 @@
 """Turn the attrs state records into JSON-ready data and back.
 
 Records use only JSON-shaped field types (str, int, float, bool, None, lists, dicts
-with string keys, other records), so one small generic walker serves every snapshot.
+with string keys, enums of strings, other records), so one small generic walker serves
+every snapshot.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import types
 import typing
@@ -22,6 +24,8 @@ def unstructure(value: Any) -> Any:
             field.name: unstructure(getattr(value, field.name))
             for field in attrs.fields(type(value))
         }
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, dict):
         return {key: unstructure(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -52,6 +56,8 @@ def _build(kind: Any, data: Any) -> Any:
             if field.name in data
         }
         return kind(**values)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(data)
     origin = typing.get_origin(kind)
     args = typing.get_args(kind)
     if origin is list:

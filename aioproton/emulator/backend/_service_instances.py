@@ -1,12 +1,13 @@
-"""Service instances and service pipelines: create, update, cancel, outputs, listing.
+"""Service instances: create, update, read, list (with filters), and their deployments.
 
-CreateServiceInstance reads the instance's environment from its ``instances`` entry in
-the spec; its version defaults to the template's recommended version (or the
-recommended minor of the given major). The instance quota is a ValidationException
-here (the operation does not list ServiceQuotaExceededException). A ``spec`` with
-deploymentType NONE is a ValidationException for instances and is accepted and ignored
-for pipelines (where the model requires it). ``deployedTemplateVersionStatus`` filters
-accept UP_TO_DATE, BEHIND_MINOR and BEHIND_MAJOR.
+An instance stores the whole service spec document it was deployed with, as the
+service does. CreateServiceInstance reads the instance's environment from its
+``instances`` entry in the spec; its version defaults to the template's recommended
+version (or the recommended minor of the given major). The instance quota is a
+ValidationException here (the operation does not list ServiceQuotaExceededException).
+A ``spec`` with deploymentType NONE is a ValidationException. ``deployedTemplateVersionStatus``
+filters accept UP_TO_DATE, BEHIND_MINOR and BEHIND_MAJOR. Creating or updating an
+instance of a service synced from a repository raises a sync blocker (``_sync``).
 """
 
 from __future__ import annotations
@@ -17,25 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ValidationException
-from . import _arns, _deployment_lifecycle, _idempotency, _specs, _tags, _version_rules
-from ._deployment_lifecycle import SERVICE_INSTANCE, instance_state
+from . import _arns, _deployable, _deployment_lifecycle, _idempotency, _specs, _tags, _version_rules
+from ._deployable import SERVICE_INSTANCE, get_environment, get_instance, get_service, render_deploy
+from ._deployment_lifecycle import instance_state
 from ._engine import Call
-from ._pagination import paginate, single_page
-from ._pipelines import (
-    SERVICE_BUSY,
-    add_instance,
-    block,
-    check_compatible,
-    deploy_pipeline,
-    environment_for,
-    get_instance,
-    get_pipeline,
-    get_service,
-    render_instance,
-    render_pipeline,
-)
-from ._records import BUSY, ServiceInstance
+from ._pagination import paginate
+from ._records import BUSY, SERVICE_BUSY, Deployment, Service, ServiceInstance, TemplateVersion
+from ._sync import block
 from ._templates import get as get_template
+from ._version_rules import check_compatible
 from ._world import Region
 
 OUTPUT = "serviceInstance"
@@ -55,6 +46,98 @@ def _token_resolver(call: Call) -> Callable[[str], dict[str, Any] | None]:
 
 def _remember(call: Call, instance: ServiceInstance) -> None:
     _idempotency.remember(call, f"{instance.service_name}|{instance.name}|{instance.uid}")
+
+
+def render_instance(
+    region: Region, instance: ServiceInstance, *, summary: bool = False
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "arn": region.arn(_arns.service_instance(instance.service_name, instance.name)),
+        "name": instance.name,
+        "serviceName": instance.service_name,
+        "environmentName": instance.environment_name,
+        "templateName": instance.template_name,
+        "templateMajorVersion": str(instance.major),
+        "templateMinorVersion": str(instance.minor),
+        "createdAt": instance.created_at,
+    }
+    render_deploy(instance.deploy, out, succeeded_default=instance.created_at)
+    if not summary:
+        out["spec"] = instance.spec
+        if instance.last_client_token is not None:
+            out["lastClientRequestToken"] = instance.last_client_token
+    return out
+
+
+def add_instance(
+    call: Call,
+    service: Service,
+    name: str,
+    environment_name: str,
+    version: TemplateVersion,
+    spec: str,
+    *,
+    tags: list[dict[str, str]] | None = None,
+    client_token: str | None = None,
+) -> tuple[ServiceInstance, Deployment]:
+    """Create an instance record and start its create deployment."""
+    instance = ServiceInstance(
+        uid=call.engine.new_id(),
+        name=name,
+        service_name=service.name,
+        environment_name=environment_name,
+        template_name=service.template_name,
+        major=version.major,
+        minor=version.minor,
+        spec=spec,
+        created_at=call.now,
+        deploy=_deployable.new_deploy(call.now),
+        last_client_token=client_token,
+    )
+    service.instances[name] = instance
+    _tags.store(
+        call.region,
+        _arns.service_instance(service.name, name),
+        tags,
+        _tags.of(call.region, _arns.service(service.name)),
+    )
+    dep = _start(call, instance, "create", None, (version.major, version.minor, spec))
+    return instance, dep
+
+
+def remove_instance(call: Call, instance: ServiceInstance) -> Deployment:
+    """Start deleting an instance (UpdateService or DeleteService dropped it)."""
+    return _start(call, instance, "delete", (instance.major, instance.minor, instance.spec), None)
+
+
+def _start(
+    call: Call,
+    instance: ServiceInstance,
+    action: str,
+    initial: tuple[int, int, str] | None,
+    target: tuple[int, int, str] | None,
+) -> Deployment:
+    """Start a deployment of ``instance`` from and to ``(major, minor, spec)``."""
+    region = call.region
+    return _deployment_lifecycle.start(
+        call,
+        SERVICE_INSTANCE,
+        instance,
+        action=action,
+        environment_name=instance.environment_name,
+        service_name=instance.service_name,
+        instance_name=instance.name,
+        initial_state=None if initial is None else instance_state(region, instance, *initial),
+        target_state=None if target is None else instance_state(region, instance, *target),
+    )
+
+
+def attached_components(region: Region, service_name: str, instance_name: str) -> list[str]:
+    return [
+        c.name
+        for c in region.components.values()
+        if c.service_name == service_name and c.service_instance_name == instance_name
+    ]
 
 
 def create(call: Call) -> dict[str, Any]:
@@ -78,7 +161,7 @@ def create(call: Call) -> dict[str, Any]:
         raise ValidationException(
             f"Invalid spec: spec.instances: must list instance {name!r} with its environment."
         )
-    env = environment_for(region, entry.environment)
+    env = get_environment(region, entry.environment)
     template = get_template(region, "service", service.template_name)
     version = _version_rules.for_create(
         template, p.get("templateMajorVersion"), p.get("templateMinorVersion")
@@ -108,7 +191,7 @@ def update(call: Call) -> dict[str, Any]:
     if replayed is not None:
         return replayed
     what = f"Service instance {instance.name}"
-    _deployment_lifecycle.ensure_idle(instance.deploy, what)
+    _deployable.ensure_idle(instance.deploy, what)
     for comp in region.components.values():
         attached = (comp.service_name, comp.service_instance_name)
         if attached == (instance.service_name, instance.name) and comp.deploy.status in BUSY:
@@ -130,38 +213,20 @@ def update(call: Call) -> dict[str, Any]:
     if spec is not None:
         _specs.service_spec(spec, need_instances=False)
     if target is not None and target[0] != instance.major:
-        env = environment_for(region, instance.environment_name)
+        env = get_environment(region, instance.environment_name)
         check_compatible(_version_rules.find(template, *target), env, template.name)
     if p.get("clientToken"):
         instance.last_client_token = p["clientToken"]
     if target is not None:
         new_spec = spec if spec is not None else instance.spec
-        _deployment_lifecycle.start(
-            call,
-            instance,
-            target_type=SERVICE_INSTANCE,
-            action="update",
-            environment_name=instance.environment_name,
-            service_name=instance.service_name,
-            instance_name=instance.name,
-            initial_state=instance_state(
-                region, instance, instance.major, instance.minor, instance.spec
-            ),
-            target_state=instance_state(region, instance, target[0], target[1], new_spec),
-        )
+        current = (instance.major, instance.minor, instance.spec)
+        _start(call, instance, "update", current, (*target, new_spec))
         block(
             call, instance.service_name, instance.name,
             f"Service instance {instance.name} was updated manually.",
         )  # fmt: skip
     _remember(call, instance)
     return {OUTPUT: render_instance(region, instance)}
-
-
-def cancel(call: Call) -> dict[str, Any]:
-    p = call.params
-    instance = get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
-    _deployment_lifecycle.cancel(call, instance, f"Service instance {instance.name}")
-    return {OUTPUT: render_instance(call.region, instance)}
 
 
 def read(call: Call) -> dict[str, Any]:
@@ -268,83 +333,14 @@ def list_all(call: Call) -> dict[str, Any]:
     )
 
 
-def list_outputs(call: Call) -> dict[str, Any]:
-    p = call.params
-    instance = get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
-    path = _arns.service_instance(instance.service_name, instance.name)
-    outputs = _deployment_lifecycle.outputs_for(call, instance, path, p.get("deploymentId"))
-    return single_page(call, outputs, dict, "outputs")
-
-
-def list_provisioned_resources(call: Call) -> dict[str, Any]:
-    p = call.params
-    get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
-    return single_page(call, [], dict, "provisionedResources")
-
-
-def sync_status(call: Call) -> dict[str, Any]:
-    p = call.params
-    get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
-    return {}
-
-
-# Pipelines.
-
-
-def update_pipeline(call: Call) -> dict[str, Any]:
-    p = call.params
-    region = call.region
-    service = get_service(region, p["serviceName"])
-    pipeline = get_pipeline(region, service.name)
-    _deployment_lifecycle.ensure_idle(pipeline.deploy, f"The pipeline of service {service.name}")
-    if service.status in SERVICE_BUSY:
-        raise ConflictException(f"Service {service.name} is {service.status}.")
-    template = get_template(region, "service", pipeline.template_name)
-    target = _version_rules.for_update(
-        template,
-        (pipeline.major, pipeline.minor),
-        p["deploymentType"],
-        p.get("templateMajorVersion"),
-        p.get("templateMinorVersion"),
-    )
-    if target is not None:
-        _specs.service_spec(p["spec"], need_instances=False)
-        deploy_pipeline(call, service, pipeline, "update", target, p["spec"])
-    return {"pipeline": render_pipeline(region, service.name, pipeline)}
-
-
-def cancel_pipeline(call: Call) -> dict[str, Any]:
-    service = get_service(call.region, call.params["serviceName"])
-    pipeline = get_pipeline(call.region, service.name)
-    _deployment_lifecycle.cancel(call, pipeline, f"The pipeline of service {service.name}")
-    return {"pipeline": render_pipeline(call.region, service.name, pipeline)}
-
-
-def list_pipeline_outputs(call: Call) -> dict[str, Any]:
-    name = call.params["serviceName"]
-    pipeline = get_pipeline(call.region, name)
-    outputs = _deployment_lifecycle.outputs_for(
-        call, pipeline, _arns.pipeline(name), call.params.get("deploymentId")
-    )
-    return single_page(call, outputs, dict, "outputs")
-
-
-def list_pipeline_provisioned_resources(call: Call) -> dict[str, Any]:
-    get_pipeline(call.region, call.params["serviceName"])
-    return single_page(call, [], dict, "provisionedResources")
+def _render(call: Call, instance: ServiceInstance) -> dict[str, Any]:
+    return render_instance(call.region, instance)
 
 
 HANDLERS = {
     "CreateServiceInstance": create,
     "GetServiceInstance": read,
     "UpdateServiceInstance": update,
-    "CancelServiceInstanceDeployment": cancel,
     "ListServiceInstances": list_all,
-    "ListServiceInstanceOutputs": list_outputs,
-    "ListServiceInstanceProvisionedResources": list_provisioned_resources,
-    "GetServiceInstanceSyncStatus": sync_status,
-    "UpdateServicePipeline": update_pipeline,
-    "CancelServicePipelineDeployment": cancel_pipeline,
-    "ListServicePipelineOutputs": list_pipeline_outputs,
-    "ListServicePipelineProvisionedResources": list_pipeline_provisioned_resources,
+    **_deployable.handlers(SERVICE_INSTANCE, _render),
 }

@@ -29,37 +29,30 @@ from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
 from . import _arns, _idempotency, _specs, _tags, _version_rules
-from ._deployment_lifecycle import new_deploy
+from ._deployable import get_environment, get_service, new_deploy
 from ._engine import Call, Engine
 from ._pagination import paginate
-from ._pipelines import (
+from ._pipelines import deploy_pipeline, render_pipeline
+from ._records import (
     ACTIVE,
+    BUSY,
     CREATE_IN_PROGRESS,
+    DELETE_COMPLETE,
     DELETE_IN_PROGRESS,
     SERVICE_BUSY,
-    UPDATE_IN_PROGRESS,
-    add_instance,
-    attached_components,
-    block,
-    check_compatible,
-    deploy_pipeline,
-    environment_for,
-    get_service,
-    remove_instance,
-    render_pipeline,
-)
-from ._records import (
-    BUSY,
-    DELETE_COMPLETE,
     SUCCEEDED,
+    UPDATE_IN_PROGRESS,
     Deployment,
     Pipeline,
     Service,
     ServiceOp,
     Tombstone,
 )
+from ._service_instances import add_instance, attached_components, remove_instance
+from ._sync import block
 from ._templates import get as get_template
-from ._world import Region
+from ._version_rules import check_compatible
+from ._world import EventKind, Region
 
 OUTPUT = "service"
 
@@ -104,7 +97,7 @@ def _begin(call: Call, service: Service, action: str) -> ServiceOp:
         previous_spec=service.spec,
     )
     service.op = op
-    call.engine.schedule(call.region, plan.seconds, "service", service.name, op.id)
+    call.engine.schedule(call.region, plan.seconds, EventKind.SERVICE, service.name, op.id)
     return op
 
 
@@ -141,7 +134,7 @@ def create(call: Call) -> dict[str, Any]:
     limit = call.quotas.instances_per_service
     call.engine.check_quota(len(spec.instances) - 1, limit, "service instances per service")
     for item in spec.instances:
-        check_compatible(version, environment_for(region, item.environment), template.name)
+        check_compatible(version, get_environment(region, item.environment), template.name)
     call.engine.check_quota(len(region.services), call.quotas.services, "services")
     _tags.check(call, p.get("tags"))
     service = Service(
@@ -256,7 +249,7 @@ def update(call: Call) -> dict[str, Any]:
             raise ValidationException(f"Service template {template.name} has no PUBLISHED version.")
         version = _version_rules.usable(template, *best)
         for item in added:
-            check_compatible(version, environment_for(region, item.environment), template.name)
+            check_compatible(version, get_environment(region, item.environment), template.name)
     op = _begin(call, service, "update")
     service.spec = p["spec"]
     if "description" in p:
@@ -270,7 +263,7 @@ def update(call: Call) -> dict[str, Any]:
             _, dep = add_instance(call, service, item.name, item.environment, version, p["spec"])
             op.roles[dep.id] = f"create:{item.name}"
     for instance in removed:
-        dep = remove_instance(call, service, instance)
+        dep = remove_instance(call, instance)
         op.roles[dep.id] = f"delete:{instance.name}"
     if service.pipeline is not None:
         pipe = service.pipeline
@@ -311,7 +304,7 @@ def delete(call: Call) -> dict[str, Any]:
     service.status_message = None
     service.last_modified_at = call.now
     for instance in sorted(service.instances.values(), key=lambda i: i.name):
-        dep = remove_instance(call, service, instance)
+        dep = remove_instance(call, instance)
         op.roles[dep.id] = f"delete:{instance.name}"
     if service.pipeline is not None:
         pipe = service.pipeline

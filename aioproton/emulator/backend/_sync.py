@@ -6,6 +6,9 @@ ResourceNotFoundException for the update operations, which list it); a second cr
 for the same key answers with the existing configuration when identical and is a
 ConflictException otherwise; resolving a RESOLVED blocker is a ConflictException.
 Nothing is ever synced, so the sync status operations answer without attempts.
+A manual change to a service that has a service sync configuration raises a sync
+blocker: creating or updating an instance blocks that instance, removing instances
+blocks the whole service.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Any
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
 from . import _idempotency
 from ._account import repository_key
+from ._deployable import get_instance, get_service
 from ._engine import Call
-from ._pipelines import get_instance, get_service
 from ._records import ServiceSyncConfig, SyncBlocker, TemplateSyncConfig
 
 
@@ -191,6 +194,24 @@ def delete_service_config(call: Call) -> dict[str, Any]:
     return body
 
 
+def block(call: Call, service_name: str, instance_name: str | None, reason: str) -> None:
+    """Raise a sync blocker if the service is synced from a repository."""
+    if service_name not in call.region.service_sync_configs:
+        return
+    contexts = [{"key": "serviceName", "value": service_name}]
+    if instance_name is not None:
+        contexts.append({"key": "serviceInstanceName", "value": instance_name})
+    blocker = SyncBlocker(
+        id=call.engine.new_id(),
+        service_name=service_name,
+        created_reason=reason,
+        created_at=call.now,
+        service_instance_name=instance_name,
+        contexts=contexts,
+    )
+    call.region.blockers[blocker.id] = blocker
+
+
 def render_blocker(b: SyncBlocker) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": b.id,
@@ -235,6 +256,12 @@ def blocker_summary(call: Call) -> dict[str, Any]:
     return {"serviceSyncBlockerSummary": summary}
 
 
+def instance_sync_status(call: Call) -> dict[str, Any]:
+    p = call.params
+    get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
+    return {}
+
+
 def resolve_blocker(call: Call) -> dict[str, Any]:
     p = call.params
     blocker = call.region.blockers.get(p["id"])
@@ -266,4 +293,5 @@ HANDLERS = {
     "DeleteServiceSyncConfig": delete_service_config,
     "GetServiceSyncBlockerSummary": blocker_summary,
     "UpdateServiceSyncBlocker": resolve_blocker,
+    "GetServiceInstanceSyncStatus": instance_sync_status,
 }

@@ -16,7 +16,6 @@ import re
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns
 from ._engine import Call
 from ._pagination import paginate
 from ._records import DELETE_IN_PROGRESS
@@ -102,18 +101,11 @@ def _find(region: Region, path: str) -> tuple[bool, bool]:
 
 def resolve(call: Call, arn: str) -> tuple[Region, str, bool]:
     """The region and path of a taggable ARN, and whether it is being deleted."""
-    parsed = _arns.parse(arn)
-    ctx = call.ctx
-    if parsed is None or (parsed.partition, parsed.region, parsed.account_id) != (
-        ctx.partition,
-        ctx.region,
-        ctx.account_id,
-    ):
+    path = call.own_path(arn)
+    exists, deleting = (False, False) if path is None else _find(call.region, path)
+    if path is None or not exists:
         raise ResourceNotFoundException(f"Resource {arn} not found.")
-    exists, deleting = _find(call.region, parsed.path)
-    if not exists:
-        raise ResourceNotFoundException(f"Resource {arn} not found.")
-    return call.region, parsed.path, deleting
+    return call.region, path, deleting
 
 
 def tag_resource(call: Call) -> dict[str, Any]:

@@ -30,10 +30,8 @@ from ._records import (
     TemplateVersion,
 )
 from ._templates import get as get_template
-from ._templates import label
-from ._world import Region
-
-Handler = Callable[[Call], dict[str, Any]]
+from ._templates import label, per_kind
+from ._world import EventKind, Region
 
 _ENV_SCHEMA = """schema:
   format:
@@ -193,7 +191,7 @@ def create(call: Call, kind: str) -> dict[str, Any]:
     _idempotency.forget(call, path)
     _tags.store(region, path, p.get("tags"), inherited)
     call.engine.schedule(
-        region, plan.seconds, "register", kind, template.name, version.number,
+        region, plan.seconds, EventKind.REGISTER, kind, template.name, version.number,
         version.registration_id,
     )  # fmt: skip
     _idempotency.remember(call, f"{template.name}|{version.number}|{version.registration_id}")
@@ -347,17 +345,12 @@ def list_all(call: Call, kind: str) -> dict[str, Any]:
     )
 
 
-def _bind(fn: Callable[[Call, str], dict[str, Any]], kind: str) -> Handler:
-    def handler(call: Call) -> dict[str, Any]:
-        return fn(call, kind)
-
-    return handler
-
-
-HANDLERS: dict[str, Handler] = {}
-for _kind, _title in (("environment", "Environment"), ("service", "Service")):
-    HANDLERS[f"Create{_title}TemplateVersion"] = _bind(create, _kind)
-    HANDLERS[f"Get{_title}TemplateVersion"] = _bind(read, _kind)
-    HANDLERS[f"Update{_title}TemplateVersion"] = _bind(update, _kind)
-    HANDLERS[f"Delete{_title}TemplateVersion"] = _bind(delete, _kind)
-    HANDLERS[f"List{_title}TemplateVersions"] = _bind(list_all, _kind)
+HANDLERS = per_kind(
+    {
+        "Create{}TemplateVersion": create,
+        "Get{}TemplateVersion": read,
+        "Update{}TemplateVersion": update,
+        "Delete{}TemplateVersion": delete,
+        "List{}TemplateVersions": list_all,
+    }
+)

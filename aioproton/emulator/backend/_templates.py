@@ -12,12 +12,10 @@ from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException
 from . import _arns, _idempotency, _tags, _version_rules
-from ._engine import Call
+from ._engine import Call, Handler
 from ._pagination import paginate
 from ._records import Template
 from ._world import Region
-
-Handler = Callable[[Call], dict[str, Any]]
 
 KINDS = ("environment", "service")
 
@@ -143,17 +141,25 @@ def list_all(call: Call, kind: str) -> dict[str, Any]:
     )
 
 
-def _bind(fn: Callable[[Call, str], dict[str, Any]], kind: str) -> Handler:
-    def handler(call: Call) -> dict[str, Any]:
-        return fn(call, kind)
+def per_kind(table: dict[str, Callable[[Call, str], dict[str, Any]]]) -> dict[str, Handler]:
+    """One handler per template kind and entry; ``{}`` in a name stands for the kind's title."""
 
-    return handler
+    def bind(fn: Callable[[Call, str], dict[str, Any]], kind: str) -> Handler:
+        return lambda call: fn(call, kind)
+
+    return {
+        name.format(title): bind(fn, kind)
+        for kind, title in (("environment", "Environment"), ("service", "Service"))
+        for name, fn in table.items()
+    }
 
 
-HANDLERS: dict[str, Handler] = {}
-for _kind, _title in (("environment", "Environment"), ("service", "Service")):
-    HANDLERS[f"Create{_title}Template"] = _bind(create, _kind)
-    HANDLERS[f"Get{_title}Template"] = _bind(read, _kind)
-    HANDLERS[f"Update{_title}Template"] = _bind(update, _kind)
-    HANDLERS[f"Delete{_title}Template"] = _bind(delete, _kind)
-    HANDLERS[f"List{_title}Templates"] = _bind(list_all, _kind)
+HANDLERS = per_kind(
+    {
+        "Create{}Template": create,
+        "Get{}Template": read,
+        "Update{}Template": update,
+        "Delete{}Template": delete,
+        "List{}Templates": list_all,
+    }
+)

@@ -1,6 +1,7 @@
-"""Template version arithmetic: recommendations, defaults and the deploymentType matrix.
+"""Template version rules: recommendations, defaults, the deploymentType matrix, staleness.
 
-Readings of undocumented cases: MINOR_VERSION with no newer minor redeploys the current
+Also which environments a service template version may deploy into. Readings of
+undocumented cases: MINOR_VERSION with no newer minor redeploys the current
 version; MINOR_VERSION may name any published minor of the current major; a version
 that exists but is not PUBLISHED is a ValidationException; one that does not exist is a
 ResourceNotFoundException.
@@ -9,7 +10,7 @@ ResourceNotFoundException.
 from __future__ import annotations
 
 from ..errors import ResourceNotFoundException, ValidationException
-from ._records import PUBLISHED, Template, TemplateVersion
+from ._records import PUBLISHED, Environment, Template, TemplateVersion
 
 
 def ordered(template: Template) -> list[TemplateVersion]:
@@ -153,3 +154,13 @@ def staleness(template: Template | None, major: int, minor: int) -> str:
     if best_minor is not None and best_minor > minor:
         return BEHIND_MINOR
     return UP_TO_DATE
+
+
+def check_compatible(version: TemplateVersion, env: Environment, template_name: str) -> None:
+    """A service template version deploys only into the environment templates it lists."""
+    wanted = {"templateName": env.template_name, "majorVersion": str(env.major)}
+    if wanted not in version.compatible_environment_templates:
+        raise ValidationException(
+            f"Environment {env.name} ({env.template_name} major version {env.major}) is not "
+            f"compatible with version {version.number} of service template {template_name}."
+        )

@@ -1,10 +1,13 @@
 """The whole emulated world: one :class:`Region` per (partition, account, region).
 
 Everything lives in these attrs records so a snapshot is a single
-``unstructure(world)`` and a restore a single ``structure(World, data)``.
+``unstructure(world)`` and a restore a single ``structure(World, data)``. Pending
+transitions are :class:`Event` records in the same world, so they survive a snapshot.
 """
 
 from __future__ import annotations
+
+import enum
 
 import attrs
 
@@ -62,6 +65,15 @@ def region_key(partition: str, account_id: str, region: str) -> str:
     return f"{partition}:{account_id}:{region}"
 
 
+class EventKind(str, enum.Enum):
+    """What a pending transition does when it comes due; the value is what snapshots keep."""
+
+    REGISTER = "register"  # a template version's registration ends
+    DEPLOY = "deploy"  # a deployment (or a deletion) reaches its planned outcome
+    CANCEL = "cancel"  # a cancelled deployment lands
+    SERVICE = "service"  # a service operation's own timer runs out
+
+
 @attrs.define(order=True)
 class Event:
     """A transition due at ``at``; ``seq`` keeps events at the same time in order."""
@@ -69,7 +81,7 @@ class Event:
     at: float
     seq: int
     region: str = attrs.field(order=False)
-    kind: str = attrs.field(order=False)
+    kind: EventKind = attrs.field(order=False)
     ref: list[str] = attrs.field(order=False, factory=list)
 
 
