@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ConflictException, ResourceNotFoundException, ValidationException
+from ..errors import ConflictException, ValidationException
 from . import (
     _arns,
     _connections,
@@ -276,10 +276,9 @@ def delete(call: Call) -> dict[str, Any]:
     name = call.params["name"]
     comp = region.components.get(name)
     if comp is None:
-        previous = _idempotency.exhume(call, _arns.component(name))
-        if previous is None:
-            raise ResourceNotFoundException(f"Component {name} does not exist.")
-        return previous
+        return _idempotency.repeat_delete(
+            call, _arns.component(name), f"Component {name} does not exist."
+        )
     if comp.deploy.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, comp)}
     _deployable.ensure_idle(comp.deploy, f"Component {name}")

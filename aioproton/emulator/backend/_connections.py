@@ -217,12 +217,9 @@ def delete(call: Call) -> dict[str, Any]:
     found = find(call, connection_id)
     path = _arns.connection(connection_id)
     if found is None:
-        previous = _idempotency.exhume(call, path)
-        if previous is None:
-            raise ResourceNotFoundException(
-                f"Environment account connection {connection_id} does not exist."
-            )
-        return previous
+        return _idempotency.repeat_delete(
+            call, path, f"Environment account connection {connection_id} does not exist."
+        )
     owner, conn = found
     _as_environment_account(call, conn)
     body = {OUTPUT: render(owner, conn)}

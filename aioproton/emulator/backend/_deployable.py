@@ -114,6 +114,8 @@ def _drop_pipeline(region: Region, service_name: str) -> None:
 
 # The four kinds.
 
+_NAME = "([^/]+)"  # one name in a resource path
+
 
 @attrs.frozen
 class TargetKind(Generic[T]):
@@ -123,8 +125,6 @@ class TargetKind(Generic[T]):
     title: str  # as it appears in operation names (Cancel<title>Deployment, ...)
     output: str  # the output member the Cancel operation answers with
     members: tuple[str, ...]  # the request members naming one, in ``names`` order
-    fields: tuple[str, ...]  # the Deployment attributes naming one, in ``names`` order
-    pattern: re.Pattern[str]  # its resource path; the groups are its ``names``
     path: Callable[..., str]  # (*names) -> resource path
     label: Callable[..., str]  # (*names) -> how messages name it
     find: Callable[..., T | None]  # (region, *names)
@@ -133,7 +133,15 @@ class TargetKind(Generic[T]):
     tombstone: bool  # whether a repeated delete of it answers from a tombstone
 
     def names_of(self, dep: Deployment) -> tuple[str, ...]:
-        return tuple(getattr(dep, field) or "" for field in self.fields)
+        """The names a deployment record keeps (its attributes are the members, snake_cased)."""
+        fields = (re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower() for member in self.members)
+        return tuple(getattr(dep, field) or "" for field in fields)
+
+    def match(self, path: str) -> tuple[str, ...] | None:
+        """The names in a resource path of this kind, or ``None`` for another path."""
+        pattern = self.path(*[_NAME] * len(self.members))
+        found = re.fullmatch(pattern, path)
+        return None if found is None else found.groups()
 
 
 ENVIRONMENT: TargetKind[Environment] = TargetKind(
@@ -141,8 +149,6 @@ ENVIRONMENT: TargetKind[Environment] = TargetKind(
     title="Environment",
     output="environment",
     members=("environmentName",),
-    fields=("environment_name",),
-    pattern=re.compile(r"^environment/([^/]+)$"),
     path=_arns.environment,
     label=lambda name: f"Environment {name}",
     find=lambda region, name: region.environments.get(name),
@@ -155,8 +161,6 @@ SERVICE_INSTANCE: TargetKind[ServiceInstance] = TargetKind(
     title="ServiceInstance",
     output="serviceInstance",
     members=("serviceName", "serviceInstanceName"),
-    fields=("service_name", "service_instance_name"),
-    pattern=re.compile(r"^service/([^/]+)/service-instance/([^/]+)$"),
     path=_arns.service_instance,
     label=lambda service_name, name: f"Service instance {name}",
     find=_find_instance,
@@ -169,8 +173,6 @@ SERVICE_PIPELINE: TargetKind[Pipeline] = TargetKind(
     title="ServicePipeline",
     output="pipeline",
     members=("serviceName",),
-    fields=("service_name",),
-    pattern=re.compile(r"^service/([^/]+)/pipeline$"),
     path=_arns.pipeline,
     label=lambda service_name: f"The pipeline of service {service_name}",
     find=_find_pipeline,
@@ -183,8 +185,6 @@ COMPONENT: TargetKind[Component] = TargetKind(
     title="Component",
     output="component",
     members=("componentName",),
-    fields=("component_name",),
-    pattern=re.compile(r"^component/([^/]+)$"),
     path=_arns.component,
     label=lambda name: f"Component {name}",
     find=lambda region, name: region.components.get(name),
@@ -214,8 +214,9 @@ def locate(region: Region, dep: Deployment) -> Target | None:
 def find_by_path(region: Region, path: str) -> Target | None:
     """The deployable resource at a resource path, if there is one."""
     for kind in KINDS.values():
-        if match := kind.pattern.match(path):
-            found: Target | None = kind.find(region, *match.groups())
+        names = kind.match(path)
+        if names is not None:
+            found: Target | None = kind.find(region, *names)
             return found
     return None
 

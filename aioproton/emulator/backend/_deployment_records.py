@@ -105,10 +105,7 @@ def delete_deployment(call: Call) -> dict[str, Any]:
     path = _arns.deployment(deployment_id)
     dep = region.deployments.get(deployment_id)
     if dep is None:
-        previous = _idempotency.exhume(call, path)
-        if previous is None:
-            raise ResourceNotFoundException(f"Deployment {deployment_id} does not exist.")
-        return previous
+        return _idempotency.repeat_delete(call, path, f"Deployment {deployment_id} does not exist.")
     if dep.status in BUSY:
         raise ValidationException(
             f"Deployment {deployment_id} is {dep.status}; only finished deployments can be deleted."

@@ -100,9 +100,8 @@ def create(call: Call) -> dict[str, Any]:
     if existing is not None:
         _idempotency.repeat_create(
             call,
-            what=f"Environment {name}",
-            original=existing.created_with,
-            modified=existing.modified,
+            f"Environment {name}",
+            existing,
             deleting=existing.deploy.status == DELETE_IN_PROGRESS,
         )
         return {OUTPUT: render(region, existing)}
@@ -145,15 +144,22 @@ def create(call: Call) -> dict[str, Any]:
     path = _arns.environment(name)
     _idempotency.forget(call, path)
     _tags.store(region, path, p.get("tags"))
+    _start(call, env, "create", (env.major, env.minor, env.spec))
+    return {OUTPUT: render(region, env)}
+
+
+def _start(call: Call, env: Environment, action: str, target: tuple[int, int, str] | None) -> None:
+    """Start deploying ``env`` to ``(major, minor, spec)``, or deleting it (``None``)."""
+    current = environment_state(env.template_name, env.major, env.minor, env.spec)
     _deployment_lifecycle.start(
         call,
         ENVIRONMENT,
         env,
-        action="create",
-        environment_name=name,
-        target_state=environment_state(template.name, env.major, env.minor, env.spec),
+        action=action,
+        environment_name=env.name,
+        initial_state=None if action == "create" else current,
+        target_state=None if target is None else environment_state(env.template_name, *target),
     )
-    return {OUTPUT: render(region, env)}
 
 
 def _check_update_provisioning(call: Call, env: Environment) -> None:
@@ -205,17 +211,8 @@ def update(call: Call) -> dict[str, Any]:
     env = get_environment(region, p["name"])
     _deployable.ensure_idle(env.deploy, f"Environment {env.name}")
     template = get_template(region, "environment", env.template_name)
-    deployment_type = p["deploymentType"]
-    target = _version_rules.for_update(
-        template,
-        (env.major, env.minor),
-        deployment_type,
-        p.get("templateMajorVersion"),
-        p.get("templateMinorVersion"),
-    )
+    target = _version_rules.for_update(template, (env.major, env.minor), p)
     spec = p.get("spec")
-    if deployment_type == "NONE" and spec is not None:
-        raise ValidationException("deploymentType NONE does not take a spec.")
     if spec is not None:
         _specs.environment_spec(spec)
     _check_update_provisioning(call, env)
@@ -247,17 +244,7 @@ def update(call: Call) -> dict[str, Any]:
             setattr(env, attribute, p[member])
     env.modified = True
     if target is not None:
-        _deployment_lifecycle.start(
-            call,
-            ENVIRONMENT,
-            env,
-            action="update",
-            environment_name=env.name,
-            initial_state=environment_state(env.template_name, env.major, env.minor, env.spec),
-            target_state=environment_state(
-                env.template_name, target[0], target[1], spec if spec is not None else env.spec
-            ),
-        )
+        _start(call, env, "update", (*target, spec if spec is not None else env.spec))
     return {OUTPUT: render(region, env)}
 
 
@@ -266,10 +253,9 @@ def delete(call: Call) -> dict[str, Any]:
     name = call.params["name"]
     env = region.environments.get(name)
     if env is None:
-        previous = _idempotency.exhume(call, _arns.environment(name))
-        if previous is None:
-            raise ResourceNotFoundException(f"Environment {name} does not exist.")
-        return previous
+        return _idempotency.repeat_delete(
+            call, _arns.environment(name), f"Environment {name} does not exist."
+        )
     if env.deploy.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, env)}
     _deployable.ensure_idle(env.deploy, f"Environment {name}")
@@ -288,14 +274,7 @@ def delete(call: Call) -> dict[str, Any]:
         raise ConflictException(
             f"Environment {name} has components associated with it: {', '.join(components)}."
         )
-    _deployment_lifecycle.start(
-        call,
-        ENVIRONMENT,
-        env,
-        action="delete",
-        environment_name=name,
-        initial_state=environment_state(env.template_name, env.major, env.minor, env.spec),
-    )
+    _start(call, env, "delete", None)
     return {OUTPUT: render(region, env)}
 
 

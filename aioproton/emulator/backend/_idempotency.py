@@ -20,9 +20,9 @@ was created (for an environment, any UpdateEnvironment).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from ..errors import ConflictException, idempotent_parameter_mismatch
+from ..errors import ConflictException, ResourceNotFoundException, idempotent_parameter_mismatch
 from ._canonical import differences, fingerprint, modelled
 from ._engine import Call
 from ._records import TokenRecord, Tombstone
@@ -31,6 +31,13 @@ TOKEN_TTL = 8 * 3600.0
 TOMBSTONE_TTL = 8 * 3600.0
 
 Resolver = Callable[[str], "dict[str, Any] | None"]
+
+
+class NameKeyed(Protocol):
+    """A resource created by name: what it was created with, and whether it changed since."""
+
+    created_with: dict[str, Any]
+    modified: bool
 
 
 def _token_key(call: Call) -> str | None:
@@ -80,21 +87,19 @@ def created_with(call: Call) -> dict[str, Any]:
     return modelled(call.operation, call.params)
 
 
-def repeat_create(
-    call: Call, *, what: str, original: dict[str, Any], modified: bool, deleting: bool
-) -> None:
+def repeat_create(call: Call, what: str, existing: NameKeyed, *, deleting: bool = False) -> None:
     """Check a name-keyed create that names an existing resource (§8.2).
 
     Returns normally when the caller should answer with the existing resource.
     """
-    changed = differences(call.operation, original, call.params)
+    changed = differences(call.operation, existing.created_with, call.params)
     if changed:
         raise idempotent_parameter_mismatch(
             f"{what} already exists with different parameters ({', '.join(changed)})."
         )
     if deleting:
         raise ConflictException(f"{what} is being deleted.")
-    if modified:
+    if existing.modified:
         raise ConflictException(f"{what} already exists and was modified since it was created.")
 
 
@@ -110,6 +115,14 @@ def exhume(call: Call, key: str) -> dict[str, Any] | None:
     if call.now - tomb.deleted_at >= TOMBSTONE_TTL:
         return {}
     return dict(tomb.body)
+
+
+def repeat_delete(call: Call, key: str, missing: str) -> dict[str, Any]:
+    """Answer a delete of what is gone from its tombstone; ``missing`` when it never existed."""
+    previous = exhume(call, key)
+    if previous is None:
+        raise ResourceNotFoundException(missing)
+    return previous
 
 
 def forget(call: Call, key: str) -> None:

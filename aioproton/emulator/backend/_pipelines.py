@@ -81,13 +81,8 @@ def update_pipeline(call: Call) -> dict[str, Any]:
     if service.status in SERVICE_BUSY:
         raise ConflictException(f"Service {service.name} is {service.status}.")
     template = get_template(region, "service", pipeline.template_name)
-    target = _version_rules.for_update(
-        template,
-        (pipeline.major, pipeline.minor),
-        p["deploymentType"],
-        p.get("templateMajorVersion"),
-        p.get("templateMinorVersion"),
-    )
+    current = (pipeline.major, pipeline.minor)
+    target = _version_rules.for_update(template, current, p, spec_required=True)
     if target is not None:
         _specs.service_spec(p["spec"], need_instances=False)
         deploy_pipeline(call, service, pipeline, "update", target, p["spec"])

@@ -108,12 +108,9 @@ def delete(call: Call) -> dict[str, Any]:
     path = _arns.repository(p["provider"], p["name"])
     repo = region.repositories.get(repository_key(p["provider"], p["name"]))
     if repo is None:
-        previous = _idempotency.exhume(call, path)
-        if previous is None:
-            raise ResourceNotFoundException(
-                f"Repository {p['provider']}:{p['name']} is not linked."
-            )
-        return previous
+        return _idempotency.repeat_delete(
+            call, path, f"Repository {p['provider']}:{p['name']} is not linked."
+        )
     users = _users(region, repo)
     if users:
         raise ConflictException(f"Repository {repo.provider}:{repo.name} is used by {users[0]}.")

@@ -199,17 +199,8 @@ def update(call: Call) -> dict[str, Any]:
                 f"Component {comp.name} attached to {what.lower()} has a deployment in progress."
             )
     template = get_template(region, "service", instance.template_name)
-    deployment_type = p["deploymentType"]
-    target = _version_rules.for_update(
-        template,
-        (instance.major, instance.minor),
-        deployment_type,
-        p.get("templateMajorVersion"),
-        p.get("templateMinorVersion"),
-    )
+    target = _version_rules.for_update(template, (instance.major, instance.minor), p)
     spec = p.get("spec")
-    if deployment_type == "NONE" and spec is not None:
-        raise ValidationException("deploymentType NONE does not take a spec.")
     if spec is not None:
         _specs.service_spec(spec, need_instances=False)
     if target is not None and target[0] != instance.major:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConflictException, ResourceNotFoundException, ValidationException
+from ..errors import ConflictException, ValidationException
 from . import _arns, _idempotency, _specs, _tags, _version_rules
 from ._deployable import get_environment, get_service, new_deploy
 from ._engine import Call, Engine
@@ -108,11 +108,7 @@ def create(call: Call) -> dict[str, Any]:
     existing = region.services.get(name)
     if existing is not None:
         _idempotency.repeat_create(
-            call,
-            what=f"Service {name}",
-            original=existing.created_with,
-            modified=existing.modified,
-            deleting=existing.status == DELETE_IN_PROGRESS,
+            call, f"Service {name}", existing, deleting=existing.status == DELETE_IN_PROGRESS
         )
         return {OUTPUT: render(region, existing)}
     template = get_template(region, "service", p["templateName"])
@@ -279,10 +275,9 @@ def delete(call: Call) -> dict[str, Any]:
     name = call.params["name"]
     service = region.services.get(name)
     if service is None:
-        previous = _idempotency.exhume(call, _arns.service(name))
-        if previous is None:
-            raise ResourceNotFoundException(f"Service {name} does not exist.")
-        return previous
+        return _idempotency.repeat_delete(
+            call, _arns.service(name), f"Service {name} does not exist."
+        )
     if service.status == DELETE_IN_PROGRESS:
         return {OUTPUT: render(region, service)}
     if service.status in SERVICE_BUSY:

@@ -105,12 +105,11 @@ def delete_template_config(call: Call) -> dict[str, Any]:
     key = _template_key(p["templateName"], p["templateType"])
     config = call.region.template_sync_configs.get(key)
     if config is None:
-        previous = _idempotency.exhume(call, f"template-sync/{key}")
-        if previous is None:
-            raise ResourceNotFoundException(
-                f"Template {p['templateName']} has no {p['templateType']} sync configuration."
-            )
-        return previous
+        return _idempotency.repeat_delete(
+            call,
+            f"template-sync/{key}",
+            f"Template {p['templateName']} has no {p['templateType']} sync configuration.",
+        )
     body = {"templateSyncConfig": render_template_config(config)}
     del call.region.template_sync_configs[key]
     _idempotency.bury(call, f"template-sync/{key}", body)
@@ -184,10 +183,9 @@ def delete_service_config(call: Call) -> dict[str, Any]:
     name = call.params["serviceName"]
     config = call.region.service_sync_configs.get(name)
     if config is None:
-        previous = _idempotency.exhume(call, f"service-sync/{name}")
-        if previous is None:
-            raise ResourceNotFoundException(f"Service {name} has no sync configuration.")
-        return previous
+        return _idempotency.repeat_delete(
+            call, f"service-sync/{name}", f"Service {name} has no sync configuration."
+        )
     body = {"serviceSyncConfig": render_service_config(config)}
     del call.region.service_sync_configs[name]
     _idempotency.bury(call, f"service-sync/{name}", body)

@@ -294,13 +294,11 @@ def delete(call: Call, kind: str) -> dict[str, Any]:
     template = region.templates(kind).get(p["templateName"])
     version = template.versions.get(f"{major}.{minor}") if template else None
     if template is None or version is None:
-        previous = _idempotency.exhume(call, path)
-        if previous is None:
-            raise ResourceNotFoundException(
-                f"Version {major}.{minor} of {label(kind, p['templateName']).lower()} "
-                "does not exist."
-            )
-        return previous
+        return _idempotency.repeat_delete(
+            call,
+            path,
+            f"Version {major}.{minor} of {label(kind, p['templateName']).lower()} does not exist.",
+        )
     what = f"Version {version.number} of {label(kind, template.name).lower()}"
     if (major, minor) in in_use(region, kind, template.name):
         raise ConflictException(f"{what} is in use by deployed resources.")

@@ -63,13 +63,7 @@ def create(call: Call, kind: str) -> dict[str, Any]:
     region = call.region
     existing = region.templates(kind).get(name)
     if existing is not None:
-        _idempotency.repeat_create(
-            call,
-            what=label(kind, name),
-            original=existing.created_with,
-            modified=existing.modified,
-            deleting=False,
-        )
+        _idempotency.repeat_create(call, label(kind, name), existing)
         return {output_key(kind): render(region, existing)}
     used = len(region.environment_templates) + len(region.service_templates)
     call.engine.check_quota(used, call.quotas.templates, "templates")
@@ -115,10 +109,7 @@ def delete(call: Call, kind: str) -> dict[str, Any]:
     path = _arns.template(kind, name)
     template = region.templates(kind).get(name)
     if template is None:
-        previous = _idempotency.exhume(call, path)
-        if previous is None:
-            raise ResourceNotFoundException(f"{label(kind, name)} does not exist.")
-        return previous
+        return _idempotency.repeat_delete(call, path, f"{label(kind, name)} does not exist.")
     if template.versions:
         raise ConflictException(
             f"{label(kind, name)} still has {len(template.versions)} version(s); delete them first."

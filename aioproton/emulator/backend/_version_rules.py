@@ -9,6 +9,8 @@ ResourceNotFoundException.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import ResourceNotFoundException, ValidationException
 from ._records import PUBLISHED, Environment, Template, TemplateVersion
 
@@ -90,11 +92,18 @@ def for_create(template: Template, major: str | None, minor: str | None) -> Temp
 def for_update(
     template: Template,
     current: tuple[int, int],
-    deployment_type: str,
-    major: str | None,
-    minor: str | None,
+    params: dict[str, Any],
+    *,
+    spec_required: bool = False,
 ) -> tuple[int, int] | None:
-    """The version an update deploys (``None`` for NONE), per the deploymentType matrix."""
+    """The version an Update* request deploys (``None`` for NONE), per the deploymentType matrix.
+
+    NONE takes no ``spec`` (ValidationException), except where the operation requires
+    one (``spec_required``, UpdateServicePipeline): there NONE ignores it.
+    """
+    deployment_type = params["deploymentType"]
+    major: str | None = params.get("templateMajorVersion")
+    minor: str | None = params.get("templateMinorVersion")
     current_major = current[0]
     if deployment_type in ("NONE", "CURRENT_VERSION"):
         if major is not None or minor is not None:
@@ -102,7 +111,11 @@ def for_update(
                 f"deploymentType {deployment_type} does not take templateMajorVersion or "
                 "templateMinorVersion."
             )
-        return None if deployment_type == "NONE" else current
+        if deployment_type == "CURRENT_VERSION":
+            return current
+        if params.get("spec") is not None and not spec_required:
+            raise ValidationException("deploymentType NONE does not take a spec.")
+        return None
     if deployment_type == "MINOR_VERSION":
         if major is not None and int(major) != current_major:
             raise ValidationException(
