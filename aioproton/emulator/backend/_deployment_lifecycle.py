@@ -174,26 +174,21 @@ def on_cancel(engine: Engine, region: Region, ref: list[str]) -> None:
 # Deployment states (the DeploymentState union, wire format).
 
 
-def environment_state(template: str, major: int, minor: int, spec: str) -> dict[str, Any]:
+def _version_and_spec(template: str, major: int, minor: int, spec: str) -> dict[str, Any]:
     return {
-        "environment": {
-            "templateName": template,
-            "templateMajorVersion": str(major),
-            "templateMinorVersion": str(minor),
-            "spec": spec,
-        }
+        "templateName": template,
+        "templateMajorVersion": str(major),
+        "templateMinorVersion": str(minor),
+        "spec": spec,
     }
+
+
+def environment_state(template: str, major: int, minor: int, spec: str) -> dict[str, Any]:
+    return {"environment": _version_and_spec(template, major, minor, spec)}
 
 
 def pipeline_state(template: str, major: int, minor: int, spec: str) -> dict[str, Any]:
-    return {
-        "servicePipeline": {
-            "templateName": template,
-            "templateMajorVersion": str(major),
-            "templateMinorVersion": str(minor),
-            "spec": spec,
-        }
-    }
+    return {"servicePipeline": _version_and_spec(template, major, minor, spec)}
 
 
 def instance_state(
@@ -203,12 +198,7 @@ def instance_state(
     minor: int,
     spec: str,
 ) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "templateName": instance.template_name,
-        "templateMajorVersion": str(major),
-        "templateMinorVersion": str(minor),
-        "spec": spec,
-    }
+    state = _version_and_spec(instance.template_name, major, minor, spec)
     env = region.environments.get(instance.environment_name)
     if env is not None and env.deploy.succeeded_id:
         state["lastSuccessfulEnvironmentDeploymentId"] = env.deploy.succeeded_id

@@ -20,7 +20,7 @@ from ._account import repository_key
 from ._canonical import differences
 from ._engine import Call
 from ._pagination import paginate, single_page
-from ._records import Repository
+from ._records import Repository, ServiceSyncConfig, TemplateSyncConfig
 from ._world import Region
 
 OUTPUT = "repository"
@@ -143,29 +143,24 @@ def sync_definitions(call: Call) -> dict[str, Any]:
     region = call.region
     same = (p["repositoryProvider"], p["repositoryName"])
     parent = f"{p['repositoryProvider'].lower()}:{p['repositoryName']}"
-    items: list[dict[str, str]] = []
+
+    def reads_here(c: TemplateSyncConfig | ServiceSyncConfig) -> bool:
+        return (c.repository_provider, c.repository_name) == same
+
+    # (target, branch, directory) of each configuration reading from the repository
+    found: list[tuple[str, str, str]]
     if p["syncType"] == "TEMPLATE_SYNC":
-        for c in sorted(region.template_sync_configs.values(), key=lambda c: c.template_name):
-            if (c.repository_provider, c.repository_name) == same:
-                items.append(
-                    {
-                        "target": c.template_name,
-                        "parent": parent,
-                        "branch": c.branch,
-                        "directory": c.subdirectory or "/",
-                    }
-                )
+        configs = region.template_sync_configs.values()
+        found = [
+            (c.template_name, c.branch, c.subdirectory or "/") for c in configs if reads_here(c)
+        ]
     else:
-        for s in sorted(region.service_sync_configs.values(), key=lambda s: s.service_name):
-            if (s.repository_provider, s.repository_name) == same:
-                items.append(
-                    {
-                        "target": s.service_name,
-                        "parent": parent,
-                        "branch": s.branch,
-                        "directory": s.file_path,
-                    }
-                )
+        services = region.service_sync_configs.values()
+        found = [(c.service_name, c.branch, c.file_path) for c in services if reads_here(c)]
+    items = [
+        {"target": target, "parent": parent, "branch": branch, "directory": directory}
+        for target, branch, directory in sorted(found, key=lambda item: item[0])
+    ]
     return single_page(call, items, dict, "syncDefinitions")
 
 

@@ -89,14 +89,19 @@ def get_template_config(call: Call) -> dict[str, Any]:
     return {"templateSyncConfig": render_template_config(_template_config(call))}
 
 
-def update_template_config(call: Call) -> dict[str, Any]:
+def _repoint(call: Call, config: TemplateSyncConfig | ServiceSyncConfig) -> None:
+    """What both Update*SyncConfig operations do: read from the repository and branch given."""
     p = call.params
-    config = _template_config(call)
     _linked(call, p["repositoryProvider"], p["repositoryName"], ResourceNotFoundException)
     config.repository_name = p["repositoryName"]
     config.repository_provider = p["repositoryProvider"]
     config.branch = p["branch"]
-    config.subdirectory = p.get("subdirectory")
+
+
+def update_template_config(call: Call) -> dict[str, Any]:
+    config = _template_config(call)
+    _repoint(call, config)
+    config.subdirectory = call.params.get("subdirectory")
     return {"templateSyncConfig": render_template_config(config)}
 
 
@@ -169,13 +174,9 @@ def get_service_config(call: Call) -> dict[str, Any]:
 
 
 def update_service_config(call: Call) -> dict[str, Any]:
-    p = call.params
     config = _service_config(call)
-    _linked(call, p["repositoryProvider"], p["repositoryName"], ResourceNotFoundException)
-    config.repository_name = p["repositoryName"]
-    config.repository_provider = p["repositoryProvider"]
-    config.branch = p["branch"]
-    config.file_path = p["filePath"]
+    _repoint(call, config)
+    config.file_path = call.params["filePath"]
     return {"serviceSyncConfig": render_service_config(config)}
 
 
