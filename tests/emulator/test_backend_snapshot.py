@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import aioproton
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
@@ -47,6 +49,22 @@ async def test_restore_resumes_pending_lifecycles(
             again = await other.get_environment(name="prod")
             assert again.deployment_status == "FAILED"  # the second use of the rule
             assert [r.used for r in restored.backend.script.rules] == [2]
+
+
+async def test_pending_events_are_kept_by_kind_name(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> None:
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, settle=False)
+    snapshot = json.loads(json.dumps(proton_emulator.backend.snapshot()))
+    assert [event["kind"] for event in snapshot["world"]["events"]] == ["deploy"]
+    snapshot["world"]["events"][0]["kind"] = "teleport"
+    with pytest.raises(ValueError, match="teleport"):
+        proton_emulator.backend.restore(snapshot)
+    env = await proton_client.get_environment(name="prod")  # the refused restore changed nothing
+    assert env.deployment_status == "IN_PROGRESS"
+    proton_emulator.advance(SETTLE)
+    assert (await proton_client.get_environment(name="prod")).deployment_status == "SUCCEEDED"
 
 
 async def test_revision_counts_changes(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
