@@ -1,9 +1,8 @@
-"""Linked repositories, their sync status and sync definitions.
+"""Linked repositories and their sync definitions.
 
 Readings: creating a repository that is already linked answers with it when the inputs
 are identical and is a ConflictException otherwise; deleting one that a sync
 configuration, an environment or the account settings use is a ConflictException.
-Nothing is ever synced, so GetRepositorySyncStatus has no ``latestSync``.
 Sync definitions list the template sync configurations (TEMPLATE_SYNC) or service sync
 configurations (SERVICE_SYNC) reading from the repository: ``parent`` is the
 repository, ``target`` the template or service, ``directory`` the subdirectory (``/``
@@ -132,12 +131,6 @@ def list_all(call: Call) -> dict[str, Any]:
     )
 
 
-def sync_status(call: Call) -> dict[str, Any]:
-    p = call.params
-    get(call.region, p["repositoryProvider"], p["repositoryName"])
-    return {}
-
-
 def sync_definitions(call: Call) -> dict[str, Any]:
     p = call.params
     region = call.region
@@ -169,6 +162,5 @@ HANDLERS = {
     "GetRepository": read,
     "DeleteRepository": delete,
     "ListRepositories": list_all,
-    "GetRepositorySyncStatus": sync_status,
     "ListRepositorySyncDefinitions": sync_definitions,
 }

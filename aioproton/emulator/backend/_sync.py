@@ -1,11 +1,12 @@
-"""Template and service sync configurations, sync blockers and template sync status.
+"""Template and service sync configurations, sync blockers and sync statuses.
 
 Readings: the create operations list no ResourceNotFoundException, so a missing
 template, service or unlinked repository is a ValidationException there (and a
 ResourceNotFoundException for the update operations, which list it); a second create
 for the same key answers with the existing configuration when identical and is a
 ConflictException otherwise; resolving a RESOLVED blocker is a ConflictException.
-Nothing is ever synced, so the sync status operations answer without attempts.
+Nothing is ever synced, so the sync status operations (template, service instance,
+repository) answer without attempts, once what they ask about exists.
 A manual change to a service that has a service sync configuration raises a sync
 blocker: creating or updating an instance blocks that instance, removing instances
 blocks the whole service.
@@ -13,14 +14,16 @@ blocks the whole service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
 from . import _idempotency
 from ._account import repository_key
 from ._deployable import get_instance, get_service
-from ._engine import Call
+from ._engine import Call, Handler
 from ._records import ServiceSyncConfig, SyncBlocker, TemplateSyncConfig
+from ._repositories import get as get_repository
 
 
 def _template_key(name: str, kind: str) -> str:
@@ -119,11 +122,6 @@ def delete_template_config(call: Call) -> dict[str, Any]:
     del call.region.template_sync_configs[key]
     _idempotency.bury(call, f"template-sync/{key}", body)
     return body
-
-
-def template_sync_status(call: Call) -> dict[str, Any]:
-    _template_config(call)
-    return {}
 
 
 def render_service_config(c: ServiceSyncConfig) -> dict[str, Any]:
@@ -255,10 +253,23 @@ def blocker_summary(call: Call) -> dict[str, Any]:
     return {"serviceSyncBlockerSummary": summary}
 
 
-def instance_sync_status(call: Call) -> dict[str, Any]:
+def _nothing_synced(subject: Callable[[Call], object]) -> Handler:
+    """A sync status operation: no attempts, once ``subject(call)`` finds what it names."""
+
+    def sync_status(call: Call) -> dict[str, Any]:
+        subject(call)
+        return {}
+
+    return sync_status
+
+
+def _instance(call: Call) -> object:
+    return get_instance(call.region, call.params["serviceName"], call.params["serviceInstanceName"])
+
+
+def _repository(call: Call) -> object:
     p = call.params
-    get_instance(call.region, p["serviceName"], p["serviceInstanceName"])
-    return {}
+    return get_repository(call.region, p["repositoryProvider"], p["repositoryName"])
 
 
 def resolve_blocker(call: Call) -> dict[str, Any]:
@@ -285,12 +296,13 @@ HANDLERS = {
     "GetTemplateSyncConfig": get_template_config,
     "UpdateTemplateSyncConfig": update_template_config,
     "DeleteTemplateSyncConfig": delete_template_config,
-    "GetTemplateSyncStatus": template_sync_status,
+    "GetTemplateSyncStatus": _nothing_synced(_template_config),
     "CreateServiceSyncConfig": create_service_config,
     "GetServiceSyncConfig": get_service_config,
     "UpdateServiceSyncConfig": update_service_config,
     "DeleteServiceSyncConfig": delete_service_config,
     "GetServiceSyncBlockerSummary": blocker_summary,
     "UpdateServiceSyncBlocker": resolve_blocker,
-    "GetServiceInstanceSyncStatus": instance_sync_status,
+    "GetServiceInstanceSyncStatus": _nothing_synced(_instance),
+    "GetRepositorySyncStatus": _nothing_synced(_repository),
 }
