@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 import aioproton
@@ -11,85 +12,70 @@ from aioproton.emulator import Emulator
 
 from .recipes import SETTLE, world
 
-#: (kind's operation name part, the parameters naming one, a missing one, its message)
+
+@attrs.frozen
+class Kind:
+    name: str  # as in the client's method names
+    named: dict[str, str]  # the parameters naming the deployed one
+    missing: dict[str, str]  # the parameters naming one that does not exist
+    message: str  # how the ResourceNotFoundError for ``missing`` reads
+
+
 KINDS = [
-    (
+    Kind(
         "environment",
         {"environment_name": "prod"},
         {"environment_name": "nope"},
         "Environment nope does not exist",
     ),
-    (
+    Kind(
         "service_instance",
         {"service_name": "api", "service_instance_name": "i1"},
         {"service_name": "api", "service_instance_name": "nope"},
         "Service instance nope of service api does not exist",
     ),
-    (
-        "service_pipeline",
-        {"service_name": "api"},
-        {"service_name": "nope"},
-        "Service nope does not exist",
-    ),
-    (
-        "component",
-        {"component_name": "c1"},
-        {"component_name": "nope"},
-        "Component nope does not exist",
-    ),
+    Kind("service_pipeline", {"service_name": "api"}, {"service_name": "nope"}, "Service nope"),
+    Kind("component", {"component_name": "c1"}, {"component_name": "nope"}, "Component nope"),
 ]
-IDS = [kind for kind, *_ in KINDS]
 
 
-async def _deployed(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
+@pytest.fixture(params=KINDS, ids=lambda kind: kind.name)
+async def kind(
+    request: pytest.FixtureRequest, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> Kind:
     """Every kind deployed once: environment prod, instance api/i1, api's pipeline, c1."""
-    await world(proton, emulator)
-    await proton.create_component(
+    await world(proton_client, proton_emulator)
+    await proton_client.create_component(
         name="c1", manifest="m", template_file="t", environment_name="prod"
     )
-    emulator.advance(SETTLE)
+    proton_emulator.advance(SETTLE)
+    chosen: Kind = request.param
+    return chosen
 
 
-@pytest.mark.parametrize(("kind", "named", "missing", "message"), KINDS, ids=IDS)
 async def test_a_missing_target_is_not_found(
-    proton_emulator: Emulator,
-    proton_client: aioproton.ProtonClient,
-    kind: str,
-    named: dict[str, str],
-    missing: dict[str, str],
-    message: str,
+    proton_client: aioproton.ProtonClient, kind: Kind
 ) -> None:
-    await _deployed(proton_emulator, proton_client)
-    for operation in (
-        f"cancel_{kind}_deployment",
-        f"list_{kind}_outputs",
-        f"list_{kind}_provisioned_resources",
-    ):
-        with pytest.raises(aioproton.ResourceNotFoundError, match=message):
-            await getattr(proton_client, operation)(**missing)
+    for operation in ("cancel_{}_deployment", "list_{}_outputs", "list_{}_provisioned_resources"):
+        with pytest.raises(aioproton.ResourceNotFoundError, match=kind.message):
+            await getattr(proton_client, operation.format(kind.name))(**kind.missing)
 
 
-@pytest.mark.parametrize(("kind", "named", "missing", "message"), KINDS, ids=IDS)
 async def test_shared_operations_on_a_settled_target(
-    proton_emulator: Emulator,
-    proton_client: aioproton.ProtonClient,
-    kind: str,
-    named: dict[str, str],
-    missing: dict[str, str],
-    message: str,
+    proton_client: aioproton.ProtonClient, kind: Kind
 ) -> None:
-    await _deployed(proton_emulator, proton_client)
-    provisioned = await getattr(proton_client, f"list_{kind}_provisioned_resources")(**named)
+    call = proton_client
+    provisioned = await getattr(call, f"list_{kind.name}_provisioned_resources")(**kind.named)
     assert list(provisioned.provisioned_resources) == []
-    outputs: Any = await getattr(proton_client, f"list_{kind}_outputs")(**named)
+    outputs: Any = await getattr(call, f"list_{kind.name}_outputs")(**kind.named)
     assert list(outputs.outputs) == []
     with pytest.raises(aioproton.ConflictError, match="no deployment in progress to cancel"):
-        await getattr(proton_client, f"cancel_{kind}_deployment")(**named)
+        await getattr(call, f"cancel_{kind.name}_deployment")(**kind.named)
     # A deployment of another resource is not one of this resource's deployments.
-    deployments = (await proton_client.list_deployments(environment_name="prod")).deployments
-    stranger = next(d for d in deployments if d.target_resource_type != kind.upper())
+    deployments = (await call.list_deployments(environment_name="prod")).deployments
+    stranger = next(d for d in deployments if d.target_resource_type != kind.name.upper())
     with pytest.raises(aioproton.ResourceNotFoundError, match=f"Deployment {stranger.id} of"):
-        await getattr(proton_client, f"list_{kind}_outputs")(**named, deployment_id=stranger.id)
+        await getattr(call, f"list_{kind.name}_outputs")(**kind.named, deployment_id=stranger.id)
 
 
 async def test_instance_sync_status_needs_the_instance(
