@@ -5,9 +5,10 @@ service does. CreateServiceInstance reads the instance's environment from its
 ``instances`` entry in the spec; its version defaults to the template's recommended
 version (or the recommended minor of the given major). The instance quota is a
 ValidationException here (the operation does not list ServiceQuotaExceededException).
-A ``spec`` with deploymentType NONE is a ValidationException. ``deployedTemplateVersionStatus``
-filters accept UP_TO_DATE, BEHIND_MINOR and BEHIND_MAJOR. Creating or updating an
-instance of a service synced from a repository raises a sync blocker (``_sync``).
+A ``spec`` with deploymentType NONE is a ValidationException.
+``deployedTemplateVersionStatus`` filters accept UP_TO_DATE, BEHIND_MINOR and
+BEHIND_MAJOR. Creating or updating an instance of a service synced from a repository
+raises a sync blocker (``_sync``).
 """
 
 from __future__ import annotations
