@@ -36,13 +36,31 @@ from .errors import (
     ClientClosedError as ClientClosedError,
 )
 from .errors import (
+    ConfigurationError as ConfigurationError,
+)
+from .errors import (
     ConflictError as ConflictError,
+)
+from .errors import (
+    CredentialsError as CredentialsError,
+)
+from .errors import (
+    CredentialsNotFoundError as CredentialsNotFoundError,
+)
+from .errors import (
+    CredentialSourceError as CredentialSourceError,
 )
 from .errors import (
     IdempotentParameterMismatchError as IdempotentParameterMismatchError,
 )
 from .errors import (
+    IncompleteCredentialsError as IncompleteCredentialsError,
+)
+from .errors import (
     InternalServerError as InternalServerError,
+)
+from .errors import (
+    LoginRequiredError as LoginRequiredError,
 )
 from .errors import (
     PaginationError as PaginationError,
@@ -58,6 +76,9 @@ from .errors import (
 )
 from .errors import (
     ProtonResponseError as ProtonResponseError,
+)
+from .errors import (
+    ProtonSDKError as ProtonSDKError,
 )
 from .errors import (
     ProtonServiceError as ProtonServiceError,
@@ -92,10 +113,16 @@ __all__ = [
     "ClientClosedError",
     "ClientConfig",
     "Clock",
+    "ConfigurationError",
     "ConflictError",
+    "CredentialSourceError",
+    "CredentialsError",
+    "CredentialsNotFoundError",
     "GeneratedPaginators",
     "IdempotentParameterMismatchError",
+    "IncompleteCredentialsError",
     "InternalServerError",
+    "LoginRequiredError",
     "ManualClock",
     "OpenEnum",
     "Page",
@@ -106,6 +133,7 @@ __all__ = [
     "ProtonConnectionError",
     "ProtonError",
     "ProtonResponseError",
+    "ProtonSDKError",
     "ProtonServiceError",
     "ProtonTimeoutError",
     "ProtonTransportError",

@@ -3,10 +3,10 @@
 ::
 
     ProtonError                              root: catch this to catch everything below
-    ├── ProtonServiceError                   the service answered with an error
+    ├── ProtonServiceError                   the request was refused for what it asked
     │   ├── ValidationError                  400 ValidationException
     │   │   ├── IdempotentParameterMismatchError   a client token or name reused with other inputs
-    │   │   └── ParameterValidationError     rejected by aioproton before sending: nothing was sent
+    │   │   └── ParameterValidationError     refused by aioproton before sending: nothing was sent
     │   ├── AccessDeniedError                403 AccessDeniedException (and the 403s of signing)
     │   ├── ResourceNotFoundError            404 ResourceNotFoundException
     │   ├── ConflictError                    409 ConflictException
@@ -14,11 +14,18 @@
     │   ├── ThrottlingError                  429 ThrottlingException
     │   ├── InternalServerError              500 InternalServerException (and any other 5xx)
     │   └── UnknownServiceError              an error code the model does not know
+    ├── CredentialsError                     no usable AWS credentials: nothing was sent
+    │   ├── CredentialsNotFoundError         none anywhere in the credential chain
+    │   ├── IncompleteCredentialsError       a key id without its secret, or the reverse
+    │   ├── CredentialSourceError            a source (credential_process, role, metadata) failed
+    │   └── LoginRequiredError               the SSO or ``aws login`` session is missing or expired
+    ├── ConfigurationError                   settings that cannot work (region, profile, config file)
     ├── ProtonTransportError                 no usable response
     │   ├── ProtonConnectionError            could not connect, or the connection dropped
     │   └── ProtonTimeoutError               connect or read timeout
     ├── ProtonResponseError                  a response that does not fit the model
     │   └── PaginationError                  the service broke the pagination contract
+    ├── ProtonSDKError                       botocore failed in a way none of the above describes
     └── ClientClosedError                    the client was used outside ``async with``
 
 The workflow layer adds its own subtrees under ``ProtonError`` (waiters, idempotency);
@@ -37,6 +44,7 @@ from typing import Any, Literal
 
 import aiohttp
 import botocore.exceptions
+import botocore.parsers
 
 Fault = Literal["client", "server"]
 
@@ -96,7 +104,12 @@ def _rebuild(cls: type[ProtonError], message: str, state: dict[str, Any]) -> Pro
 
 
 class ProtonServiceError(ProtonError):
-    """The service (or the emulator) answered the request with an error."""
+    """The request was refused for what it asked.
+
+    Usually the service (or the emulator) answered with an error; a
+    :class:`ParameterValidationError` is the same refusal made by aioproton from the
+    model's rules before sending, so that the request never left the process.
+    """
 
 
 class ValidationError(ProtonServiceError, ValueError):
@@ -149,6 +162,38 @@ class UnknownServiceError(ProtonServiceError):
     """An error code that the Proton model does not define."""
 
 
+class CredentialsError(ProtonError):
+    """No usable AWS credentials, so the request was never signed nor sent."""
+
+    default_code = "CredentialsError"
+
+
+class CredentialsNotFoundError(CredentialsError):
+    """No source in the credential chain (arguments, environment, profile, roles) had any."""
+
+
+class IncompleteCredentialsError(CredentialsError):
+    """An access key id without its secret key, or the reverse."""
+
+
+class CredentialSourceError(CredentialsError):
+    """A credential source failed: a ``credential_process``, an assumed role, or metadata.
+
+    The source may recover (a metadata endpoint that timed out), so it is ``retry_safe``.
+    """
+
+
+class LoginRequiredError(CredentialsError):
+    """The SSO (or ``aws login``) session is missing, expired or refused: sign in again."""
+
+
+class ConfigurationError(ProtonError, ValueError):
+    """Settings that cannot work: no or a malformed region, an unknown profile, a bad
+    config file or endpoint. Nothing was sent; fix the settings named in the message."""
+
+    default_code = "ConfigurationError"
+
+
 class ProtonTransportError(ProtonError, OSError):
     """No usable HTTP response arrived."""
 
@@ -172,6 +217,12 @@ class ProtonResponseError(ProtonError):
 
 class PaginationError(ProtonResponseError):
     """The service broke the pagination contract (e.g. it returned a token twice)."""
+
+
+class ProtonSDKError(ProtonError):
+    """botocore failed in a way that no other class describes (likely a bug to report)."""
+
+    default_code = "SDKError"
 
 
 class ClientClosedError(ProtonError, RuntimeError):
@@ -211,12 +262,74 @@ _NEVER_SENT = (
 )
 
 
-def translate(exc: BaseException, *, operation: str, replay_safe: bool) -> ProtonError:
+def _botocore(*names: str) -> tuple[type[Exception], ...]:
+    """The named botocore exception classes that this botocore version has."""
+    found = (getattr(botocore.exceptions, name, None) for name in names)
+    return tuple(cls for cls in found if isinstance(cls, type))
+
+
+_LOGIN_REQUIRED = _botocore("TokenRetrievalError", "SSOError", "LoginError")
+_SOURCE_FAILED = _botocore("CredentialRetrievalError", "RefreshWithMFAUnsupportedError")
+_RESPONSE_PROBLEMS = (
+    botocore.parsers.ResponseParserError,
+    *_botocore("ChecksumError", "FlexibleChecksumError"),
+)
+
+_SETTINGS_ADVICE = (
+    "fix the client's settings, the AWS_* environment variables or the AWS config files "
+    "(~/.aws/config, ~/.aws/credentials)"
+)
+# What to do about each configuration problem; the others get _SETTINGS_ADVICE.
+_CONFIGURATION_ADVICE: dict[str, str] = {
+    "NoRegionError": (
+        "pass region_name= (e.g. 'us-east-1'), set AWS_REGION, or set region in the profile"
+    ),
+    "InvalidRegionError": "region_name must look like 'us-east-1'",
+    "UnknownRegionError": "region_name must look like 'us-east-1'",
+    "UnknownEndpointError": "pass a region where Proton runs, or endpoint_url=",
+    "ProfileNotFound": (
+        "pass an existing profile_name= or fix AWS_PROFILE; "
+        "`aws configure list-profiles` lists the profiles"
+    ),
+    "ConfigNotFound": "fix AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE",
+    "ConfigParseError": "fix the syntax of that file",
+}
+_CONFIGURATION = _botocore(
+    "NoRegionError",
+    "InvalidRegionError",
+    "UnknownRegionError",
+    "BaseEndpointResolverError",
+    "EndpointProviderError",
+    "ProfileNotFound",
+    "ConfigNotFound",
+    "ConfigParseError",
+    "InvalidConfigError",
+    "InvalidEndpointConfigurationError",
+    "InvalidRetryConfigurationError",
+    "InvalidDefaultsMode",
+    "InvalidIMDSEndpointError",
+    "InvalidIMDSEndpointModeError",
+    "InvalidProxiesConfigError",
+    "InvalidChecksumConfigError",
+    "InvalidEndpointDiscoveryConfigurationError",
+    "UnknownSignatureVersionError",
+    "UnsupportedSignatureVersionError",
+    "UnknownCredentialError",
+    "UnknownTokenProviderError",
+    "MissingDependencyException",
+    "ServiceNotInRegionError",
+)
+
+
+def translate(
+    exc: BaseException, *, operation: str | None = None, replay_safe: bool = False
+) -> ProtonError:
     """Map a botocore or aiohttp failure to aioproton's tree.
 
     ``replay_safe`` says whether this operation may be sent twice without a second
     effect (read-only, client token, or idempotent in the model); it decides
-    ``retry_safe`` for failures whose outcome on the server is unknown.
+    ``retry_safe`` for failures whose outcome on the server is unknown. Anything that is
+    not a botocore or transport failure is a bug: ``TypeError``.
     """
     if isinstance(exc, ProtonError):
         return exc
@@ -251,24 +364,90 @@ def translate(exc: BaseException, *, operation: str, replay_safe: bool) -> Proto
             ambiguous=True,
             retry_safe=replay_safe,
         )
-    if isinstance(exc, botocore.exceptions.ResponseParserError):
+    if isinstance(exc, _RESPONSE_PROBLEMS):
         return ProtonResponseError(
-            str(exc), operation=operation, ambiguous=True, retry_safe=replay_safe
-        )
-    if isinstance(exc, botocore.exceptions.NoCredentialsError):
-        return ProtonError(
-            "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, "
-            "set AWS_PROFILE, or use the emulator's client settings",
+            f"the response could not be read: {exc}",
             operation=operation,
-            code="NoCredentials",
+            code=type(exc).__name__,
+            ambiguous=True,
+            retry_safe=replay_safe,
         )
+    setup = _setup_error(exc, operation)
+    if setup is not None:
+        return setup
     if isinstance(exc, botocore.exceptions.BotoCoreError):
-        return ProtonError(str(exc), operation=operation, code=type(exc).__name__)
+        return ProtonSDKError(
+            f"{exc}; aioproton has no better class for this botocore failure, "
+            "please report it with the operation and the botocore version",
+            operation=operation,
+            code=type(exc).__name__,
+            ambiguous=True,
+            retry_safe=replay_safe,
+        )
     raise TypeError(f"not a botocore or transport error: {exc!r}") from exc
 
 
+def translate_configuration_error(exc: BaseException) -> ProtonError:
+    """Map a failure to open a client (botocore's settings or credential checks).
+
+    A credential problem becomes a :class:`CredentialsError`, a settings problem a
+    :class:`ConfigurationError`; botocore's plain ``ValueError`` (an ``endpoint_url`` it
+    cannot use) is a setting too. Anything else is a bug: ``TypeError``.
+    """
+    if isinstance(exc, ProtonError):
+        return exc
+    setup = _setup_error(exc, None)
+    if setup is not None:
+        return setup
+    if isinstance(exc, ValueError) and not isinstance(exc, botocore.exceptions.BotoCoreError):
+        return ConfigurationError(f"{exc}: {_SETTINGS_ADVICE}", code=type(exc).__name__)
+    raise TypeError(f"not a configuration or credential error: {exc!r}") from exc
+
+
+def _setup_error(exc: BaseException, operation: str | None) -> ProtonError | None:
+    """A credential or configuration problem, or ``None`` when ``exc`` is neither."""
+    code = type(exc).__name__
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return CredentialsNotFoundError(
+            "no AWS credentials found: pass aws_access_key_id and aws_secret_access_key, "
+            "set AWS_PROFILE (or profile_name=) to a profile in ~/.aws, run `aws configure`, "
+            "or for the emulator pass its client_settings",
+            operation=operation,
+            code=code,
+        )
+    if isinstance(exc, botocore.exceptions.PartialCredentialsError):
+        kwargs = getattr(exc, "kwargs", {})
+        return IncompleteCredentialsError(
+            f"incomplete AWS credentials in {kwargs.get('provider', 'a source')}: "
+            f"{kwargs.get('cred_var', 'a value')} is missing; give both "
+            "aws_access_key_id and aws_secret_access_key (and the session token of "
+            "temporary credentials) from the same source",
+            operation=operation,
+            code=code,
+        )
+    if isinstance(exc, _LOGIN_REQUIRED):
+        return LoginRequiredError(
+            f"{exc}; sign in again: `aws sso login --profile <profile>` for SSO, "
+            "`aws login` for a login session",
+            operation=operation,
+            code=code,
+        )
+    if isinstance(exc, _SOURCE_FAILED):
+        return CredentialSourceError(
+            f"{exc}; check that source works (`aws sts get-caller-identity` with the same "
+            "profile runs the same chain)",
+            operation=operation,
+            code=code,
+            retry_safe=True,
+        )
+    if isinstance(exc, _CONFIGURATION):
+        advice = _CONFIGURATION_ADVICE.get(code, _SETTINGS_ADVICE)
+        return ConfigurationError(f"{exc}: {advice}", operation=operation, code=code)
+    return None
+
+
 def _from_client_error(
-    exc: botocore.exceptions.ClientError, operation: str, replay_safe: bool
+    exc: botocore.exceptions.ClientError, operation: str | None, replay_safe: bool
 ) -> ProtonServiceError:
     response: dict[str, Any] = dict(exc.response)
     error = response.get("Error") or {}
