@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import anyio
 import botocore.exceptions
+import botocore.parsers
 from aiobotocore.config import AioConfig
 from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
 from aiobotocore.session import AioSession, get_session
@@ -48,6 +49,7 @@ __all__ = ["ProtonClient"]
 _TRANSLATED = (
     botocore.exceptions.BotoCoreError,
     botocore.exceptions.ClientError,
+    botocore.parsers.ResponseParserError,
     aiohttp.ClientError,
     OSError,
 )
@@ -80,7 +82,25 @@ class _WireJSONParser(AioJSONParser):  # type: ignore[misc]
     """
 
     def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
-        return self._parse_body_as_json(raw_body)
+        parsed = self._parse_body_as_json(raw_body)
+        if not isinstance(parsed, dict):
+            kind = type(parsed).__name__
+            raise botocore.parsers.ResponseParserError(f"a JSON {kind} instead of an object")
+        return parsed
+
+    async def parse(self, response: Any, shape: Any) -> Any:
+        # botocore reads error bodies assuming their JSON is an object with string codes.
+        status = response.get("status_code")
+        try:
+            parsed = await super().parse(response, shape)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise botocore.parsers.ResponseParserError(
+                f"an HTTP {status} body that botocore cannot read ({exc!r})"
+            ) from exc
+        code = parsed.get("Error", {}).get("Code", "")
+        if not isinstance(code, str):
+            raise botocore.parsers.ResponseParserError(f"an HTTP {status} error code {code!r}")
+        return parsed
 
 
 class _WireParserFactory(AioResponseParserFactory):  # type: ignore[misc]
@@ -340,6 +360,6 @@ def _decode_result(operation: str, response: Mapping[str, Any]) -> Any:
             raise ProtonResponseError(f"the response has no {member!r}", operation=operation)
         return None
     try:
-        return _codec.decode(shape_name, value)
+        return _codec.decode(shape_name, value, operation=operation)
     except _codec.DecodeError as exc:
         raise ProtonResponseError(str(exc), operation=operation) from exc

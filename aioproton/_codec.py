@@ -4,13 +4,22 @@ Encoding turns method arguments (snake_case, attrs models, enums) into the camel
 JSON-ready values botocore sends; decoding turns botocore's parsed response into the
 generated attrs classes. Each shape is compiled once into a small closure, so a call
 pays a dictionary walk, not a model lookup.
+
+Decoding is lenient about output ``required``, as botocore is: the real service omits
+members the model marks required (a new environment has no template version yet), so a
+missing member decodes to ``None`` even where the generated class annotates it without
+``| None``, and a DEBUG record on ``aioproton.client`` names the operation, shape and
+member. A value of the wrong kind (text for a timestamp, a number for a list) is a
+:class:`DecodeError`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import enum
 import functools
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,9 +33,16 @@ from ._generated import models
 Decoder = Callable[[Any], Any]
 Encoder = Callable[[Any], Any]
 
+logger = logging.getLogger("aioproton.client")
+
+# The operation whose response is being decoded, for the records of lenient decoding.
+_decoding: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "aioproton_decoding", default=None
+)
+
 
 class DecodeError(Exception):
-    """A response value does not fit its shape (e.g. a required member is missing)."""
+    """A response value does not fit its shape (e.g. a list where an object belongs)."""
 
 
 def python_name(member: str) -> str:
@@ -136,9 +152,18 @@ def _structure_encoder(shape: botocore.model.StructureShape) -> Encoder:
 # --------------------------------------------------------------------------- decode
 
 
-def decode(shape_name: str, value: Any) -> Any:
-    """Decode a parsed wire value of ``shape_name`` into generated types."""
-    return _decoder(shape_name)(value)
+def decode(shape_name: str, value: Any, *, operation: str | None = None) -> Any:
+    """Decode a parsed wire value of ``shape_name`` into generated types.
+
+    ``operation`` names the response in the log records of members decoded to ``None``.
+    """
+    if operation is None:
+        return _decoder(shape_name)(value)
+    token = _decoding.set(operation)
+    try:
+        return _decoder(shape_name)(value)
+    finally:
+        _decoding.reset(token)
 
 
 @functools.cache
@@ -153,6 +178,8 @@ def _decoder(shape_name: str) -> Decoder:
         member_name = shape.member.name
 
         def decode_list(value: Any) -> Any:
+            if not isinstance(value, (list, tuple)):
+                raise DecodeError(f"expected a list, got {type(value).__name__}")
             item = _decoder(member_name)
             return tuple([item(v) for v in value])
 
@@ -161,6 +188,8 @@ def _decoder(shape_name: str) -> Decoder:
         value_name = shape.value.name
 
         def decode_map(value: Any) -> Any:
+            if not isinstance(value, Mapping):
+                raise DecodeError(f"expected an object, got {type(value).__name__}")
             item = _decoder(value_name)
             return {k: item(v) for k, v in value.items()}
 
@@ -170,6 +199,8 @@ def _decoder(shape_name: str) -> Decoder:
         known = dict(enum_class._value2member_map_)
 
         def decode_enum(value: Any) -> Any:
+            if not isinstance(value, str):
+                raise DecodeError(f"expected a string, got {type(value).__name__}")
             # A dict lookup for known values: calling an Enum class is slow.
             return known.get(value) or enum_class(value)
 
@@ -188,10 +219,14 @@ def _decode_timestamp(value: Any) -> datetime.datetime:
         if value.tzinfo is None:
             return value.replace(tzinfo=datetime.timezone.utc)
         return value.astimezone(datetime.timezone.utc)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
-    if isinstance(value, str):
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+        if isinstance(value, str):
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return _decode_timestamp(parsed)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise DecodeError(f"not a timestamp: {value!r} ({exc})") from None
     raise DecodeError(f"not a timestamp: {value!r}")
 
 
@@ -201,7 +236,7 @@ def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
         (member, python_name(member), member_shape.name)
         for member, member_shape in shape.members.items()
     )
-    required = tuple(python_name(member) for member in shape.required_members)
+    required = tuple((member, python_name(member)) for member in shape.required_members)
     # Member decoders are looked up on first use (not at compile time), so mutually
     # referencing shapes cannot recurse while compiling.
     plan: list[tuple[str, str, Decoder]] = []
@@ -220,13 +255,24 @@ def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
                     kwargs[name] = decode_member(item)
         except DecodeError as exc:
             raise DecodeError(f"{shape.name}.{member}: {exc}") from None
-        for name in required:
+        for wire, name in required:
             if name not in kwargs:
-                wire = next(m for m, n, _ in members if n == name)
-                raise DecodeError(f"{shape.name} lacks its required member {wire!r}")
+                kwargs[name] = None
+                _note_missing(shape.name, wire)
         return cls(**kwargs)
 
     return decode_structure
+
+
+def _note_missing(shape: str, member: str) -> None:
+    operation = _decoding.get()
+    logger.debug(
+        "%s: the response has no %s.%s, which the model marks required; decoded as None",
+        operation or "a response",
+        shape,
+        member,
+        extra={"operation": operation, "shape": shape, "member": member},
+    )
 
 
 def _union_decoder(shape: botocore.model.StructureShape) -> Decoder:

@@ -19,7 +19,7 @@
     │   ├── IncompleteCredentialsError       a key id without its secret, or the reverse
     │   ├── CredentialSourceError            a source (credential_process, role, metadata) failed
     │   └── LoginRequiredError               the SSO or ``aws login`` session is missing or expired
-    ├── ConfigurationError                   settings that cannot work (region, profile, config file)
+    ├── ConfigurationError                   settings that cannot work (region, profile, files)
     ├── ProtonTransportError                 no usable response
     │   ├── ProtonConnectionError            could not connect, or the connection dropped
     │   └── ProtonTimeoutError               connect or read timeout

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-
 from aioproton import _codec, models
 
 
@@ -84,11 +82,6 @@ def test_union_members_decode_to_their_variant_or_unknown() -> None:
     assert state.value.template_name == "t"
     future = _codec.decode("DeploymentState", {"database": {"x": 1}})
     assert future == models.DeploymentStateUnknown(tag="database")
-
-
-def test_a_response_missing_a_required_member_is_a_decode_error() -> None:
-    with pytest.raises(_codec.DecodeError, match="lacks its required member 'name'"):
-        _codec.decode("EnvironmentTemplate", {"arn": "a", "createdAt": 0, "lastModifiedAt": 0})
 
 
 def test_sensitive_members_stay_out_of_repr() -> None:

@@ -168,11 +168,11 @@ async def test_a_response_without_its_resource_is_a_response_error(
     scripted: ScriptedServer,
 ) -> None:
     scripted.reply(200, {})
-    scripted.reply(200, {"environment": {"name": "prod"}})
+    scripted.reply(200, {"environment": {"name": "prod", "createdAt": "yesterday"}})
     async with scripted.client() as proton:
         with pytest.raises(aioproton.ProtonResponseError, match="no 'environment'"):
             await proton.get_environment(name="prod")
-        with pytest.raises(aioproton.ProtonResponseError, match="lacks its required member"):
+        with pytest.raises(aioproton.ProtonResponseError, match="not a timestamp"):
             await proton.get_environment(name="prod")
 
 

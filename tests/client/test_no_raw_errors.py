@@ -7,6 +7,7 @@ answers with that do not fit the model).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -67,12 +68,22 @@ async def test_connection_refused_is_a_typed_error() -> None:
             await proton.list_environments()
 
 
-_ENVIRONMENT = (
-    '"arn": "arn:aws:proton:us-east-1:123456789012:environment/prod", "name": "prod", '
-    '"templateName": "base", "templateMajorVersion": "1", "templateMinorVersion": "0", '
-    '"deploymentStatus": "SUCCEEDED", "lastDeploymentAttemptedAt": 0, '
-    '"lastDeploymentSucceededAt": 0'
-)
+_ENVIRONMENT = {
+    "arn": "arn:aws:proton:us-east-1:123456789012:environment/prod",
+    "name": "prod",
+    "templateName": "base",
+    "templateMajorVersion": "1",
+    "templateMinorVersion": "0",
+    "deploymentStatus": "SUCCEEDED",
+    "createdAt": 0,
+    "lastDeploymentAttemptedAt": 0,
+    "lastDeploymentSucceededAt": 0,
+}
+
+
+def environment(**changes: object) -> str:
+    return json.dumps({"environment": {**_ENVIRONMENT, **changes}})
+
 
 GARBAGE = {
     "not JSON": (200, "<html>502 Bad Gateway</html>"),
@@ -81,16 +92,9 @@ GARBAGE = {
     "JSON null": (200, "null"),
     "a number for the resource": (200, '{"environment": 5}'),
     "a list for the resource": (200, '{"environment": []}'),
-    "a word for a timestamp": (200, '{"environment": {%s, "createdAt": "soon"}}' % _ENVIRONMENT),
-    "an impossible date": (
-        200,
-        '{"environment": {%s, "createdAt": "2020-99-99"}}' % _ENVIRONMENT,
-    ),
-    "a number for an enum": (
-        200,
-        '{"environment": {%s, "createdAt": 0, "deploymentStatus": 5}}'
-        % _ENVIRONMENT.replace('"deploymentStatus": "SUCCEEDED", ', ""),
-    ),
+    "a word for a timestamp": (200, environment(createdAt="soon")),
+    "an impossible date": (200, environment(createdAt="2020-99-99")),
+    "a number for an enum": (200, environment(deploymentStatus=5)),
     "an error body that is a list": (400, "[1]"),
     "an error body that is null": (400, "null"),
     "a number for the error code": (400, '{"__type": 5}'),
