@@ -10,9 +10,10 @@ plain JSON types) and reports every problem with the path of the member at fault
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -23,22 +24,34 @@ PathSegment = str | int
 
 @attrs.frozen
 class Problem:
-    """One violated rule, e.g. ``spec: length 70000 exceeds 51200``."""
+    """One violated rule, e.g. ``spec: length 70000 exceeds 51200``.
+
+    ``name`` renders member names (the client passes ``xform_name`` to show parameter
+    names); a key the caller sent that the model does not know (``unknown``) is shown as
+    sent, with the ``suggestion`` of the member it most likely meant.
+    """
 
     path: tuple[PathSegment, ...]
     rule: str
+    unknown: bool = False
+    suggestion: str | None = None
 
     def render(self, name: Callable[[str], str] = str) -> str:
-        return f"{format_path(self.path, name) or '(request)'}: {self.rule}"
+        where = format_path(self.path, name, last_as_sent=self.unknown) or "(request)"
+        hint = f"; did you mean {name(self.suggestion)!r}?" if self.suggestion else ""
+        return f"{where}: {self.rule}{hint}"
 
 
-def format_path(path: Sequence[PathSegment], name: Callable[[str], str] = str) -> str:
+def format_path(
+    path: Sequence[PathSegment], name: Callable[[str], str] = str, *, last_as_sent: bool = False
+) -> str:
     text = ""
-    for segment in path:
+    for index, segment in enumerate(path):
         if isinstance(segment, int):
             text += f"[{segment}]"
-        else:
-            text += f".{name(segment)}" if text else name(segment)
+            continue
+        shown = segment if last_as_sent and index == len(path) - 1 else name(segment)
+        text += f".{shown}" if text else shown
     return text
 
 
@@ -60,7 +73,45 @@ def validate(
 
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return re.compile(_to_end_of_string(pattern))
+
+
+def _to_end_of_string(pattern: str) -> str:
+    """``pattern`` with each ``$`` anchor written ``\\Z``.
+
+    In Python ``$`` also matches before a final newline, so ``^[a-z]+$`` would accept
+    ``"web\\n"``; the model means the end of the value. Unanchored patterns keep their
+    search semantics (the model's patterns are not implicitly anchored).
+    """
+    out: list[str] = []
+    escaped = in_class = False
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            # A ']' first in a class (``[]a]``, ``[^]a]``) is a literal.
+            opened = pattern[index - 1] == "[" or pattern[index - 2 : index] == "[^"
+            in_class = not (char == "]" and not opened)
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _suggestion(key: str, members: Iterable[str]) -> str | None:
+    """The member a caller most likely meant by an unknown ``key`` (case, ``_``, typos)."""
+    members = list(members)
+    folded = key.replace("_", "").lower()
+    for member in members:
+        if member.lower() == folded:
+            return member
+    close = difflib.get_close_matches(key, members, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _type_name(value: Any) -> str:
@@ -110,7 +161,14 @@ class _Walker:
             member_shape = members.get(name)
             if member_shape is None:
                 if not self.allow_unknown_members:
-                    self.fail((*path, name), f"unknown member of {shape.name}")
+                    self.problems.append(
+                        Problem(
+                            (*path, str(name)),
+                            f"unknown member of {shape.name}",
+                            unknown=True,
+                            suggestion=_suggestion(str(name), members),
+                        )
+                    )
                 continue
             if member_value is None:
                 continue
@@ -153,7 +211,7 @@ class _Walker:
             self.fail(path, f"{value!r} is not one of {', '.join(enum)}")
             return
         pattern = shape.metadata.get("pattern")
-        if pattern is not None and not _compiled(pattern).search(value):
+        if pattern is not None and _compiled(pattern).search(value) is None:
             shown = value if len(value) <= 40 else value[:37] + "..."
             self.fail(path, f"{shown!r} does not match pattern {pattern}")
 
