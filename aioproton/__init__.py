@@ -16,6 +16,7 @@ Layers, from the bottom up (a module imports only its own layer and the ones bel
 from __future__ import annotations
 
 from . import errors as errors
+from . import redaction as redaction
 from ._backoff import Backoff as Backoff
 from ._client import ProtonClient as ProtonClient
 from ._config import ClientConfig as ClientConfig
@@ -147,4 +148,5 @@ __all__ = [
     "ValidationError",
     "errors",
     "models",
+    "redaction",
 ]

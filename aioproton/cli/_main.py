@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 
+from ..redaction import install_redaction
 from . import _emulator, _rollout, _wait
 from ._exit import ExitCode, describe
 from ._parser import PROG, build_parser
@@ -80,6 +81,7 @@ def _logging(debug: bool) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_redaction()  # botocore logs session tokens and signatures at DEBUG
     if debug:
         logging.getLogger("aioproton").setLevel(logging.DEBUG)
         logging.getLogger("botocore").setLevel(logging.INFO)
