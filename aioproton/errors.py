@@ -381,8 +381,8 @@ def translate(
             "please report it with the operation and the botocore version",
             operation=operation,
             code=type(exc).__name__,
+            # Where botocore failed is unknown, and a bug does not go away by retrying.
             ambiguous=True,
-            retry_safe=replay_safe,
         )
     raise TypeError(f"not a botocore or transport error: {exc!r}") from exc
 

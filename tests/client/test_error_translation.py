@@ -125,3 +125,13 @@ def test_the_tree_in_the_docstring_names_every_class() -> None:
     ]
     doc = aioproton.errors.__doc__ or ""
     assert [cls.__name__ for cls in classes if f" {cls.__name__} " not in doc] == []
+
+
+def test_an_unclassified_botocore_failure_is_not_retried() -> None:
+    error = translate(
+        boto.CapacityNotAvailableError(), operation="GetEnvironment", replay_safe=True
+    )
+    assert isinstance(error, aioproton.ProtonSDKError)
+    assert error.ambiguous
+    assert not error.retry_safe
+    assert "report" in error.message

@@ -50,6 +50,31 @@ async def test_no_credentials_is_a_typed_error_and_nothing_is_sent(
     assert proton_emulator.requests.count() == 0
 
 
+@pytest.mark.usefixtures("no_aws_credentials")
+async def test_an_sso_profile_without_a_login_says_to_sign_in(
+    proton_emulator: Emulator, tmp_path: Path
+) -> None:
+    (tmp_path / "config").write_text(
+        "[profile sso-without-login]\n"
+        "sso_session = corp\n"
+        "sso_account_id = 123456789012\n"
+        "sso_role_name = Admin\n"
+        "[sso-session corp]\n"
+        "sso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+    )
+    async with aioproton.ProtonClient(
+        endpoint_url=proton_emulator.endpoint_url,
+        region_name="us-east-1",
+        profile_name="sso-without-login",
+        retry=aioproton.RetryPolicy.never(),
+    ) as proton:
+        with pytest.raises(aioproton.LoginRequiredError) as caught:
+            await proton.list_environments()
+    assert "aws sso login" in str(caught.value)
+    assert proton_emulator.requests.count() == 0
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
