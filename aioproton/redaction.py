@@ -62,7 +62,12 @@ class RedactSecrets(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:
+            # Arguments that do not fit the format: logging would print them raw from
+            # handleError, so they are shown here, redacted, instead of raising.
+            message = f"{record.msg} (arguments that do not fit: {record.args!r})"
         record.msg = redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:

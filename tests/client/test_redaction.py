@@ -159,3 +159,24 @@ def test_the_cli_installs_the_filter_where_it_configures_logging(
     err = capsys.readouterr().err
     assert "X-Amz-Security-Token" in err
     assert SESSION_TOKEN not in err
+
+
+def test_a_record_whose_arguments_do_not_fit_is_redacted_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecrets())
+    logger = logging.getLogger("aioproton.tests.badformat")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("%d requests with %s", "many", {"SessionToken": SESSION_TOKEN})
+        logger.warning("after: %s", f"aws_session_token={SESSION_TOKEN}")
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    output = stream.getvalue() + capsys.readouterr().err  # handleError writes to stderr
+    assert SESSION_TOKEN not in output
+    assert "%d requests with %s (arguments that do not fit: ('many', {'SessionToken'" in output
+    assert "after: aws_session_token=[REDACTED]" in output
