@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import json
 import threading
 import uuid
 from collections.abc import Mapping
@@ -82,7 +83,16 @@ class _WireJSONParser(AioJSONParser):  # type: ignore[misc]
     """
 
     def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
-        parsed = self._parse_body_as_json(raw_body)
+        # botocore reads a body that is not JSON as {"message": body}; for a success that
+        # would pass for an answer with every member missing.
+        if not raw_body:
+            return {}
+        try:
+            parsed = json.loads(raw_body)
+        except ValueError:
+            raise botocore.parsers.ResponseParserError(
+                f"a body that is not JSON: {raw_body[:80]!r}"
+            ) from None
         if not isinstance(parsed, dict):
             kind = type(parsed).__name__
             raise botocore.parsers.ResponseParserError(f"a JSON {kind} instead of an object")

@@ -7,10 +7,10 @@ pays a dictionary walk, not a model lookup.
 
 Decoding is lenient about output ``required``, as botocore is: the real service omits
 members the model marks required (a new environment has no template version yet), so a
-missing member decodes to ``None`` even where the generated class annotates it without
-``| None``, and a DEBUG record on ``aioproton.client`` names the operation, shape and
-member. A value of the wrong kind (text for a timestamp, a number for a list) is a
-:class:`DecodeError`.
+missing list or map decodes empty and any other missing member to ``None``, even where
+the generated class annotates it without ``| None``, and a DEBUG record on
+``aioproton.client`` names the operation, shape and member. A value of the wrong kind
+(text for a timestamp, a number for a list) is a :class:`DecodeError`.
 """
 
 from __future__ import annotations
@@ -230,13 +230,21 @@ def _decode_timestamp(value: Any) -> datetime.datetime:
     raise DecodeError(f"not a timestamp: {value!r}")
 
 
+_EMPTY: dict[str, Callable[[], Any]] = {"list": tuple, "map": dict}
+
+
 def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
     cls = models.STRUCTURES[shape.name]
     members = tuple(
         (member, python_name(member), member_shape.name)
         for member, member_shape in shape.members.items()
     )
-    required = tuple((member, python_name(member)) for member in shape.required_members)
+    # A missing required collection decodes empty (its annotation stays true), any
+    # other member to None.
+    required = tuple(
+        (member, python_name(member), _EMPTY.get(shape.members[member].type_name))
+        for member in shape.required_members
+    )
     # Member decoders are looked up on first use (not at compile time), so mutually
     # referencing shapes cannot recurse while compiling.
     plan: list[tuple[str, str, Decoder]] = []
@@ -255,9 +263,9 @@ def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
                     kwargs[name] = decode_member(item)
         except DecodeError as exc:
             raise DecodeError(f"{shape.name}.{member}: {exc}") from None
-        for wire, name in required:
+        for wire, name, empty in required:
             if name not in kwargs:
-                kwargs[name] = None
+                kwargs[name] = None if empty is None else empty()
                 _note_missing(shape.name, wire)
         return cls(**kwargs)
 

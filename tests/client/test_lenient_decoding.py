@@ -60,6 +60,17 @@ def test_nested_structures_are_lenient_too(caplog: pytest.LogCaptureFixture) -> 
     assert record.operation is None  # type: ignore[attr-defined]
 
 
+def test_a_missing_required_list_decodes_empty_so_its_type_stays_true(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="aioproton.client")
+    page = _codec.decode("ListEnvironmentsOutput", {}, operation="ListEnvironments")
+    assert page.environments == ()
+    assert page.next_token is None
+    (record,) = missing_records(caplog)
+    assert record.member == "environments"  # type: ignore[attr-defined]
+
+
 async def test_a_create_response_without_its_version_members_decodes(
     scripted: ScriptedServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -143,9 +143,13 @@ async def test_a_list_result_of_the_wrong_type_is_a_response_error(
     scripted: ScriptedServer,
 ) -> None:
     scripted.reply(200, '{"environments": 5}')
+    scripted.reply(200, "<html>502 Bad Gateway</html>")
     scripted.reply(200, '{"environments": [], "nextToken": 5}')
     async with scripted.client(retry=aioproton.RetryPolicy.never()) as proton:
         with pytest.raises(aioproton.ProtonResponseError):
+            await proton.list_environments()
+        # Not an empty list: a body that is not JSON is no answer at all.
+        with pytest.raises(aioproton.ProtonResponseError, match="not JSON"):
             await proton.list_environments()
         with pytest.raises(aioproton.ProtonError):
             async for _ in proton.paginate.list_environments():
