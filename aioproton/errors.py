@@ -377,7 +377,7 @@ def translate(
         return setup
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return ProtonSDKError(
-            f"{exc}; aioproton has no better class for this botocore failure, "
+            f"{_sentence(exc)}; aioproton has no better class for this botocore failure, "
             "please report it with the operation and the botocore version",
             operation=operation,
             code=type(exc).__name__,
@@ -400,8 +400,13 @@ def translate_configuration_error(exc: BaseException) -> ProtonError:
     if setup is not None:
         return setup
     if isinstance(exc, ValueError) and not isinstance(exc, botocore.exceptions.BotoCoreError):
-        return ConfigurationError(f"{exc}: {_SETTINGS_ADVICE}", code=type(exc).__name__)
+        return ConfigurationError(f"{_sentence(exc)}: {_SETTINGS_ADVICE}", code=type(exc).__name__)
     raise TypeError(f"not a configuration or credential error: {exc!r}") from exc
+
+
+def _sentence(exc: BaseException) -> str:
+    """botocore's message on one line, without its final period, to append advice to."""
+    return " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
 
 
 def _setup_error(exc: BaseException, operation: str | None) -> ProtonError | None:
@@ -427,22 +432,22 @@ def _setup_error(exc: BaseException, operation: str | None) -> ProtonError | Non
         )
     if isinstance(exc, _LOGIN_REQUIRED):
         return LoginRequiredError(
-            f"{exc}; sign in again: `aws sso login --profile <profile>` for SSO, "
+            f"{_sentence(exc)}; sign in again: `aws sso login --profile <profile>` for SSO, "
             "`aws login` for a login session",
             operation=operation,
             code=code,
         )
     if isinstance(exc, _SOURCE_FAILED):
         return CredentialSourceError(
-            f"{exc}; check that source works (`aws sts get-caller-identity` with the same "
-            "profile runs the same chain)",
+            f"{_sentence(exc)}; check that source works "
+            "(`aws sts get-caller-identity` with the same profile runs the same chain)",
             operation=operation,
             code=code,
             retry_safe=True,
         )
     if isinstance(exc, _CONFIGURATION):
         advice = _CONFIGURATION_ADVICE.get(code, _SETTINGS_ADVICE)
-        return ConfigurationError(f"{exc}: {advice}", operation=operation, code=code)
+        return ConfigurationError(f"{_sentence(exc)}: {advice}", operation=operation, code=code)
     return None
 
 
