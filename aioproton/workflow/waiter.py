@@ -236,9 +236,16 @@ class Waiter(Generic[R]):
             missing = ProtonResponseError(
                 "the response holds no resource", operation=probe.operation
             )
-            raise self._unreadable(missing)
+            raise self._unreadable(missing) from missing
         self._error_streak = 0
-        status = str(probe.status(resource))
+        raw_status: object = probe.status(resource)  # None when decoded leniently
+        if raw_status is None:
+            # A required status member the service left out decodes to None: unjudgeable.
+            missing = ProtonResponseError(
+                "the response holds no status for the resource", operation=probe.operation
+            )
+            raise self._unreadable(missing) from missing
+        status = str(raw_status)
         verdict = probe.verdicts.get(status, WaitVerdict.PENDING)
         if self._started_at is None:
             self._started_at = probe.started_at(resource)

@@ -147,7 +147,14 @@ async def unreadable_service() -> AsyncIterator[tuple[str, list[str], list[str]]
             await runner.cleanup()
 
 
-@pytest.mark.parametrize("body", ["garbage{", '{"environment": "not an object"}'])
+NO_STATUS = (
+    '{"environment": {"name": "prod", "arn": "arn:aws:proton:us-east-1:123456789012:'
+    'environment/prod", "createdAt": 1, "lastDeploymentAttemptedAt": 1, "lastDeployedAt": 1,'
+    ' "templateName": "base", "templateMajorVersion": "1", "templateMinorVersion": "0"}}'
+)
+
+
+@pytest.mark.parametrize("body", ["garbage{", '{"environment": "not an object"}', NO_STATUS])
 async def test_an_unreadable_response_ends_the_wait_at_once(
     unreadable_service: tuple[str, list[str], list[str]], body: str
 ) -> None:
