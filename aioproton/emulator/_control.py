@@ -57,7 +57,7 @@ def _json_handler(
             result = await method(self, request)
         except ServiceError as error:
             return error_response(error, request_id=request_id)
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, RecursionError) as error:
             return error_response(ControlError(str(error)), request_id=request_id)
         except Exception:
             logger.exception("control request %s %s failed", request.method, request.path)

@@ -24,7 +24,7 @@ from ._faults import FaultInjector, FaultSettings
 from ._persistence import StateFile, StateFileError
 from ._protocol import NotFoundException, error_response, new_request_id
 from ._request_log import RequestLog
-from ._server import ProtonServer
+from ._server import AwsAppRunner, ProtonServer
 from .backend import ProtonBackend, ScriptRule, Timings
 from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
 
@@ -180,7 +180,9 @@ class Emulator:
         app.router.add_route("*", "/", self._server.handle)
         ControlRoutes(self._server, self._info).add_to(app)
         app.router.add_route("*", "/{tail:.*}", _not_found)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+        runner = AwsAppRunner(
+            app, self._server, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        )
         self._runner = runner
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)

@@ -81,8 +81,73 @@ def operation_from_target(target: str | None) -> str:
     return name
 
 
+class BadRequestException(ServiceError):
+    """A request so malformed that the HTTP layer refused it (headers, framing)."""
+
+    code = "BadRequestException"
+    status = 400
+
+
+#: How deep a request document may nest. Proton's deepest input shape is a handful of
+#: levels; a limit far below Python's recursion limit keeps every later walk safe.
+MAX_JSON_DEPTH = 64
+
+
 def _reject_constant(token: str) -> Any:
     raise ValueError(f"{token} is not valid JSON")
+
+
+def _check_document(value: Any, *, strings: bool) -> str | None:
+    """What is wrong with a parsed document (too deep, a lone surrogate), or None.
+
+    Iterative, so no document can exhaust the stack; strings are checked only when the
+    raw text holds a ``\\u`` escape, the only way a lone surrogate gets in.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"the JSON document is nested more than {MAX_JSON_DEPTH} levels deep"
+        children = list(item.items()) if isinstance(item, dict) else [(None, v) for v in item]
+        for key, child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif strings and not _encodable(key, child):
+                return "the JSON document holds an unpaired surrogate escape"
+    return None
+
+
+def _encodable(*texts: object) -> bool:
+    try:
+        for text in texts:
+            if isinstance(text, str):
+                text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def load_json(raw: bytes | str, *, what: str = "the request body") -> Any:
+    """A JSON document that every later step can walk safely, or ValueError.
+
+    Refuses what ``json.loads`` refuses, ``NaN``/``Infinity``, documents nested deeper
+    than :data:`MAX_JSON_DEPTH` (Python's parser would raise RecursionError on deeper
+    ones) and unpaired surrogates (which no UTF-8 encoder can write back).
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+        raise ValueError(f"{what} is not valid JSON: {exc}") from None
+    if isinstance(value, (dict, list)):
+        problem = _check_document(value, strings="\\u" in text)
+        if problem is not None:
+            raise ValueError(f"{what} cannot be read: {problem}")
+    elif isinstance(value, str) and not _encodable(value):
+        raise ValueError(f"{what} cannot be read: it holds an unpaired surrogate escape")
+    return value
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -90,9 +155,9 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SerializationException(f"the request body is not valid JSON: {exc}") from None
+        value = load_json(raw)
+    except ValueError as exc:
+        raise SerializationException(str(exc)) from None
     if not isinstance(value, dict):
         raise SerializationException(
             f"the request body must be a JSON object, got {type(value).__name__}"

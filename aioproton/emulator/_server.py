@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 import attrs
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 from .. import _service_model
 from .._validation import validate
 from ..clock import Clock
 from . import _protocol
-from ._auth import Authenticator
+from ._auth import Authenticator, Caller
 from ._faults import FaultInjector, FaultKind
 from ._persistence import StateFile
 from ._protocol import (
     ERROR_TYPE_HEADER,
+    BadRequestException,
     MethodNotAllowedException,
     error_response,
     internal_error,
@@ -37,6 +41,7 @@ from .backend import ProtonBackend, RequestContext, check_response
 from .errors import (
     InternalServerException,
     RequestEntityTooLargeException,
+    SerializationException,
     ServiceError,
     ThrottlingException,
     UnknownOperationException,
@@ -59,6 +64,12 @@ def partition_of(region: str) -> str:
         if region.startswith(prefix):
             return partition
     return "aws"
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    """One short line of an exception message, for a one-line log record."""
+    line = text.strip().splitlines()[0].rstrip(": ") if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def validation_message(problems: list[str]) -> str:
@@ -177,23 +188,21 @@ class ProtonServer:
                 f"{request.method} is not supported: every operation is POST / "
                 "with an X-Amz-Target header"
             )
-        body = await self._read_body(request)
-        target_error: UnknownOperationException | None = None
         try:
-            operation = _protocol.operation_from_target(request.headers.get("X-Amz-Target"))
-            exchange.operation = operation
-        except UnknownOperationException as error:
-            target_error = error
-        caller = self.authenticator.authenticate(
-            method=request.method,
-            path=request.raw_path.partition("?")[0],
-            query_string=request.query_string,
-            headers=request.headers,
-            body=body,
-        )
-        if target_error is not None:
-            raise target_error
-        params = _protocol.parse_body(body)
+            operation, caller, params = await self._read_request(request, exchange)
+        except ServiceError:
+            raise
+        except Exception as exc:
+            # Whatever a client sends is answered with a 4xx: a failure to read the
+            # request is the request's fault, never the emulator's 500.
+            logger.warning(
+                "request %s could not be read (%s: %s); answered SerializationException",
+                exchange.request_id,
+                type(exc).__name__,
+                _first_line(str(exc)),
+                extra={"request_id": exchange.request_id, "error": type(exc).__name__},
+            )
+            raise SerializationException("the request could not be read") from None
         token = params.get("clientToken")
         exchange.client_token = token if isinstance(token, str) else None
 
@@ -237,6 +246,67 @@ class ProtonServer:
                 )
         return json_response(payload, request_id=exchange.request_id)
 
+    def refuse_malformed(
+        self, request: web.BaseRequest, status: int, exc: BaseException | None
+    ) -> web.Response:
+        """The answer to a request aiohttp could not parse (headers, framing): an AWS
+        JSON error with a request id, one record in the request log, one log line."""
+        request_id = new_request_id()
+        if status >= 500:
+            logger.error("request %s failed inside the emulator", request_id, exc_info=exc)
+            error: ServiceError = internal_error(request_id)
+        else:
+            reason = _first_line(str(getattr(exc, "message", None) or exc or "malformed"))
+            logger.warning(
+                "refused a malformed request from %s: %s",
+                request.remote,
+                reason,
+                extra={
+                    "request_id": request_id,
+                    "remote": request.remote,
+                    "error": type(exc).__name__ if exc is not None else None,
+                },
+            )
+            error = BadRequestException(
+                f"the request's HTTP headers or framing are malformed: {reason}"
+            )
+        response = error_response(error, request_id=request_id)
+        response.set_status(status if status >= 500 else BadRequestException.status)
+        self.requests.record(
+            time=self.clock.now(),
+            operation=None,
+            status=response.status,
+            error_code=error.code,
+            committed=False,
+            client_token=None,
+            request_id=request_id,
+            fault=None,
+        )
+        return response
+
+    async def _read_request(
+        self, request: web.Request, exchange: _Exchange
+    ) -> tuple[str, Caller, dict[str, Any]]:
+        """The operation, the caller and the parameters, in the service's order of checks."""
+        body = await self._read_body(request)
+        target_error: UnknownOperationException | None = None
+        operation = ""
+        try:
+            operation = _protocol.operation_from_target(request.headers.get("X-Amz-Target"))
+            exchange.operation = operation
+        except UnknownOperationException as error:
+            target_error = error
+        caller = self.authenticator.authenticate(
+            method=request.method,
+            path=request.raw_path.partition("?")[0],
+            query_string=request.query_string,
+            headers=request.headers,
+            body=body,
+        )
+        if target_error is not None:
+            raise target_error
+        return operation, caller, _protocol.parse_body(body)
+
     async def _read_body(self, request: web.Request) -> bytes:
         limit = self.max_body_bytes
         too_large = RequestEntityTooLargeException(
@@ -254,3 +324,64 @@ class ProtonServer:
             if size > limit:
                 raise too_large
             chunks.append(chunk)
+
+
+# ---------------------------------------------------------------------- HTTP layer
+#
+# aiohttp answers a request it cannot parse (a header over 8,190 bytes, a bad byte in a
+# header, a broken Content-Length) from ``RequestHandler.handle_error``, before any
+# handler or middleware runs, with a text/plain body and an ERROR record with a
+# traceback. There is no public hook for it (aiohttp issue #3287), so the runner builds
+# its server with a handler class whose ``handle_error`` asks the ProtonServer instead.
+# tests/emulator/test_server_hardening.py sends such requests over a raw socket, so an
+# aiohttp upgrade that changes these internals fails there.
+
+Refuse = Callable[[web.BaseRequest, int, "BaseException | None"], web.Response]
+
+
+class _AwsRequestHandler(RequestHandler):
+    def __init__(self, manager: web.Server, *, refuse: Refuse, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._refuse = refuse
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if request.writer.output_size > 0:
+            # As aiohttp: part of a response is out, the connection cannot carry another.
+            raise ConnectionError("a response was partly sent; cannot send an error response")
+        response = self._refuse(request, status, exc)
+        response.force_close()
+        return response
+
+
+class _AwsServer(web.Server):
+    """aiohttp's low-level server, with :class:`_AwsRequestHandler` connections."""
+
+    def __init__(self, inner: web.Server, refuse: Refuse) -> None:
+        super().__init__(
+            inner.request_handler,
+            request_factory=inner.request_factory,
+            handler_cancellation=inner.handler_cancellation,
+            loop=inner._loop,
+            **inner._kwargs,
+        )
+        self._refuse = refuse
+
+    def __call__(self) -> RequestHandler:
+        return _AwsRequestHandler(self, refuse=self._refuse, loop=self._loop, **self._kwargs)
+
+
+class AwsAppRunner(web.AppRunner):
+    """An ``AppRunner`` whose unparseable requests get ``server.refuse_malformed``."""
+
+    def __init__(self, app: web.Application, server: ProtonServer, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._refuse: Refuse = server.refuse_malformed
+
+    async def _make_server(self) -> web.Server:
+        return _AwsServer(await super()._make_server(), self._refuse)

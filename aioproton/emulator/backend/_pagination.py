@@ -51,18 +51,21 @@ def _invalid() -> ValidationException:
 
 
 def _read(call: Call, token: str) -> list[Any]:
+    # Whatever a client puts in a token (deep nesting included) is a ValidationException.
     try:
         document = json.loads(base64.b64decode(token, validate=True))
-        body = document["b"]
+        body = document["b"] if isinstance(document, dict) else None
         if not isinstance(body, str) or document["m"] != _seal(body, call.engine.seed):
             raise _invalid()
         data = json.loads(body)
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise _invalid() from exc
+    if not isinstance(data, dict):
+        raise _invalid()
     if data.get("o") != call.operation or data.get("s") != _scope(call):
         raise _invalid()
     key = data.get("k")
-    if not isinstance(key, list):
+    if not isinstance(key, list) or any(isinstance(part, (list, dict)) for part in key):
         raise _invalid()
     return key
 
