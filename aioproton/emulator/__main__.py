@@ -18,6 +18,7 @@ from typing import NoReturn
 import anyio
 
 from ..clock import Clock, ManualClock, ScaledClock, SystemClock
+from ._auth import ClockSkew
 from ._emulator import Emulator
 from ._faults import FaultSettings
 from ._persistence import StateFileError
@@ -96,6 +97,15 @@ def _pair(what: str) -> Callable[[str], tuple[str, str]]:
     return parse
 
 
+def _clock_skew(text: str) -> ClockSkew:
+    if text in ("auto", "off"):
+        return None if text == "off" else "auto"
+    value = _non_negative_float(text)
+    if value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return value
+
+
 def _clock(text: str) -> Clock:
     if text == "system":
         return SystemClock()
@@ -120,6 +130,16 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     add("--seed", type=int, default=0, help="seed for ids and fault decisions")
     add("--state-file", help="SQLite file that keeps the state across restarts")
     add("--auth", choices=("signed", "strict", "none"), default="signed")
+    add(
+        "--auth-clock-skew",
+        type=_clock_skew,
+        default="auto",
+        metavar="SECONDS|auto|off",
+        help="strict auth refuses an X-Amz-Date more than SECONDS from the emulator's clock "
+        "(AWS: 900 = 15 min); auto checks 15 min with the system clock only, since a "
+        "manual or scaled clock is not the time SDKs sign with; off never checks "
+        "(default auto)",
+    )
     add(
         "--credentials",
         action="append",
@@ -191,6 +211,7 @@ def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Emul
             check_responses=args.check_responses,
             max_body_bytes=args.max_body_bytes,
             region=args.region,
+            auth_clock_skew=args.auth_clock_skew,
         )
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))

@@ -6,8 +6,14 @@ Three modes:
   access key picks the account and the credential scope picks the region. This is what
   unmodified SDKs need, without sharing a secret with the emulator.
 - ``strict``: the signature is recomputed with the secret of the access key, so tests
-  can exercise wrong secrets and tampered bodies. The clock skew check of the real
-  service is not applied: emulator time may be simulated.
+  can exercise wrong secrets and tampered bodies. As AWS does, a request whose
+  ``X-Amz-Date`` is more than 15 minutes (``max_skew``) from the emulator's clock is
+  refused with ``InvalidSignatureException`` ("Signature expired: ..." or "Signature
+  not yet current: ..."), which also refuses a captured request replayed later. SDKs
+  sign with wall time, so the check needs an emulator clock that follows wall time:
+  ``resolve_clock_skew("auto", clock)`` turns it on for a ``SystemClock`` only; give a
+  number of seconds (``Emulator(auth_clock_skew=...)``, ``--auth-clock-skew``) to
+  check a manual or scaled clock too, or ``None``/``off`` to never check.
 - ``none``: no ``Authorization`` header needed; every call runs as the default account
   in the default region.
 
@@ -16,8 +22,10 @@ Secrets and signatures are never logged and never stored in the request log.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
+import math
 import re
 import urllib.parse
 from collections.abc import Mapping
@@ -26,6 +34,7 @@ from typing import Literal
 import attrs
 from multidict import MultiMapping
 
+from ..clock import Clock, SystemClock
 from .errors import (
     IncompleteSignatureException,
     InvalidSignatureException,
@@ -46,6 +55,60 @@ _AMZ_DATE = re.compile(r"^[0-9]{8}T[0-9]{6}Z$")
 _REGION = re.compile(r"^[a-z0-9-]{1,64}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 _HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
+_AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+
+#: How far AWS lets ``X-Amz-Date`` stray from its own clock, in seconds.
+DEFAULT_CLOCK_SKEW = 900.0
+
+ClockSkew = float | None | Literal["auto"]
+
+
+def resolve_clock_skew(value: ClockSkew, clock: Clock) -> float | None:
+    """The skew strict auth allows against ``clock``: ``"auto"`` means AWS's 15 minutes
+    for a ``SystemClock`` and no check for a simulated (manual, scaled) clock."""
+    if value == "auto":
+        return DEFAULT_CLOCK_SKEW if isinstance(clock, SystemClock) else None
+    return _skew_seconds(value)
+
+
+def _skew_seconds(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"auth_clock_skew must be seconds, None or 'auto', got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"auth_clock_skew must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def _amz_time(timestamp: float) -> str:
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    return moment.strftime(_AMZ_DATE_FORMAT)
+
+
+def _window(seconds: float) -> str:
+    return f"{seconds / 60:g} min." if seconds % 60 == 0 else f"{seconds:g} sec."
+
+
+def check_clock_skew(amz_date: str, now: float, max_skew: float) -> None:
+    """InvalidSignatureException, in AWS's words, for a date outside ``now ± max_skew``."""
+    try:
+        signed = datetime.datetime.strptime(amz_date, _AMZ_DATE_FORMAT)
+    except ValueError:
+        raise IncompleteSignatureException(
+            f"X-Amz-Date {amz_date} is not a valid date in the form YYYYMMDDTHHMMSSZ"
+        ) from None
+    at = signed.replace(tzinfo=datetime.timezone.utc).timestamp()
+    if at < now - max_skew:
+        raise InvalidSignatureException(
+            f"Signature expired: {amz_date} is now earlier than {_amz_time(now - max_skew)} "
+            f"({_amz_time(now)} - {_window(max_skew)})"
+        )
+    if at > now + max_skew:
+        raise InvalidSignatureException(
+            f"Signature not yet current: {amz_date} is still later than "
+            f"{_amz_time(now + max_skew)} ({_amz_time(now)} + {_window(max_skew)})"
+        )
 
 
 @attrs.frozen
@@ -183,7 +246,10 @@ class Authenticator:
         accounts: Mapping[str, str],
         default_region: str,
         default_account_id: str = DEFAULT_ACCOUNT_ID,
+        clock: Clock | None = None,
+        max_skew: float | None = None,
     ) -> None:
+        """``max_skew`` (strict mode, with a ``clock``): see :func:`resolve_clock_skew`."""
         if mode not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
         for key, account in accounts.items():
@@ -191,7 +257,11 @@ class Authenticator:
                 raise ValueError(f"account for access key {key!r} must be 12 digits")
         if not _ACCOUNT_ID.match(default_account_id):
             raise ValueError("the default account id must be 12 digits")
+        if max_skew is not None and clock is None:
+            raise ValueError("a clock skew check needs the clock to check against")
         self.mode: AuthMode = mode
+        self.clock = clock
+        self.max_skew = _skew_seconds(max_skew)
         self._credentials = dict(credentials)
         self._accounts = dict(accounts)
         self.default_region = default_region
@@ -248,6 +318,8 @@ class Authenticator:
             raise InvalidSignatureException(
                 "the date in the credential scope does not match X-Amz-Date"
             )
+        if self.max_skew is not None and self.clock is not None:
+            check_clock_skew(amz_date, self.clock.now(), self.max_skew)
         if "host" not in auth.signed_headers:
             raise InvalidSignatureException("the Host header must be signed")
         canonical = canonical_request(

@@ -18,7 +18,7 @@ import anyio
 from aiohttp import web
 
 from ..clock import Clock, ManualClock, SystemClock
-from ._auth import Authenticator, AuthMode
+from ._auth import Authenticator, AuthMode, ClockSkew, resolve_clock_skew
 from ._control import ControlRoutes
 from ._faults import FaultInjector, FaultSettings
 from ._persistence import StateFile, StateFileError
@@ -78,6 +78,9 @@ class Emulator:
 
     ``auth`` is ``"signed"`` (any well-formed SigV4 signature; the default),
     ``"strict"`` (signatures verified against ``credentials``) or ``"none"``.
+    ``auth_clock_skew``: how many seconds a strict request's ``X-Amz-Date`` may be from
+    the emulator's clock (``"auto"``: AWS's 900 with a SystemClock, unchecked with a
+    simulated clock; ``None``: never checked; see ``_auth``).
     ``accounts`` maps access key ids to account ids (default ``123456789012``).
     ``check_responses`` turns a response that breaks the model into a 500 (for tests).
     ``state_file`` keeps the state in SQLite across restarts (see ``_persistence``).
@@ -100,6 +103,7 @@ class Emulator:
         check_responses: bool = False,
         max_body_bytes: int = 1_048_576,
         region: str = DEFAULT_REGION,
+        auth_clock_skew: ClockSkew = "auto",
     ) -> None:
         if timings is not None and deploy_seconds is not None:
             raise ValueError("give either timings or deploy_seconds, not both")
@@ -122,7 +126,12 @@ class Emulator:
         self.requests = RequestLog()
         self._credentials = dict(credentials)
         self._authenticator = Authenticator(
-            auth, credentials=self._credentials, accounts=accounts or {}, default_region=region
+            auth,
+            credentials=self._credentials,
+            accounts=accounts or {},
+            default_region=region,
+            clock=self.clock,
+            max_skew=resolve_clock_skew(auth_clock_skew, self.clock),
         )
         self._state_file = StateFile(state_file) if state_file is not None else None
         self._server = ProtonServer(
@@ -241,6 +250,7 @@ class Emulator:
             "endpoint_url": self.endpoint_url,
             "addresses": [f"{host}:{port}" for host, port in self._addresses],
             "auth": self.auth,
+            "auth_clock_skew": self._authenticator.max_skew,
             "region": self.region,
             "state_file": self._state_file.path if self._state_file is not None else None,
         }
