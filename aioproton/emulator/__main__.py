@@ -241,7 +241,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     except KeyboardInterrupt:
         pass
     except (OSError, StateFileError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the message holds
+        print(f"{prog}: error: {message}", file=sys.stderr)
         return 1
     return 0
 

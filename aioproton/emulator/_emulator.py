@@ -180,7 +180,7 @@ class Emulator:
             if saved is not None:
                 try:
                     self.backend.restore(saved)
-                except (ValueError, KeyError, TypeError) as exc:
+                except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
                     raise StateFileError(
                         f"{self._state_file.path} holds a state this emulator cannot restore: {exc}"
                     ) from exc

@@ -67,16 +67,26 @@ class StateFile:
 
     def load(self) -> dict[str, Any] | None:
         """The saved snapshot, or None when nothing was saved yet."""
-        row = (
-            self._connection()
-            .execute("SELECT format, snapshot FROM emulator_state WHERE id = 1")
-            .fetchone()
-        )
+        try:
+            row = (
+                self._connection()
+                .execute("SELECT format, snapshot FROM emulator_state WHERE id = 1")
+                .fetchone()
+            )
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{self.path} is not a usable state file: {exc}") from exc
         if row is None:
             return None
         if row[0] != FORMAT:
             raise StateFileError(f"{self.path} has state format {row[0]}, expected {FORMAT}")
-        data = json.loads(row[1])
+        try:
+            data = json.loads(row[1])
+        except RecursionError:
+            raise StateFileError(f"{self.path} holds a snapshot nested too deeply") from None
+        except (ValueError, TypeError) as exc:  # UnicodeDecodeError included
+            raise StateFileError(
+                f"{self.path} holds a snapshot that is not valid JSON: {exc}"
+            ) from None
         if not isinstance(data, dict):
             raise StateFileError(f"{self.path} does not hold a snapshot object")
         return data
