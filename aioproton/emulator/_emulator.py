@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import logging
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -26,10 +27,13 @@ from ._protocol import NotFoundException, error_response, new_request_id
 from ._request_log import RequestLog
 from ._server import AwsAppRunner, ProtonServer
 from .backend import ProtonBackend, ScriptRule, Timings
+from .backend._script import PATH_SHAPES
 from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:
     from .._client import ProtonClient
+
+logger = logging.getLogger("aioproton.emulator")
 
 _WILDCARDS = {"", "0.0.0.0", "::"}
 
@@ -203,6 +207,7 @@ class Emulator:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
+        self._report_unused_rules()
         with anyio.CancelScope(shield=True):
             try:
                 if self._runner is not None:
@@ -211,6 +216,18 @@ class Emulator:
                 self._runner = None
                 if self._state_file is not None:
                     self._state_file.close()
+
+    def _report_unused_rules(self) -> None:
+        """A scripted outcome that never fired is usually a target of the wrong shape."""
+        for rule in self.backend.script.unused:
+            logger.warning(
+                "script rule for %r (%s) matched no action; targets are globs over paths "
+                "such as %s",
+                rule.target,
+                rule.action,
+                ", ".join(PATH_SHAPES),
+                extra={"target": rule.target, "rule_action": rule.action},
+            )
 
     # ------------------------------------------------------------------ facts
 

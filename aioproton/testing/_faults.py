@@ -32,7 +32,25 @@ Scope = Iterable[str] | _Unchanged | None
 
 
 class ProtonFaults:
-    """Fault injection and scripted outcomes for one emulator."""
+    """Fault injection and scripted outcomes for one emulator.
+
+    Scripted outcomes take a ``target``: a glob (``*`` also crosses ``/``) over the
+    resource path, the resource part of the ARN::
+
+        environment/NAME                          deployments, deletes
+        service/NAME                              deployments, deletes
+        service/NAME/service-instance/NAME        deployments, deletes
+        service/NAME/pipeline                     deployments
+        component/NAME                            deployments, deletes
+        environment-template/NAME:MAJOR.MINOR     registrations
+        service-template/NAME:MAJOR.MINOR         registrations
+
+    so a template's registrations are ``environment-template/base:*``, not ``base``.
+    Helpers on one target combine on its next action (``slow_deployment`` then
+    ``cancel_too_late``: a slow deployment whose cancel loses the race); two that set
+    the same thing (two ``fail_deployment``) apply to successive actions. A rule that
+    matched nothing is logged as a warning when the emulator closes.
+    """
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -136,7 +154,8 @@ class ProtonFaults:
     def fail_registration(
         self, target: str = "*", *, message: str = "bad template bundle (scripted)"
     ) -> ScriptRule:
-        """The next template version registered under ``target`` ends REGISTRATION_FAILED."""
+        """The next template version registered under ``target`` ends REGISTRATION_FAILED;
+        ``target`` is a version path such as ``environment-template/base:*``."""
         return self.script(target, action="register", outcome="fail", message=message)
 
     # ------------------------------------------------------------------ what happened

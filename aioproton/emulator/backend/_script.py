@@ -1,9 +1,25 @@
 """Scripted outcomes: tell the emulator how, and how fast, a given action ends.
 
-A rule matches an action when its ``target`` glob matches the resource path (the
-resource part of the ARN, e.g. ``service/api/service-instance/i1``) and its ``action``
-is the action's kind or ``any``. Rules are consulted in the order they were added; each
-applies to ``times`` matching actions (``None``: all of them).
+A rule matches an action when its ``target`` glob (``fnmatch``; ``*`` also crosses
+``/``) matches the resource path, the resource part of the ARN, and its ``action`` is
+the action's kind or ``any``. The paths (see :data:`PATH_SHAPES`)::
+
+    environment/NAME                          deploy, delete
+    service/NAME                              deploy, delete
+    service/NAME/service-instance/NAME        deploy, delete
+    service/NAME/pipeline                     deploy
+    component/NAME                            deploy, delete
+    environment-template/NAME:MAJOR.MINOR     register
+    service-template/NAME:MAJOR.MINOR         register
+
+Rules on one action combine, field by field, in the order they were added: a rule that
+sets only ``seconds`` and one that sets only ``cancel`` both apply to the next
+deployment. A rule whose fields are already decided by an earlier live rule waits for
+the next matching action, so two ``fail`` rules fail two actions in turn. What a rule
+decides is what it sets apart from the defaults (``outcome="fail"``, ``message``,
+``seconds``, a ``cancel`` other than ``cancelled``); a rule that sets none of them
+decides the outcome: a plain success. Each rule applies to ``times`` actions (``None``:
+all of them); ``unused`` lists the rules that have matched nothing so far.
 """
 
 from __future__ import annotations
@@ -20,6 +36,25 @@ CancelMode = Literal["cancelled", "failed", "too_late"]
 _ACTIONS: tuple[str, ...] = get_args(Action)
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 _CANCEL_MODES: tuple[str, ...] = get_args(CancelMode)
+
+#: The resource paths script targets match, with the actions each one goes through.
+PATH_SHAPES: dict[str, tuple[str, ...]] = {
+    "environment/NAME": ("deploy", "delete"),
+    "service/NAME": ("deploy", "delete"),
+    "service/NAME/service-instance/NAME": ("deploy", "delete"),
+    "service/NAME/pipeline": ("deploy",),
+    "component/NAME": ("deploy", "delete"),
+    "environment-template/NAME:MAJOR.MINOR": ("register",),
+    "service-template/NAME:MAJOR.MINOR": ("register",),
+}
+
+#: The fields that make up a decision, with the value that means "not set".
+_DECISION: dict[str, object] = {
+    "outcome": "succeed",
+    "message": None,
+    "seconds": None,
+    "cancel": "cancelled",
+}
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -57,6 +92,12 @@ class ScriptRule:
             isinstance(self.times, bool) or not isinstance(self.times, int) or self.times < 1
         ):
             raise ValueError("times must be a positive integer or None")
+
+    @property
+    def decides(self) -> frozenset[str]:
+        """The parts of an action's ending this rule sets (a plain rule: the outcome)."""
+        fields = {name for name, unset in _DECISION.items() if getattr(self, name) != unset}
+        return frozenset(fields or {"outcome"})
 
     @property
     def exhausted(self) -> bool:
@@ -118,6 +159,18 @@ class OutcomeScript:
         cancel: CancelMode = "cancelled",
         times: int | None = 1,
     ) -> ScriptRule:
+        """Add a rule; ``target`` is a glob over resource paths, one of::
+
+            environment/NAME
+            service/NAME
+            service/NAME/service-instance/NAME
+            service/NAME/pipeline
+            component/NAME
+            environment-template/NAME:MAJOR.MINOR   (registrations)
+            service-template/NAME:MAJOR.MINOR       (registrations)
+
+        Rules that set different fields combine on one action (see the module).
+        """
         rule = ScriptRule(
             target,
             action=action,
@@ -141,13 +194,30 @@ class OutcomeScript:
     def rules(self) -> list[ScriptRule]:
         return list(self._rules)
 
+    @property
+    def unused(self) -> list[ScriptRule]:
+        """The rules that have not matched a single action yet."""
+        return [rule for rule in self._rules if rule.used == 0]
+
     def take(self, path: str, action: str) -> ScriptRule | None:
-        """The first live rule for this action, consuming one of its uses."""
+        """How this action ends: the live rules for it combined, one use of each taken.
+
+        Rules are read in order; each one whose fields are not decided yet joins. One
+        rule is returned as it is; several as a new rule for ``path`` and ``action``.
+        """
+        taken: list[ScriptRule] = []
+        decided: set[str] = set()
         for rule in self._rules:
-            if rule.matches(path, action):
+            if rule.matches(path, action) and not rule.decides & decided:
                 rule.used += 1
-                return rule
-        return None
+                taken.append(rule)
+                decided |= rule.decides
+        if len(taken) <= 1:
+            return taken[0] if taken else None
+        fields: dict[str, Any] = {}
+        for rule in reversed(taken):  # the earliest rule wins a field
+            fields.update({name: getattr(rule, name) for name in rule.decides})
+        return ScriptRule(path, action=action, times=1, used=1, **fields)  # type: ignore[arg-type]
 
     def to_list(self) -> list[dict[str, Any]]:
         return [rule.to_dict() for rule in self._rules]
