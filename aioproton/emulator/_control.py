@@ -44,6 +44,9 @@ logger = logging.getLogger("aioproton.emulator")
 
 PREFIX = "/_emulator"
 
+#: 9999-12-31T23:59:59Z: the last time a response can carry as a timestamp.
+LATEST_TIME = 253_402_300_799.0
+
 
 def _json_handler(
     method: Callable[[Any, web.Request], Awaitable[Mapping[str, Any]]],
@@ -57,7 +60,7 @@ def _json_handler(
             result = await method(self, request)
         except ServiceError as error:
             return error_response(error, request_id=request_id)
-        except (ValueError, TypeError, RecursionError) as error:
+        except (ValueError, TypeError, OverflowError, RecursionError) as error:
             return error_response(ControlError(str(error)), request_id=request_id)
         except Exception:
             logger.exception("control request %s %s failed", request.method, request.path)
@@ -154,6 +157,12 @@ class ControlRoutes:
         ((action, value),) = body.items()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ControlError(f"{action} must be a number of seconds")
+        target = clock.now() + value if action == "advance" else value
+        if not 0 <= target <= LATEST_TIME:
+            raise ControlError(
+                f"{action} {value} would move the clock outside 1970..9999; "
+                "timestamps there cannot be sent"
+            )
         if action == "advance":
             clock.advance(float(value))
         else:

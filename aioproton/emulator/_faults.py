@@ -21,6 +21,7 @@ never shifts the faults chosen by another.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -38,8 +39,8 @@ def _rate(instance: object, attribute: attrs.Attribute[float], value: float) -> 
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{attribute.name} must be a non-negative number, got {value!r}")
 
 
 def _operations(value: Iterable[str] | None) -> frozenset[str] | None:

@@ -97,6 +97,13 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"{token} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def _check_document(value: Any, *, strings: bool) -> str | None:
     """What is wrong with a parsed document (too deep, a lone surrogate), or None.
 
@@ -130,13 +137,14 @@ def _encodable(*texts: object) -> bool:
 def load_json(raw: bytes | str, *, what: str = "the request body") -> Any:
     """A JSON document that every later step can walk safely, or ValueError.
 
-    Refuses what ``json.loads`` refuses, ``NaN``/``Infinity``, documents nested deeper
+    Refuses what ``json.loads`` refuses, ``NaN``/``Infinity`` (also as ``1e400``),
+    documents nested deeper
     than :data:`MAX_JSON_DEPTH` (Python's parser would raise RecursionError on deeper
     ones) and unpaired surrogates (which no UTF-8 encoder can write back).
     """
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise ValueError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included

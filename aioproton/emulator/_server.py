@@ -5,7 +5,10 @@ applies them: size limit, signature, target, JSON body, injected faults, validat
 against the model, the backend, persistence, the optional response check, and finally
 the response (or, for a dropped request, an aborted connection). Every request gets a
 request id and one record in the request log; nothing a client sends can cause a 500
-except a failure inside the emulator itself, which is logged with its traceback.
+except a failure inside the emulator itself, which is logged with its traceback. A
+request that cannot be read is a 400 (``SerializationException``), and one aiohttp
+cannot even parse (headers, framing) a 400 ``BadRequestException`` in the same JSON
+shape, answered by :class:`AwsAppRunner`'s connections and logged in one line.
 """
 
 from __future__ import annotations

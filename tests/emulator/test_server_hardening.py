@@ -221,6 +221,22 @@ def _random_body(rng: random.Random) -> bytes:
     return json.dumps(_random_json(rng)).encode()
 
 
+_CONTROL_KEYS = (
+    "advance", "set", "target", "action", "outcome", "seconds", "times", "cancel",
+    "message", "latency_min_ms", "latency_max_ms", "throttle_burst", "operations", "seed",
+)  # fmt: skip
+_NUMBERS = (-1, 0, 1.5, 10**20, 10**400, 1e300, 2**63, True, "1", None, [1], {"a": 1})
+
+
+def _random_control_body(rng: random.Random) -> bytes:
+    if rng.random() < 0.3:
+        return _random_body(rng)
+    keys = rng.sample(_CONTROL_KEYS, rng.randrange(1, 4))
+    body = {key: rng.choice((*_NUMBERS, _random_json(rng))) for key in keys}
+    text = json.dumps(body)
+    return text.replace("1e+300", rng.choice(["1e400", "-1e400", "1e300"])).encode()
+
+
 def _random_headers(rng: random.Random) -> dict[str, str]:
     headers: dict[str, str] = {}
     if rng.random() < 0.3:
@@ -258,7 +274,7 @@ async def test_fuzzed_requests_never_get_a_500(
             path = "/"
             method = "POST"
             operation: str | None = rng.choice(_OPERATIONS)
-            if rng.random() < 0.1:
+            if rng.random() < 0.2:
                 method, path = rng.choice(
                     [
                         ("PUT", "/_emulator/faults"),
@@ -267,7 +283,9 @@ async def test_fuzzed_requests_never_get_a_500(
                     ]
                 )
                 operation = None
-            body = _random_body(rng)
+                body = _random_control_body(rng)
+            else:
+                body = _random_body(rng)
             answer = await send(
                 http,
                 emulator,
@@ -278,9 +296,11 @@ async def test_fuzzed_requests_never_get_a_500(
                 headers=_random_headers(rng),
                 sign=rng.random() < 0.8,
             )
-            assert answer.status < 500, (body[:200], answer.body[:300])
+            assert answer.status < 500, (path, body[:200], answer.body[:300])
             assert answer.headers["x-amzn-RequestId"]
             answers.append((answer.status, answer.error_code, body))
+            # Faults a fuzzed control request turned on would make their own 500s.
+            emulator.faults.clear()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     codes = {code for _, code, _ in answers}
     # The fuzzer reached the layers it is meant to: parsing, validation and the backend.
@@ -404,3 +424,57 @@ async def test_an_invalid_content_length_gets_an_aws_error(
         (answer,) = await exchange_raw(proton_emulator, payload)
     assert_raw_aws_error(answer)
     assert_logged_once(caplog)
+
+
+# ---------------------------------------------------------------------- out-of-range numbers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/_emulator/clock", b'{"advance": 1e400}'),
+        ("POST", "/_emulator/clock", b'{"advance": 1e15}'),
+        ("POST", "/_emulator/clock", b'{"set": 1e300}'),
+        ("POST", "/_emulator/script", b'{"target": "environment/x", "seconds": 1e400}'),
+        ("PUT", "/_emulator/faults", b'{"latency_min_ms": 1e400}'),
+        ("POST", "/_emulator/clock", b'{"advance": 1' + b"0" * 400 + b"}"),
+        ("PUT", "/_emulator/faults", b'{"latency_max_ms": 1' + b"0" * 400 + b"}"),
+        ("POST", "/_emulator/script", b'{"target": "x/y", "seconds": 1' + b"0" * 400 + b"}"),
+    ],
+)
+async def test_an_out_of_range_number_in_a_control_body_is_refused(
+    http: aiohttp.ClientSession, proton_emulator: Emulator, method: str, path: str, body: bytes
+) -> None:
+    before = proton_emulator.clock.now()
+    answer = await send(http, proton_emulator, body=body, method=method, path=path, sign=False)
+    assert answer.status == 400, answer.body
+    assert answer.headers["x-amzn-RequestId"]
+    # Nothing was changed, so every later request is still served.
+    assert proton_emulator.clock.now() == before
+    assert not proton_emulator.backend.script.rules
+    assert not proton_emulator.faults.settings.active
+    after = await send(http, proton_emulator, body=b"{}", operation="GetAccountSettings")
+    assert after.status == 200
+
+
+async def test_a_number_that_overflows_is_a_serialization_error(
+    http: aiohttp.ClientSession, proton_emulator: Emulator
+) -> None:
+    body = b'{"maxResults": 1e400}'
+    answer = await send(http, proton_emulator, body=body, operation="ListEnvironments")
+    assert_aws_error(answer, 400, "SerializationException")
+
+
+@pytest.mark.parametrize("field", ["latency_min_ms", "latency_max_ms", "throttle_rate"])
+def test_fault_settings_refuse_non_finite_numbers(field: str) -> None:
+    from aioproton.emulator import FaultSettings
+
+    with pytest.raises(ValueError, match=field):
+        FaultSettings(**{field: float("inf")})
+
+
+def test_a_script_rule_refuses_an_endless_duration() -> None:
+    from aioproton.emulator.backend import ScriptRule
+
+    with pytest.raises(ValueError, match="seconds"):
+        ScriptRule("environment/x", seconds=float("inf"))

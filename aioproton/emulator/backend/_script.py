@@ -25,6 +25,7 @@ all of them); ``unused`` lists the rules that have matched nothing so far.
 from __future__ import annotations
 
 import fnmatch
+import math
 from typing import Any, Literal, get_args
 
 import attrs
@@ -86,8 +87,8 @@ class ScriptRule:
         if self.seconds is not None:
             if isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float)):
                 raise ValueError("seconds must be a number")
-            if self.seconds < 0:
-                raise ValueError("seconds cannot be negative")
+            if not math.isfinite(self.seconds) or self.seconds < 0:
+                raise ValueError("seconds must be a non-negative number")
         if self.times is not None and (
             isinstance(self.times, bool) or not isinstance(self.times, int) or self.times < 1
         ):
