@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,9 +70,14 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+# aiohttp quotes the offending bytes (a URL, a header) in its messages: never repeated.
+_QUOTED_BYTES = re.compile(r"""bytearray\(b(['"]).*?\1\)|b(['"]).*?\2""")
+
+
 def _first_line(text: str, limit: int = 200) -> str:
-    """One short line of an exception message, for a one-line log record."""
-    line = text.strip().splitlines()[0].rstrip(": ") if text.strip() else ""
+    """One short line of an exception message, without quoted request bytes."""
+    text = _QUOTED_BYTES.sub("(request bytes)", text.strip())
+    line = text.splitlines()[0].rstrip(": ") if text else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
