@@ -199,3 +199,18 @@ class _At:
 
     def __init__(self, url: str) -> None:
         self.endpoint_url = url
+
+
+async def test_an_impossible_date_is_an_incomplete_signature(http: aiohttp.ClientSession) -> None:
+    async with strict(SystemClock()) as emulator:
+        headers = {
+            "Content-Type": JSON_CONTENT_TYPE,
+            "X-Amz-Target": "AwsProton20200720.GetAccountSettings",
+            "X-Amz-Date": "20261399T996199Z",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={KEY}/20261399/us-east-1/proton/"
+            "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+        }
+        async with http.post(emulator.endpoint_url, data=b"{}", headers=headers) as response:
+            status, body = response.status, json.loads(await response.read())
+    assert (status, body["__type"]) == (403, "IncompleteSignatureException")
+    assert "X-Amz-Date" in body["message"]
