@@ -49,14 +49,18 @@ from typing import Any, ParamSpec, TypeVar, cast
 import attrs
 import tenacity
 
+from .. import _codec, _service_model
 from .._backoff import Backoff, exponential
 from .._client import ProtonClient
+from .._codec import python_name
 from .._facts import OperationFacts, OperationKind
 from .._generated.facts import OPERATIONS
+from .._validation import validate
 from ..clock import Clock, SystemClock
 from ..errors import (
     ConflictError,
     IdempotentParameterMismatchError,
+    ParameterValidationError,
     ProtonError,
     ResourceNotFoundError,
 )
@@ -215,6 +219,7 @@ class _Request:
         if self.key is None:
             self.token, self.token_since = str(uuid.uuid4()), now
             return None
+        _refuse_invalid(self.proton, self.facts, self.params)  # a refused call claims nothing
         fingerprint = _fingerprint(self.operation, self.params)
         record = await self.calls.store.claim(self.key, fingerprint, now)
         if record.fingerprint != fingerprint:
@@ -381,6 +386,28 @@ class _Request:
             code=error.code,
             http_status=error.http_status,
             request_id=error.request_id,
+        )
+
+
+def _refuse_invalid(proton: ProtonClient, facts: OperationFacts, params: Mapping[str, Any]) -> None:
+    """Raise the ParameterValidationError the client would raise before sending.
+
+    Checked before the key is claimed: a call that never leaves the process must not
+    tie its key to parameters the service never saw.
+    """
+    if not proton.config.validate:
+        return
+    try:
+        wire = _codec.encode_arguments(facts.input_shape, params)
+    except KeyError as unknown:
+        raise TypeError(f"{facts.method}() got an unexpected keyword argument {unknown}") from None
+    problems = validate(_service_model.operation_model(facts.name).input_shape, wire)
+    if problems:
+        rendered = [problem.render(python_name) for problem in problems]
+        raise ParameterValidationError(
+            "invalid parameters, nothing was sent: " + "; ".join(rendered),
+            operation=facts.name,
+            problems=rendered,
         )
 
 
