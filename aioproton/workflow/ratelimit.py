@@ -13,9 +13,15 @@ little, so a bulk job settles just under what the account may do::
 
 from __future__ import annotations
 
+import collections
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+
 from ..clock import Clock, SystemClock
 
-__all__ = ["AdaptiveRateLimiter"]
+__all__ = ["AdaptiveRateLimiter", "MaxRate"]
 
 
 class AdaptiveRateLimiter:
@@ -93,3 +99,101 @@ class AdaptiveRateLimiter:
 
     def __repr__(self) -> str:
         return f"AdaptiveRateLimiter(rate={self._rate:.2f}/s)"
+
+
+class MaxRate:
+    """A ceiling that holds as the service counts: per window, not on average.
+
+    No window of ``burst / rate`` clock seconds sees more than ``burst`` requests, and
+    so none of a second or more sees more than ``rate`` per second (``burst=1``, the
+    default, also holds over every window shorter than that). A request counts from
+    the moment it may start until it is answered, since it reaches the service
+    somewhere in between; so a slow answer delays the next request rather than let two
+    arrive together. ``rate`` follows the AIMD of :class:`AdaptiveRateLimiter` between
+    ``min_rate`` and ``max_rate`` (its start): halved when throttled, raised slowly
+    after successes, never above ``max_rate``::
+
+        pace = MaxRate(max_rate=4, clock=clock)
+        async with pace.slot() as slot:
+            result = await proton.update_environment(...)
+            slot.throttled = False
+    """
+
+    def __init__(
+        self,
+        *,
+        max_rate: float,
+        burst: int = 1,
+        min_rate: float | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if not max_rate > 0:
+            raise ValueError(f"max_rate must be positive, got {max_rate!r}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise ValueError(f"burst must be a whole number of requests, at least 1, got {burst!r}")
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.burst = burst
+        self._rate = AdaptiveRateLimiter(
+            rate=max_rate,
+            max_rate=max_rate,
+            min_rate=min(0.5, max_rate) if min_rate is None else min_rate,
+            burst=burst,
+            clock=self.clock,
+        )
+        self._turn = anyio.Lock()  # first come, first served
+        self._in_flight = 0
+        self._answered: collections.deque[float] = collections.deque(maxlen=burst)
+        self._changed = anyio.Event()
+
+    @property
+    def max_rate(self) -> float:
+        return self._rate.max_rate
+
+    @property
+    def rate(self) -> float:
+        """The current ceiling, in requests per clock second."""
+        return self._rate.rate
+
+    @property
+    def succeeded(self) -> int:
+        return self._rate.succeeded
+
+    @property
+    def throttled(self) -> int:
+        return self._rate.throttled
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[_Slot]:
+        """Wait for a free slot, then hold it while the request runs."""
+        async with self._turn:
+            while True:
+                window = self.burst / self.rate
+                now = self.clock.now()
+                # (A microsecond of slack: float sums must not keep an answer in forever.)
+                recent = [a for a in self._answered if a + window > now + 1e-6]
+                if self._in_flight + len(recent) < self.burst:
+                    break
+                if recent:  # a slot frees when the oldest recent answer leaves the window
+                    await self.clock.sleep(min(recent) + window - now)
+                else:  # every slot is in flight: wait for an answer
+                    await self._changed.wait()
+            self._in_flight += 1
+        slot = _Slot()
+        try:
+            yield slot
+        finally:
+            self._in_flight -= 1
+            self._answered.append(self.clock.now())
+            self._changed.set()
+            self._changed = anyio.Event()
+            if slot.throttled is not None:
+                self._rate.feedback(throttled=slot.throttled)
+
+    def __repr__(self) -> str:
+        return f"MaxRate(rate={self.rate:.2f}/s, burst={self.burst})"
+
+
+class _Slot:
+    """What the request in a slot learnt: set ``throttled`` once it is answered."""
+
+    throttled: bool | None = None

@@ -20,8 +20,8 @@ version than the target are never downgraded.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
@@ -30,10 +30,11 @@ from .._client import ProtonClient
 from .._generated import models
 from .._retry import RateLimiter
 from ..clock import Clock
-from ..errors import ProtonError
+from ..errors import ProtonError, ThrottlingError
 from .bulk import ItemResult, ItemStatus, run_bulk
+from .cancel import CancelGuard, cancel_on_exit
 from .idempotency import DurableRetry, IdempotentCalls
-from .ratelimit import AdaptiveRateLimiter
+from .ratelimit import MaxRate
 from .targets import DeploymentTarget, EnvironmentTarget, ServiceInstanceTarget
 from .tokens import TokenStore
 from .waiters import Waiters
@@ -171,11 +172,22 @@ class Rollout:
 
     Name exactly one of ``environment_template`` and ``service_template``. ``version``
     is ``"major.minor"``, or ``"major"`` for that major's recommended minor; it must
-    be PUBLISHED. ``concurrency`` items run at once; ``max_rate`` (requests per second)
-    installs an :class:`AdaptiveRateLimiter` on the client for the run, unless the
-    client has a limiter already or ``rate_limiter`` is given. ``wait_timeout`` bounds
-    each item's deployment (clock seconds). ``store`` keeps the update tokens; pass a
+    be PUBLISHED. ``concurrency`` items run at once. ``max_rate`` bounds the rollout's
+    own update requests with a :class:`~aioproton.workflow.ratelimit.MaxRate`: per
+    clock second over any window of a second or more, counted from when each request
+    may start until it is answered, and lower after throttling; ``burst`` (default 1)
+    lets that many go at once, and then holds over windows of ``burst / max_rate``
+    seconds. Reads, waiter polls and other users of the client are not
+    paced, and the client's own ``rate_limiter`` is left alone; ``rate_limiter`` paces
+    the updates with a limiter of the caller's instead. ``wait_timeout`` bounds each
+    item's deployment (clock seconds). ``store`` keeps the update tokens; pass a
     :class:`~aioproton.workflow.tokens.SqliteTokenStore` to survive restarts.
+
+    When the run is cancelled (or ``fail_fast`` stops it), deployments it started go on
+    by default: they are the rollout's progress, and a rerun waits for them.
+    ``cancel_in_flight_on_exit=True`` instead cancels each one with
+    :func:`~aioproton.workflow.cancel.cancel_on_exit` (shielded, at most
+    ``cancel_timeout`` seconds each), leaving those items on their previous version.
     """
 
     def __init__(
@@ -187,6 +199,7 @@ class Rollout:
         service_template: str | None = None,
         concurrency: int = 8,
         max_rate: float | None = None,
+        burst: int | None = None,
         rate_limiter: RateLimiter | None = None,
         wait_timeout: float = 3600.0,
         fail_fast: bool = False,
@@ -195,11 +208,15 @@ class Rollout:
         clock: Clock | None = None,
         waiters: Waiters | None = None,
         strict: bool = False,
+        cancel_in_flight_on_exit: bool = False,
+        cancel_timeout: float = 60.0,
     ) -> None:
         if (environment_template is None) == (service_template is None):
             raise ValueError("name exactly one of environment_template= and service_template=")
         if max_rate is not None and rate_limiter is not None:
             raise ValueError("give either max_rate= or rate_limiter=, not both")
+        if burst is not None and max_rate is None:
+            raise ValueError("burst= goes with max_rate=; give max_rate= too")
         self.proton = proton
         self.kind = "environment" if environment_template is not None else "service"
         self.template = environment_template or service_template or ""
@@ -208,14 +225,14 @@ class Rollout:
         self.wait_timeout = wait_timeout
         self.fail_fast = fail_fast
         self.strict = strict
+        self.cancel_in_flight_on_exit = cancel_in_flight_on_exit
+        self.cancel_timeout = cancel_timeout
         self.clock: Clock = clock if clock is not None else proton.clock
         self.calls = IdempotentCalls(store=store, retry=retry, clock=self.clock)
         self.waiters = waiters if waiters is not None else Waiters(proton, clock=self.clock)
-        if rate_limiter is None and max_rate is not None:
-            rate_limiter = AdaptiveRateLimiter(
-                rate=max_rate, max_rate=max_rate, min_rate=min(0.5, max_rate), clock=self.clock
-            )
-        self.rate_limiter = rate_limiter
+        self.rate_limiter: RateLimiter | MaxRate | None = rate_limiter
+        if max_rate is not None:
+            self.rate_limiter = MaxRate(max_rate=max_rate, burst=burst or 1, clock=self.clock)
         self._target_version: Version | None = None
 
     # ------------------------------------------------------------------ planning
@@ -320,37 +337,43 @@ class Rollout:
             final = _from_item_result(result, version)
             return on_result(final) if on_result is not None else None
 
-        with self._rate_limited():
-            summary = await run_bulk(
-                items,
-                self._roll,
-                concurrency=self.concurrency,
-                fail_fast=self.fail_fast,
-                proton=self.proton,
-                strict=self.strict,
-                clock=self.clock,
-                on_result=report,
-            )
+        summary = await run_bulk(
+            items,
+            self._roll,
+            concurrency=self.concurrency,
+            fail_fast=self.fail_fast,
+            proton=self.proton,
+            strict=self.strict,
+            clock=self.clock,
+            on_result=report,
+        )
         results = tuple(_from_item_result(result, version) for result in summary.results)
         return RolloutReport(
             template=self.template, version=version, dry_run=False, results=results
         )
 
-    @contextmanager
-    def _rate_limited(self) -> Iterator[None]:
+    async def _paced(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """One update request, paced by the rollout's own limiter (never the client's)."""
         limiter = self.rate_limiter
-        if limiter is None or self.proton.rate_limiter is limiter:
-            yield
-            return
-        if self.proton.rate_limiter is not None:
-            raise ValueError(
-                "the client already has a rate limiter; pass neither max_rate= nor rate_limiter="
-            )
-        self.proton.rate_limiter = limiter
+        if limiter is None:
+            return await call()
+        if isinstance(limiter, MaxRate):
+            async with limiter.slot() as slot:
+                try:
+                    result = await call()
+                except ProtonError as error:
+                    slot.throttled = isinstance(error, ThrottlingError)
+                    raise
+                slot.throttled = False
+                return result
+        await limiter.acquire()
         try:
-            yield
-        finally:
-            self.proton.rate_limiter = None
+            result = await call()
+        except ProtonError as error:
+            limiter.feedback(throttled=isinstance(error, ThrottlingError))
+            raise
+        limiter.feedback(throttled=False)
+        return result
 
     async def _roll(self, item: RolloutItem) -> RolloutResult:
         target = item.target
@@ -369,15 +392,29 @@ class Rollout:
         if action is RolloutAction.SKIP_CURRENT:
             status = RolloutStatus.UPDATED if waited else RolloutStatus.ALREADY_CURRENT
             return _result(item, status, current, version, action)
-        updated = await self._update(target, action, goal, resource.last_attempted_deployment_id)
-        deployment_id = updated.last_attempted_deployment_id
-        final = await self.waiters.deployed(target, timeout=self.wait_timeout).wait()
+        async with self._in_flight(target) as guard:
+            updated = await self._update(
+                target, action, goal, resource.last_attempted_deployment_id
+            )
+            deployment_id = guard.deployment_id = updated.last_attempted_deployment_id
+            final = await self.waiters.deployed(target, timeout=self.wait_timeout).wait()
         reached = (int(final.template_major_version), int(final.template_minor_version))
         if reached != goal:
             raise RuntimeError(
                 f"{target.path} finished its deployment on {_render(reached)}, not {version}"
             )
         return _result(item, RolloutStatus.UPDATED, current, version, action, deployment_id)
+
+    @asynccontextmanager
+    async def _in_flight(self, target: DeploymentTarget[Any]) -> AsyncIterator[CancelGuard]:
+        """Where an item's deployment runs: cancelled on exit only when asked."""
+        if not self.cancel_in_flight_on_exit:
+            yield CancelGuard(target)
+            return
+        async with cancel_on_exit(
+            self.proton, target, timeout=self.cancel_timeout, clock=self.clock
+        ) as guard:
+            yield guard
 
     async def _update(
         self,
@@ -395,23 +432,27 @@ class Rollout:
         kind = models.DeploymentUpdateType(action.value)
         major, minor = str(goal[0]), str(goal[1])
         if isinstance(target, EnvironmentTarget):
-            return await self.calls.call(
+            return await self._paced(
+                lambda: self.calls.call(
+                    key,
+                    self.proton.update_environment,
+                    name=target.name,
+                    deployment_type=kind,
+                    template_major_version=major,
+                    template_minor_version=minor,
+                )
+            )
+        assert isinstance(target, ServiceInstanceTarget)
+        return await self._paced(
+            lambda: self.calls.call(
                 key,
-                self.proton.update_environment,
+                self.proton.update_service_instance,
                 name=target.name,
+                service_name=target.service_name,
                 deployment_type=kind,
                 template_major_version=major,
                 template_minor_version=minor,
             )
-        assert isinstance(target, ServiceInstanceTarget)
-        return await self.calls.call(
-            key,
-            self.proton.update_service_instance,
-            name=target.name,
-            service_name=target.service_name,
-            deployment_type=kind,
-            template_major_version=major,
-            template_minor_version=minor,
         )
 
 
