@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _emulator.run(rest, debug=args.debug)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if getattr(args, "burst", None) is not None and args.rate is None:
+        parser.error("--burst goes with --rate")
     _logging(args.debug)
     try:
         return int(anyio.run(_until_signal, COMMANDS[args.command], args))

@@ -44,6 +44,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _template_version(text: str) -> str:
+    major, dot, minor = text.partition(".")
+    if not (major.isdigit() and (not dot or minor.isdigit())):
+        raise argparse.ArgumentTypeError(
+            f"expected MAJOR.MINOR (e.g. 1.2) or MAJOR (e.g. 2), got {text!r}"
+        )
+    return text
+
+
 def _poll_options(
     parser: argparse.ArgumentParser,
     *,
@@ -120,6 +129,7 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     rollout.add_argument(
         "--version",
         required=True,
+        type=_template_version,
         help="MAJOR.MINOR, or MAJOR for that major version's recommended minor",
     )
     rollout.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
@@ -134,7 +144,14 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
         "--rate",
         type=_positive_float,
         metavar="PER_SECOND",
-        help="most requests per second; slows down further when throttled",
+        help="most update requests per second, over any second; slows down when throttled",
+    )
+    rollout.add_argument(
+        "--burst",
+        type=_positive_int,
+        metavar="N",
+        help="update requests that may go at once under --rate (default 1: --rate holds "
+        "over every second)",
     )
     rollout.add_argument(
         "--fail-fast", action="store_true", help="stop at the first item that fails"

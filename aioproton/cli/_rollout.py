@@ -46,6 +46,7 @@ async def run(args: argparse.Namespace) -> ExitCode:
             service_template=args.service_template,
             concurrency=args.concurrency,
             max_rate=args.rate,
+            burst=args.burst,
             wait_timeout=args.timeout,
             fail_fast=args.fail_fast,
             store=SqliteTokenStore(args.token_store) if args.token_store else None,

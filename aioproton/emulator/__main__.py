@@ -120,16 +120,33 @@ def _clock(text: str) -> Clock:
     raise argparse.ArgumentTypeError(f"expected system, manual or scaled:SPEED, got {text!r}")
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, unless it has none worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or action.default == []:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
-    parser = _Parser(prog=prog, description="Serve a local AWS Proton endpoint.")
+    parser = _Parser(
+        prog=prog, description="Serve a local AWS Proton endpoint.", formatter_class=_Help
+    )
     add = parser.add_argument
-    add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    add("--port", type=_port, default=0, help="port to bind; 0 picks a free port (default)")
+    add("--host", default="127.0.0.1", help="address to bind")
+    add("--port", type=_port, default=0, help="port to bind; 0 picks a free port")
     add("--region", default="us-east-1", help="region when requests are not signed")
     add("--deploy-seconds", type=_non_negative_float, help="how long deployments take")
     add("--seed", type=int, default=0, help="seed for ids and fault decisions")
     add("--state-file", help="SQLite file that keeps the state across restarts")
-    add("--auth", choices=("signed", "strict", "none"), default="signed")
+    add(
+        "--auth",
+        choices=("signed", "strict", "none"),
+        default="signed",
+        help="signed: any well-formed SigV4 signature; strict: signatures verified "
+        "against --credentials; none: no signature needed",
+    )
     add(
         "--auth-clock-skew",
         type=_clock_skew,
@@ -158,18 +175,39 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     add("--clock", type=_clock, default="system", help="system, manual or scaled:SPEED")
     add("--check-responses", action="store_true", help="answer 500 to invalid responses")
-    add("--max-body-bytes", type=_positive_int, default=1_048_576)
+    add(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=1_048_576,
+        help="refuse request bodies larger than this",
+    )
     faults = parser.add_argument_group("faults")
-    faults.add_argument("--throttle-rate", type=_rate, default=0.0)
-    faults.add_argument("--error-rate", type=_rate, default=0.0)
+    faults.add_argument(
+        "--throttle-rate", type=_rate, default=0.0, help="share of requests answered 429"
+    )
+    faults.add_argument(
+        "--error-rate", type=_rate, default=0.0, help="share of requests answered 500"
+    )
     faults.add_argument(
         "--drop-rate", type=_rate, default=0.0, help="commit, then drop the connection"
     )
     faults.add_argument(
         "--reset-rate", type=_rate, default=0.0, help="close the connection before processing"
     )
-    faults.add_argument("--latency-ms", type=_latency, metavar="MIN[:MAX]", default=(0.0, 0.0))
-    faults.add_argument("--throttle-burst", type=_non_negative_int, default=0, metavar="N")
+    faults.add_argument(
+        "--latency-ms",
+        type=_latency,
+        metavar="MIN[:MAX]",
+        default="0",
+        help="delay each request by MIN, or uniformly between MIN and MAX, milliseconds",
+    )
+    faults.add_argument(
+        "--throttle-burst",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="answer the next N requests 429, then follow --throttle-rate",
+    )
     faults.add_argument(
         "--fault-operation",
         action="append",

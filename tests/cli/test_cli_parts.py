@@ -58,7 +58,7 @@ def test_configured_credentials_are_left_alone(bare_machine, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     settings = _connect.client_settings(_args(endpoint_url="http://127.0.0.1:4566"))
     assert "aws_access_key_id" not in settings
-    assert settings["region_name"] is None  # botocore reads AWS_REGION itself
+    assert settings["region_name"] == "eu-central-1"  # botocore reads only AWS_DEFAULT_REGION
 
 
 def test_a_profile_is_left_alone(bare_machine):
