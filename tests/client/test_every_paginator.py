@@ -157,6 +157,35 @@ async def test_limited_paginators_page_resume_and_break(
         cut = await paginator(proton, operation, page_size=2, max_items=3).collect()
         assert cut == expected[:3], operation
 
+        pages = [page async for page in paginator(proton, operation, page_size=2).pages()]
+        assert [page.is_last for page in pages] == [False] * (len(pages) - 1) + [True]
+        await assert_end_marker(emulator, proton, operation, pages[-1].resume_token)
+        await assert_parameters_checked(proton, operation, first_page.resume_token)
+
+
+async def assert_end_marker(
+    emulator: Emulator, proton: aioproton.ProtonClient, operation: str, token: str
+) -> None:
+    """The last page's token resumes to nothing, without a request: a checkpoint saved
+    after the last page never starts the listing over."""
+    before = emulator.requests.count(operation=operation)
+    assert await paginator(proton, operation, starting_token=token).collect() == [], operation
+    assert [p async for p in paginator(proton, operation, starting_token=token).pages()] == []
+    assert emulator.requests.count(operation=operation) == before, operation
+
+
+async def assert_parameters_checked(
+    proton: aioproton.ProtonClient, operation: str, token: str
+) -> None:
+    """The token refuses a listing with other parameters, naming the parameter."""
+    if not ARGUMENTS[operation]:
+        return
+    first, value = next(iter(ARGUMENTS[operation].items()))
+    other = {**ARGUMENTS[operation], first: f"{value}-other"}
+    method = getattr(proton.paginate, xform_name(operation))
+    with pytest.raises(aioproton.ParameterValidationError, match=f"{first}: another value"):
+        await method(**other, starting_token=token).collect()
+
 
 async def test_single_page_paginators_make_one_request(
     filled: tuple[Emulator, aioproton.ProtonClient],
@@ -170,6 +199,8 @@ async def test_single_page_paginators_make_one_request(
         assert emulator.requests.count(operation=operation) == 1, operation
         assert len(pages) == 1
         assert list(pages[0].items) == expected, operation
-        assert pages[0].resume_token is None
+        assert pages[0].is_last, operation
+        await assert_end_marker(emulator, proton, operation, pages[0].resume_token)
+        await assert_parameters_checked(proton, operation, pages[0].resume_token)
     definitions = await paginator(proton, "ListRepositorySyncDefinitions").collect()
     assert sorted(d.target for d in definitions) == [f"synced-{n}" for n in NAMES]

@@ -63,11 +63,67 @@ async def test_max_items_cuts_mid_page_and_resumes_exactly_there(
     assert [t.name async for t in rest] == names[6:]
 
 
-async def test_the_last_page_has_no_resume_token(proton: aioproton.ProtonClient) -> None:
-    await make_templates(proton, 3)
+async def test_the_last_page_is_marked_and_its_token_lists_nothing(
+    proton: aioproton.ProtonClient, emulator: Emulator
+) -> None:
+    names = await make_templates(proton, 7)
     pages = [p async for p in proton.paginate.list_environment_templates(page_size=3).pages()]
-    assert pages[-1].resume_token is None
+    assert [p.is_last for p in pages] == [False, False, True]
     assert pages[-1].next_token is None
+    emulator.requests.clear()
+    rest = proton.paginate.list_environment_templates(starting_token=pages[-1].resume_token)
+    assert await rest.collect() == []
+    assert emulator.requests.count() == 0
+    # max_items ending exactly at the end is the end too; inside a page it is not.
+    cut = [p async for p in proton.paginate.list_environment_templates(max_items=7).pages()]
+    assert cut[-1].is_last
+    cut = [p async for p in proton.paginate.list_environment_templates(max_items=6).pages()]
+    assert not cut[-1].is_last
+    rest = proton.paginate.list_environment_templates(starting_token=cut[-1].resume_token)
+    assert [t.name async for t in rest] == names[6:]
+
+
+async def test_a_checkpoint_loop_resumes_after_a_restart_without_starting_over(
+    proton: aioproton.ProtonClient, emulator: Emulator
+) -> None:
+    names = await make_templates(proton, 5)
+    checkpoint: str | None = None
+    seen: list[str] = []
+    for _restart in range(3):  # the same loop, run again after each "restart"
+        listing = proton.paginate.list_environment_templates(page_size=2, starting_token=checkpoint)
+        async for page in listing.pages():
+            seen.extend(t.name for t in page.items)
+            checkpoint = page.resume_token
+    assert seen == names, "nothing listed twice"
+
+
+async def test_a_resume_token_names_the_parameters_that_differ(
+    proton: aioproton.ProtonClient,
+) -> None:
+    await make_templates(proton, 3)
+    first = proton.paginate.list_environment_template_versions(
+        template_name="tpl-000", major_version="1"
+    )
+    pages = [p async for p in first.pages()]
+    token = pages[-1].resume_token
+    with pytest.raises(aioproton.ParameterValidationError) as caught:
+        await proton.paginate.list_environment_template_versions(
+            template_name="tpl-001", starting_token=token
+        ).collect()
+    message = str(caught.value)
+    assert "template_name: another value than when the token was issued" in message
+    assert "major_version: given when the token was issued, not now" in message
+    assert caught.value.problems == [
+        "starting_token: major_version: given when the token was issued, not now",
+        "starting_token: template_name: another value than when the token was issued",
+    ]
+    with pytest.raises(aioproton.ParameterValidationError, match="ListEnvironmentTemplateVersions"):
+        await proton.paginate.list_environment_templates(starting_token=token).collect()
+    pages = [p async for p in proton.paginate.list_components().pages()]
+    with pytest.raises(aioproton.ParameterValidationError, match="environment_name: given now"):
+        await proton.paginate.list_components(
+            environment_name="prod", starting_token=pages[-1].resume_token
+        ).collect()
 
 
 async def test_arguments_of_the_caller_are_never_mutated(
