@@ -46,6 +46,7 @@ from .idempotency import TOKEN_LIFETIME as TOKEN_LIFETIME
 from .idempotency import DurableRetry as DurableRetry
 from .idempotency import IdempotentCalls as IdempotentCalls
 from .ratelimit import AdaptiveRateLimiter as AdaptiveRateLimiter
+from .ratelimit import MaxRate as MaxRate
 from .rollout import Rollout as Rollout
 from .rollout import RolloutAction as RolloutAction
 from .rollout import RolloutItem as RolloutItem
@@ -103,6 +104,7 @@ __all__ = [
     "IdempotentCalls",
     "ItemResult",
     "ItemStatus",
+    "MaxRate",
     "MemoryTokenStore",
     "OnChange",
     "PollContext",

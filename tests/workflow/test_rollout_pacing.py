@@ -10,8 +10,7 @@ import pytest
 import aioproton
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
-from aioproton.workflow import AdaptiveRateLimiter, Rollout, RolloutStatus
-from aioproton.workflow.ratelimit import MaxRate
+from aioproton.workflow import AdaptiveRateLimiter, MaxRate, Rollout, RolloutStatus
 
 from .conftest import World, eventually
 
