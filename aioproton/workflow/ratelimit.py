@@ -114,9 +114,9 @@ class MaxRate:
     after successes, never above ``max_rate``::
 
         pace = MaxRate(max_rate=4, clock=clock)
-        async with pace.slot() as slot:
+        async with pace.slot():
             result = await proton.update_environment(...)
-            slot.throttled = False
+        pace.feedback(throttled=False)
     """
 
     def __init__(
@@ -163,7 +163,7 @@ class MaxRate:
         return self._rate.throttled
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[_Slot]:
+    async def slot(self) -> AsyncIterator[None]:
         """Wait for a free slot, then hold it while the request runs."""
         async with self._turn:
             while True:
@@ -178,22 +178,17 @@ class MaxRate:
                 else:  # every slot is in flight: wait for an answer
                     await self._changed.wait()
             self._in_flight += 1
-        slot = _Slot()
         try:
-            yield slot
+            yield
         finally:
             self._in_flight -= 1
             self._answered.append(self.clock.now())
             self._changed.set()
             self._changed = anyio.Event()
-            if slot.throttled is not None:
-                self._rate.feedback(throttled=slot.throttled)
+
+    def feedback(self, *, throttled: bool) -> None:
+        """Adjust the rate after a request was answered."""
+        self._rate.feedback(throttled=throttled)
 
     def __repr__(self) -> str:
         return f"MaxRate(rate={self.rate:.2f}/s, burst={self.burst})"
-
-
-class _Slot:
-    """What the request in a slot learnt: set ``throttled`` once it is answered."""
-
-    throttled: bool | None = None

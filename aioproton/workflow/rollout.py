@@ -358,22 +358,10 @@ class Rollout:
         if limiter is None:
             return await call()
         if isinstance(limiter, MaxRate):
-            async with limiter.slot() as slot:
-                try:
-                    result = await call()
-                except ProtonError as error:
-                    slot.throttled = isinstance(error, ThrottlingError)
-                    raise
-                slot.throttled = False
-                return result
+            async with limiter.slot():
+                return await _answered(limiter, call)
         await limiter.acquire()
-        try:
-            result = await call()
-        except ProtonError as error:
-            limiter.feedback(throttled=isinstance(error, ThrottlingError))
-            raise
-        limiter.feedback(throttled=False)
-        return result
+        return await _answered(limiter, call)
 
     async def _roll(self, item: RolloutItem) -> RolloutResult:
         target = item.target
@@ -409,7 +397,7 @@ class Rollout:
     async def _in_flight(self, target: DeploymentTarget[Any]) -> AsyncIterator[CancelGuard]:
         """Where an item's deployment runs: cancelled on exit only when asked."""
         if not self.cancel_in_flight_on_exit:
-            yield CancelGuard(target)
+            yield CancelGuard(target=target)
             return
         async with cancel_on_exit(
             self.proton, target, timeout=self.cancel_timeout, clock=self.clock
@@ -454,6 +442,17 @@ class Rollout:
                 template_minor_version=minor,
             )
         )
+
+
+async def _answered(limiter: RateLimiter | MaxRate, call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``call`` and tell the limiter whether the service throttled it."""
+    try:
+        result = await call()
+    except ProtonError as error:
+        limiter.feedback(throttled=isinstance(error, ThrottlingError))
+        raise
+    limiter.feedback(throttled=False)
+    return result
 
 
 def _result(

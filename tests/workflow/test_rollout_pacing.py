@@ -70,8 +70,8 @@ async def test_max_rate_slows_down_when_throttled_and_frees_cancelled_slots(
     proton_clock: ManualClock,
 ) -> None:
     pace = MaxRate(max_rate=4, clock=proton_clock)
-    async with pace.slot() as slot:
-        slot.throttled = True
+    async with pace.slot():
+        pace.feedback(throttled=True)
     assert pace.rate == 2
     assert (pace.throttled, pace.succeeded) == (1, 0)
     with anyio.CancelScope() as scope:
@@ -79,8 +79,8 @@ async def test_max_rate_slows_down_when_throttled_and_frees_cancelled_slots(
             scope.cancel()
             await anyio.sleep_forever()
     began = proton_clock.now()
-    async with pace.slot() as slot:
-        slot.throttled = False
+    async with pace.slot():
+        pace.feedback(throttled=False)
     # The cancelled request still counted: the next one waited out its window.
     assert proton_clock.now() - began == pytest.approx(0.5)
     with pytest.raises(ValueError, match="burst"):
