@@ -14,6 +14,7 @@ little, so a bulk job settles just under what the account may do::
 from __future__ import annotations
 
 import collections
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,8 @@ import anyio
 from ..clock import Clock, SystemClock
 
 __all__ = ["AdaptiveRateLimiter", "MaxRate"]
+
+logger = logging.getLogger("aioproton.workflow")
 
 
 class AdaptiveRateLimiter:
@@ -188,7 +191,14 @@ class MaxRate:
 
     def feedback(self, *, throttled: bool) -> None:
         """Adjust the rate after a request was answered."""
+        before = self._rate.rate
         self._rate.feedback(throttled=throttled)
+        if self._rate.rate < before:
+            logger.info(
+                "throttled: at most %.2f requests per second from now on",
+                self._rate.rate,
+                extra={"rate": self._rate.rate, "max_rate": self.max_rate},
+            )
 
     def __repr__(self) -> str:
         return f"MaxRate(rate={self.rate:.2f}/s, burst={self.burst})"

@@ -20,6 +20,7 @@ version than the target are never downgraded.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -47,6 +48,8 @@ __all__ = [
     "RolloutResult",
     "RolloutStatus",
 ]
+
+logger = logging.getLogger("aioproton.workflow")
 
 _D = models.DeploymentStatus
 _BUSY = (_D.IN_PROGRESS, _D.CANCELLING, _D.DELETE_IN_PROGRESS)
@@ -400,7 +403,7 @@ class Rollout:
             yield CancelGuard(target=target)
             return
         async with cancel_on_exit(
-            self.proton, target, timeout=self.cancel_timeout, clock=self.clock
+            self.proton, target, timeout=self.cancel_timeout, clock=self.clock, on_result=_cancelled
         ) as guard:
             yield guard
 
@@ -442,6 +445,16 @@ class Rollout:
                 template_minor_version=minor,
             )
         )
+
+
+def _cancelled(guard: CancelGuard) -> None:
+    outcome = guard.result.outcome.value if guard.result is not None else None
+    logger.info(
+        "rollout stopped: cancelled the deployment of %s (%s)",
+        guard.target.path,
+        outcome or "not cancelled",
+        extra={"target": guard.target.path, "outcome": outcome, "timed_out": guard.timed_out},
+    )
 
 
 async def _answered(limiter: RateLimiter | MaxRate, call: Callable[[], Awaitable[Any]]) -> Any:

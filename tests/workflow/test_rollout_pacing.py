@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import anyio
@@ -67,12 +68,14 @@ async def test_a_burst_holds_over_windows_of_burst_over_rate(
 
 
 async def test_max_rate_slows_down_when_throttled_and_frees_cancelled_slots(
-    proton_clock: ManualClock,
+    proton_clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     pace = MaxRate(max_rate=4, clock=proton_clock)
-    async with pace.slot():
-        pace.feedback(throttled=True)
+    with caplog.at_level(logging.INFO, logger="aioproton.workflow"):
+        async with pace.slot():
+            pace.feedback(throttled=True)
     assert pace.rate == 2
+    assert [getattr(r, "rate", None) for r in caplog.records] == [2]
     assert (pace.throttled, pace.succeeded) == (1, 0)
     with anyio.CancelScope() as scope:
         async with pace.slot():
@@ -169,9 +172,14 @@ async def test_a_cancelled_rollout_leaves_its_deployments_running_by_default(
 
 
 async def test_a_cancelled_rollout_can_cancel_its_deployments(
-    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await _cancel_mid_rollout(proton_emulator, proton_client, cancel_in_flight_on_exit=True)
+    with caplog.at_level(logging.INFO, logger="aioproton.workflow"):
+        await _cancel_mid_rollout(proton_emulator, proton_client, cancel_in_flight_on_exit=True)
+    logged = {r.target: r.outcome for r in caplog.records if hasattr(r, "outcome")}
+    assert logged == {f"environment/e{index}": "CANCELLED" for index in range(3)}
     async for env in proton_client.paginate.list_environments():
         assert env.deployment_status == "CANCELLED"
         assert (env.template_major_version, env.template_minor_version) == ("1", "0")
