@@ -17,6 +17,8 @@ all function-scoped, so no state leaks from one test to the next:
   emulators, or other settings; each is closed after the test.
 - ``proton_endpoint``: an emulator served from a background thread, for synchronous
   code (boto3): ``boto3.client("proton", **proton_endpoint.client_settings)``.
+- ``proton_postgres`` (session) and ``proton_postgres_url`` (a fresh database per test):
+  a throwaway PostgreSQL server (:class:`~aioproton.testing.PostgresServer`).
 
 The async fixtures are plain async fixtures, driven on the test's own event loop by the
 async plugin that runs the test: pytest-asyncio (in auto mode for every async test; in
@@ -32,7 +34,7 @@ import sys
 
 import pytest
 
-from . import _fixtures
+from . import _fixtures, _postgres
 
 #: The name the ``pytest11`` entry point registers this module under.
 ENTRY_POINT = "aioproton"
@@ -44,6 +46,8 @@ proton_clock = pytest.fixture(_fixtures.proton_clock)
 proton_faults = pytest.fixture(_fixtures.proton_faults)
 proton_waiters = pytest.fixture(_fixtures.proton_waiters)
 proton_endpoint = pytest.fixture(_fixtures.proton_endpoint)
+proton_postgres = pytest.fixture(scope="session")(_postgres.proton_postgres)
+proton_postgres_url = pytest.fixture(_postgres.proton_postgres_url)
 
 _STRICT_PLUGIN = "aioproton.testing.strict"
 
