@@ -11,10 +11,15 @@ Built on :class:`~aioproton.ProtonClient` (the client never imports this package
 - :mod:`.cancel`: cancel a deployment without losing the race with its completion.
 - :mod:`.ratelimit`, :mod:`.bulk`, :mod:`.rollout`: many items at a bounded concurrency
   and an adaptive rate; rolling a template version out.
+- :mod:`.leases`, :mod:`.postgres`: leases with fencing, and stores shared by replicas
+  on several hosts (``aioproton[postgres]``; loaded on first use).
 - :mod:`.errors`: the errors of all of the above, under ``ProtonError``.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .bulk import BulkRun as BulkRun
 from .bulk import BulkSummary as BulkSummary
@@ -45,6 +50,12 @@ from .history import DurationEstimate as DurationEstimate
 from .idempotency import TOKEN_LIFETIME as TOKEN_LIFETIME
 from .idempotency import DurableRetry as DurableRetry
 from .idempotency import IdempotentCalls as IdempotentCalls
+from .leases import Lease as Lease
+from .leases import LeaseLostError as LeaseLostError
+from .leases import LeaseStore as LeaseStore
+from .leases import LeaseUnavailableError as LeaseUnavailableError
+from .leases import SqliteLeaseStore as SqliteLeaseStore
+from .purge import AutoPurge as AutoPurge
 from .ratelimit import AdaptiveRateLimiter as AdaptiveRateLimiter
 from .ratelimit import MaxRate as MaxRate
 from .rollout import Rollout as Rollout
@@ -78,9 +89,24 @@ from .waiter import Waiter as Waiter
 from .waiters import Waiters as Waiters
 from .waiters import WaitOptions as WaitOptions
 
+if TYPE_CHECKING:
+    from .postgres import PostgresLeaseStore as PostgresLeaseStore
+    from .postgres import PostgresTokenStore as PostgresTokenStore
+    from .postgres import StoreConnectionError as StoreConnectionError
+    from .postgres import StoreError as StoreError
+
+#: Names whose module needs an extra (``aioproton[postgres]``): imported on first use.
+_OPTIONAL = {
+    "PostgresLeaseStore": ".postgres",
+    "PostgresTokenStore": ".postgres",
+    "StoreConnectionError": ".postgres",
+    "StoreError": ".postgres",
+}
+
 __all__ = [
     "TOKEN_LIFETIME",
     "AdaptiveRateLimiter",
+    "AutoPurge",
     "BulkError",
     "BulkRun",
     "BulkSummary",
@@ -104,11 +130,17 @@ __all__ = [
     "IdempotentCalls",
     "ItemResult",
     "ItemStatus",
+    "Lease",
+    "LeaseLostError",
+    "LeaseStore",
+    "LeaseUnavailableError",
     "MaxRate",
     "MemoryTokenStore",
     "OnChange",
     "PollContext",
     "PollSchedule",
+    "PostgresLeaseStore",
+    "PostgresTokenStore",
     "Probe",
     "RegistrationFailedError",
     "ResourceGoneError",
@@ -121,9 +153,12 @@ __all__ = [
     "SdkBackoff",
     "ServiceInstanceTarget",
     "ServicePipelineTarget",
+    "SqliteLeaseStore",
     "SqliteTokenStore",
     "StateChange",
     "StateConflictError",
+    "StoreConnectionError",
+    "StoreError",
     "TokenExpiredError",
     "TokenRecord",
     "TokenStore",
@@ -141,3 +176,12 @@ __all__ = [
     "run_bulk",
     "target_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _OPTIONAL.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -8,6 +8,11 @@ the next one after a crash, sends the same token and the service performs it onc
 - :class:`MemoryTokenStore`: per process; survives aioproton's retries, not restarts.
 - :class:`SqliteTokenStore`: a SQLite file; survives restarts and is safe to share
   between tasks and processes (each claim is one ``BEGIN IMMEDIATE`` transaction).
+- :class:`~aioproton.workflow.postgres.PostgresTokenStore` (``aioproton[postgres]``):
+  shared by replicas on several hosts.
+
+Every store forgets records older than the token lifetime plus a margin by itself
+(:class:`~aioproton.workflow.purge.AutoPurge`, checked on each claim).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Protocol
 import anyio
 import anyio.to_thread
 import attrs
+
+from .purge import AutoPurge
 
 __all__ = ["MemoryTokenStore", "SqliteTokenStore", "TokenRecord", "TokenStore"]
 
@@ -42,7 +49,31 @@ class TokenRecord:
 
 
 class TokenStore(Protocol):
-    """Maps idempotency keys to client tokens."""
+    """Maps idempotency keys to client tokens: the contract every store meets.
+
+    A store of your own (DynamoDB, Redis, ...) checks itself against this contract by
+    subclassing :class:`aioproton.testing.TokenStoreContract`.
+
+    - **Claim is atomic.** However many tasks, processes or hosts claim one key at once,
+      exactly one record is created and every claimer gets its token (a conditional
+      insert, then a read of the winner's record). The first claim's ``fingerprint`` and
+      ``now`` are kept; a later claim changes nothing, whatever it passes.
+    - **Times are the caller's.** ``now`` (epoch seconds on the caller's clock) is stored
+      as ``created_at`` and returned exactly; the store never reads a clock of its own
+      for records.
+    - **Renew replaces.** ``renew`` gives ``key`` a fresh token, fingerprint and
+      ``created_at``, and clears its result, whether or not a record existed.
+    - **Results stick.** ``record_result`` stores the ARN on the current record (no-op
+      for an unknown key); a later ``claim`` returns it.
+    - **Expiry is the caller's decision.** A record is never dropped or changed because
+      it is old, except by purge: :class:`~aioproton.workflow.IdempotentCalls` compares
+      ``created_at`` with the token lifetime itself.
+    - **Purge** deletes the records with ``created_at < older_than`` and returns how many.
+      Stores also purge by themselves (:class:`~aioproton.workflow.purge.AutoPurge`):
+      from a claim, at most once an hour, records older than the 8-hour token lifetime
+      plus an hour, which no resend can use any more.
+    - ``discard`` forgets one key; a later claim starts afresh.
+    """
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
         """The record for ``key``, created with a fresh token if there is none.
@@ -76,10 +107,12 @@ def _new_token() -> str:
 class MemoryTokenStore:
     """Tokens in a dict: shared by the tasks of one process, lost when it exits."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, auto_purge: AutoPurge | None = None) -> None:
         self._records: dict[str, TokenRecord] = {}
+        self.auto_purge = auto_purge if auto_purge is not None else AutoPurge()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        await self.auto_purge.run("memory", now, self.purge)
         record = self._records.get(key)
         if record is None:
             record = TokenRecord(key, _new_token(), fingerprint, now)
@@ -130,9 +163,16 @@ class SqliteTokenStore:
     same token.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        auto_purge: AutoPurge | None = None,
+    ) -> None:
         self.path = os.fspath(path)
         self.busy_timeout = busy_timeout
+        self.auto_purge = auto_purge if auto_purge is not None else AutoPurge()
         self._limiter = anyio.CapacityLimiter(4)
         connection = self._connect()
         try:
@@ -166,6 +206,8 @@ class SqliteTokenStore:
             connection.close()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        await self.auto_purge.run(self.path, now, self.purge)
+
         def claim(connection: sqlite3.Connection) -> TokenRecord:
             connection.execute(
                 "INSERT OR IGNORE INTO client_tokens (key, token, fingerprint, created_at) "
