@@ -20,10 +20,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._contract import TokenStoreContract as TokenStoreContract
     from ._faults import ProtonFaults as ProtonFaults
+    from ._postgres import PostgresServer as PostgresServer
     from ._threaded import EmulatorThread as EmulatorThread
 
-_EXPORTS = {"EmulatorThread": "._threaded", "ProtonFaults": "._faults"}
+_EXPORTS = {
+    "EmulatorThread": "._threaded",
+    "PostgresServer": "._postgres",
+    "ProtonFaults": "._faults",
+    "TokenStoreContract": "._contract",
+}
 
 __all__ = sorted(_EXPORTS)
 
