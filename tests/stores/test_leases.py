@@ -1,0 +1,225 @@
+"""Leases with fencing, on SQLite and on a real PostgreSQL, held by real processes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import psycopg
+import pytest
+
+from aioproton.workflow import (
+    LeaseLostError,
+    LeaseStore,
+    LeaseUnavailableError,
+    PostgresLeaseStore,
+    SqliteLeaseStore,
+)
+
+HOLDER = Path(__file__).with_name("lease_holder.py")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    if request.param == "sqlite":
+        return "sqlite", str(tmp_path / "leases.db")
+    url: str = request.getfixturevalue("proton_postgres_url")
+    return "postgres", url
+
+
+def open_store(backend: tuple[str, str]) -> LeaseStore:
+    kind, target = backend
+    return SqliteLeaseStore(target) if kind == "sqlite" else PostgresLeaseStore(target)
+
+
+@pytest.fixture
+def holders(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+        process.wait()
+
+
+def start_holder(
+    holders: list[subprocess.Popen[bytes]], backend: tuple[str, str], output: Path, ttl: float
+) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, str(HOLDER), *backend, "rollout/web-1.3", str(ttl), str(output)],
+        cwd=REPO_ROOT,
+    )
+    holders.append(process)
+    return process
+
+
+def read_lines(output: Path) -> list[str]:
+    return output.read_text().splitlines() if output.exists() else []
+
+
+async def wait_for_lines(output: Path, count: int) -> list[str]:
+    with anyio.fail_after(60):
+        while True:
+            lines = read_lines(output)
+            if len(lines) >= count:
+                return lines
+            await anyio.sleep(0.05)
+
+
+async def test_a_second_holder_waits_or_gives_up(backend: tuple[str, str]) -> None:
+    store = open_store(backend)
+    async with store.hold("rollout/web-1.3", ttl=10) as first:
+        with pytest.raises(LeaseUnavailableError) as caught:
+            async with store.hold("rollout/web-1.3", ttl=10, wait=0):
+                pytest.fail("two holders at once")
+        assert caught.value.holder == first.holder
+        assert 0 < caught.value.expires_in <= 10
+        assert "wait longer" in str(caught.value)
+        async with store.hold("rollout/other", ttl=10, wait=0) as other:
+            assert other.holder != first.holder
+    async with store.hold("rollout/web-1.3", ttl=10, wait=0) as second:
+        assert second.fencing_token == first.fencing_token + 1
+        await second.check()
+
+
+async def test_a_waiting_holder_gets_the_lease_when_the_first_lets_go(
+    backend: tuple[str, str],
+) -> None:
+    store = open_store(backend)
+    order: list[str] = []
+    acquired = anyio.Event()
+
+    async def first() -> None:
+        async with store.hold("target", ttl=10):
+            acquired.set()
+            order.append("first in")
+            await anyio.sleep(0.3)
+            order.append("first out")
+
+    async def second() -> None:
+        await acquired.wait()
+        async with store.hold("target", ttl=10, wait=30):
+            order.append("second in")
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(first)
+        group.start_soon(second)
+    assert order == ["first in", "first out", "second in"]
+
+
+async def test_a_killed_holder_is_taken_over_after_expiry_with_a_higher_fence(
+    backend: tuple[str, str], tmp_path: Path, holders: list[subprocess.Popen[bytes]]
+) -> None:
+    output = tmp_path / "writes.txt"
+    process = start_holder(holders, backend, output, ttl=3)
+    lines = await wait_for_lines(output, 2)
+    process.kill()
+    process.wait()
+    old_fence = int(lines[0].split()[0])
+    with anyio.fail_after(30):
+        async with open_store(backend).hold("rollout/web-1.3", ttl=2, wait=None) as lease:
+            assert lease.fencing_token == old_fence + 1
+
+
+async def test_a_paused_holder_stops_writing_once_resumed(
+    backend: tuple[str, str], tmp_path: Path, holders: list[subprocess.Popen[bytes]]
+) -> None:
+    output = tmp_path / "writes.txt"
+    process = start_holder(holders, backend, output, ttl=3)
+    lines = await wait_for_lines(output, 3)
+    old_fence = int(lines[0].split()[0])
+    process.send_signal(signal.SIGSTOP)
+    with anyio.fail_after(30):
+        async with open_store(backend).hold("rollout/web-1.3", ttl=5, wait=None) as lease:
+            assert lease.fencing_token > old_fence
+            with output.open("a") as file:
+                file.write(f"taken {lease.fencing_token}\n")
+            process.send_signal(signal.SIGCONT)
+            returncode = await anyio.to_thread.run_sync(process.wait)
+            await lease.check()
+    assert returncode == 3
+    lines = output.read_text().splitlines()
+    taken = lines.index(f"taken {lease.fencing_token}")
+    assert lines[taken + 1 :] == ["lost"]
+    assert all(line.split()[0] == str(old_fence) for line in lines[:taken])
+
+
+async def test_a_holder_whose_connection_is_cut_stops_before_the_lease_expires(
+    proton_postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = PostgresLeaseStore(proton_postgres_url)
+    holding = anyio.Event()
+    still_valid: list[bool] = []
+    errors: list[LeaseLostError] = []
+
+    async def body() -> None:
+        with pytest.raises(LeaseLostError) as caught:
+            await hold()
+        errors.append(caught.value)
+
+    async def hold() -> None:
+        async with store.hold("reconcile/prod", ttl=6) as lease:
+            holding.set()
+            try:
+                await anyio.sleep_forever()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    async with await psycopg.AsyncConnection.connect(
+                        proton_postgres_url, autocommit=True
+                    ) as connection:
+                        cursor = await connection.execute(
+                            "SELECT expires_at > clock_timestamp() FROM aioproton_leases "
+                            "WHERE name = %s AND fencing_token = %s",
+                            ("reconcile/prod", lease.fencing_token),
+                        )
+                        row = await cursor.fetchone()
+                        assert row is not None
+                        still_valid.append(row[0])
+
+    caplog.set_level(logging.WARNING, logger="aioproton.workflow.leases")
+    async with anyio.create_task_group() as group:
+        group.start_soon(body)
+        await holding.wait()
+        async with await psycopg.AsyncConnection.connect(
+            proton_postgres_url, autocommit=True
+        ) as admin:
+            cursor = await admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name LIKE 'aioproton lease%%'"
+            )
+            assert await cursor.fetchone() == (1,)
+    assert still_valid == [True]
+    [error] = errors
+    assert error.name == "reconcile/prod"
+    assert "renewal failed" in str(error)
+    lost = [r for r in caplog.records if r.getMessage().startswith("lease reconcile/prod lost")]
+    assert lost
+    assert lost[0].__dict__["fencing_token"] == error.fencing_token
+
+
+async def test_an_error_in_the_body_propagates_as_is_and_frees_the_lease(
+    backend: tuple[str, str],
+) -> None:
+    store = open_store(backend)
+    with pytest.raises(KeyError):
+        async with store.hold("target", ttl=10):
+            raise KeyError("boom")
+    async with store.hold("target", ttl=10, wait=0) as lease:
+        assert lease.fencing_token == 2
+
+
+async def test_bad_lease_settings_are_refused(tmp_path: Path) -> None:
+    store = SqliteLeaseStore(tmp_path / "leases.db")
+    with pytest.raises(ValueError, match="ttl must be positive"):
+        async with store.hold("target", ttl=0):
+            pytest.fail("held with no ttl")
+    with pytest.raises(ValueError, match="margin"):
+        async with store.hold("target", ttl=3, margin=2.5):
+            pytest.fail("held with a margin past the renewals")
