@@ -253,6 +253,42 @@ class LeaseStore:
         if failure is not None:
             raise failure
 
+    @asynccontextmanager
+    async def guard(
+        self, target: object, *, ttl: float = 30.0, margin: float | None = None
+    ) -> AsyncIterator[Lease | None]:
+        """For a reconcile loop: hold ``reconcile/<target>`` unless another replica does.
+
+        ``target`` is a :class:`~aioproton.workflow.DeploymentTarget` (named by its ARN
+        path) or any string. Yields the lease, or ``None`` at once when another replica
+        holds it: skip the target this round, it is being taken care of::
+
+            for target in targets:
+                async with leases.guard(target) as lease:
+                    if lease is None:
+                        continue
+                    await lease.check()
+                    await reconcile(target)
+        """
+        name = f"reconcile/{target}"
+        entered = False
+        busy: LeaseUnavailableError | None = None
+        try:
+            async with self.hold(name, ttl=ttl, wait=0, margin=margin) as lease:
+                entered = True
+                yield lease
+        except LeaseUnavailableError as error:
+            if entered:
+                raise
+            busy = error
+        if busy is not None:
+            logger.info(
+                "skipping %s: another replica holds its lease",
+                target,
+                extra={"lease": name, "holder": busy.holder, "expires_in": busy.expires_in},
+            )
+            yield None
+
     async def _acquire(
         self, session: LeaseSession, name: str, ttl: float, margin: float, wait: float | None
     ) -> Lease:
