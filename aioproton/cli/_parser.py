@@ -158,8 +158,9 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     rollout.add_argument(
         "--token-store",
-        metavar="PATH",
-        help="SQLite file keeping update tokens, so a rerun after a crash never updates twice",
+        metavar="PATH_OR_URL",
+        help="SQLite file, or postgresql:// URL, keeping update tokens, so a rerun after a "
+        "crash never updates twice",
     )
     _poll_options(
         rollout,

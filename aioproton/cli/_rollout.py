@@ -22,11 +22,11 @@ from ..workflow import (
     RolloutReport,
     RolloutResult,
     RolloutStatus,
-    SqliteTokenStore,
 )
 from ._connect import open_client
 from ._display import Terminal, duration, progress_bar, table
 from ._exit import ExitCode
+from ._stores import open_token_store
 from ._wait import REDRAW_SECONDS, make_waiters
 
 _UPDATES = (RolloutAction.MINOR_VERSION, RolloutAction.MAJOR_VERSION)
@@ -38,7 +38,10 @@ async def run(args: argparse.Namespace) -> ExitCode:
     template = args.environment_template or args.service_template
     # The connection pool must hold every item in flight, and the waiters' polls.
     pool = max(64, args.concurrency * 2)
-    async with open_client(args, max_pool_connections=pool) as proton:
+    async with (
+        open_token_store(args.token_store) as store,
+        open_client(args, max_pool_connections=pool) as proton,
+    ):
         rollout = Rollout(
             proton,
             version=args.version,
@@ -49,7 +52,7 @@ async def run(args: argparse.Namespace) -> ExitCode:
             burst=args.burst,
             wait_timeout=args.timeout,
             fail_fast=args.fail_fast,
-            store=SqliteTokenStore(args.token_store) if args.token_store else None,
+            store=store,
             waiters=make_waiters(proton, args.poll_interval),
         )
         version = await rollout.target_version()
