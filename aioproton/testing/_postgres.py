@@ -6,12 +6,13 @@ own::
     with PostgresServer.start() as server:
         url = server.create_database()   # postgresql://aioproton@127.0.0.1:PORT/test_1
 
-The binaries are found on ``PATH`` or under ``/usr/lib/postgresql/*/bin`` (Debian's
-``postgresql`` package). initdb refuses to run as root, so under root the server runs as
-the unprivileged ``postgres`` user (created by that package) through ``runuser``, in a
-directory it owns. Where no server is installed, :meth:`PostgresServer.start` raises
-:class:`PostgresUnavailableError`; the fixture turns that into a skip, except under
-``CI=true``, where a missing server is a failure.
+The binaries are found in ``$AIOPROTON_POSTGRES_BIN``, on ``PATH`` or under
+``/usr/lib/postgresql/*/bin`` (Debian's ``postgresql`` package). initdb refuses to run
+as root, so under root the server runs as the unprivileged ``postgres`` user (created
+by that package) through ``runuser``, in a directory it owns. Where no server is
+installed, :meth:`PostgresServer.start` raises :class:`PostgresUnavailableError`; the
+fixture turns that into a skip, except under ``CI=true``, where a missing server is a
+failure.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from pathlib import Path
 
 __all__ = ["PostgresServer", "PostgresUnavailableError"]
 
+#: Where to take the server binaries from, instead of PATH and Debian's directories.
+BIN_DIR_VARIABLE = "AIOPROTON_POSTGRES_BIN"
 _USER = "aioproton"
 _RUN_AS = "postgres"
 
@@ -38,6 +41,14 @@ class PostgresUnavailableError(RuntimeError):
 
 
 def _binaries() -> Path:
+    chosen = os.environ.get(BIN_DIR_VARIABLE)
+    if chosen:
+        if (Path(chosen) / "pg_ctl").exists() and (Path(chosen) / "initdb").exists():
+            return Path(chosen)
+        raise PostgresUnavailableError(
+            f"no pg_ctl and initdb in {chosen} (from ${BIN_DIR_VARIABLE}): point it at "
+            "PostgreSQL's bin directory, or unset it to search PATH"
+        )
     found = shutil.which("pg_ctl")
     if found is not None and shutil.which("initdb") is not None:
         return Path(found).resolve().parent
