@@ -74,8 +74,11 @@ def _free_port() -> int:
 class PostgresServer:
     """A PostgreSQL cluster in a temporary directory, listening on 127.0.0.1."""
 
-    def __init__(self, directory: Path, port: int, bin_dir: Path, run_as: str | None) -> None:
+    def __init__(
+        self, directory: Path, port: int, bin_dir: Path, run_as: str | None, *, durable: bool
+    ) -> None:
         self.directory = directory
+        self.durable = durable
         self.port = port
         self.bin_dir = bin_dir
         self.run_as = run_as
@@ -91,8 +94,12 @@ class PostgresServer:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls) -> Iterator[PostgresServer]:
-        """Start a fresh cluster; stop it and remove its files on exit."""
+    def start(cls, *, durable: bool = False) -> Iterator[PostgresServer]:
+        """Start a fresh cluster; stop it and remove its files on exit.
+
+        Tests run it with ``fsync`` off (``durable=False``), which is faster and loses
+        nothing a test needs; a benchmark that compares stores wants it on.
+        """
         bin_dir = _binaries()
         run_as = None
         if os.geteuid() == 0:
@@ -108,9 +115,16 @@ class PostgresServer:
         try:
             if run_as is not None:
                 os.chown(directory, account.pw_uid, account.pw_gid)
-            server = cls(directory, _free_port(), bin_dir, run_as)
+            server = cls(directory, _free_port(), bin_dir, run_as, durable=durable)
             server._initdb()
-            server._start()
+            for attempt in range(3):
+                try:
+                    server._start()
+                    break
+                except RuntimeError:
+                    if attempt == 2:
+                        raise
+                    server.port = _free_port()  # taken since it was probed: another one
             try:
                 yield server
             finally:
@@ -157,7 +171,9 @@ class PostgresServer:
         )
 
     def _start(self) -> None:
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.directory} -F -c max_connections=200"
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.directory} -c max_connections=200"
+        if not self.durable:
+            options += " -F"
         self._run(
             [
                 str(self.bin_dir / "pg_ctl"),

@@ -325,17 +325,27 @@ class PostgresLeaseStore(LeaseStore):
         except BaseException:
             await connection.close()
             raise
-        return _PostgresSession(connection)
+        return _PostgresSession(connection, self.url)
 
     def __repr__(self) -> str:
         return f"PostgresLeaseStore({_where(self.url)!r})"
 
 
 class _PostgresSession:
-    def __init__(self, connection: psycopg.AsyncConnection) -> None:
+    def __init__(self, connection: psycopg.AsyncConnection, url: str) -> None:
         self.connection = connection
+        self.url = url
 
     async def acquire(self, name: str, holder: str, ttl: float) -> int | Taken:
+        try:
+            return await self._acquire(name, holder, ttl)
+        except psycopg.OperationalError as error:
+            raise StoreConnectionError(
+                f"PostgreSQL at {_where(self.url)} failed while acquiring lease {name!r}: "
+                f"{_first_line(error)}"
+            ) from None
+
+    async def _acquire(self, name: str, holder: str, ttl: float) -> int | Taken:
         while True:
             cursor = await self.connection.execute(
                 "INSERT INTO aioproton_leases AS l (name, holder, fencing_token, expires_at) "

@@ -19,6 +19,7 @@ from aioproton.workflow import (
     LeaseUnavailableError,
     PostgresLeaseStore,
     SqliteLeaseStore,
+    StoreConnectionError,
 )
 
 HOLDER = Path(__file__).with_name("lease_holder.py")
@@ -223,3 +224,34 @@ async def test_bad_lease_settings_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="margin"):
         async with store.hold("target", ttl=3, margin=2.5):
             pytest.fail("held with a margin past the renewals")
+
+
+async def test_a_cut_connection_while_waiting_for_a_lease_is_a_typed_error(
+    proton_postgres_url: str,
+) -> None:
+    store = PostgresLeaseStore(proton_postgres_url)
+
+    async def wait_for_it() -> None:
+        async with store.hold("target", ttl=30, wait=60):
+            pytest.fail("acquired a held lease")
+
+    async with store.hold("target", ttl=30), anyio.create_task_group() as group:
+        group.start_soon(cut_waiters, proton_postgres_url)
+        with pytest.raises(StoreConnectionError, match="while acquiring lease 'target'"):
+            await wait_for_it()
+
+
+async def cut_waiters(url: str) -> None:
+    """Terminate the connection of the holder that waits (the one not holding a lease)."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+        with anyio.fail_after(30):
+            while True:
+                cursor = await admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name LIKE "
+                    "'aioproton lease%%' ORDER BY backend_start DESC"
+                )
+                pids = [row[0] for row in await cursor.fetchall()]
+                if len(pids) == 2:
+                    await admin.execute("SELECT pg_terminate_backend(%s)", (pids[0],))
+                    return
+                await anyio.sleep(0.05)
