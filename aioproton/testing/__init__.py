@@ -12,6 +12,10 @@ is installed) gives each test a fresh emulator and a client bound to it::
 outcomes; :class:`EmulatorThread` (the ``proton_endpoint`` fixture) serves an emulator
 to synchronous code such as boto3. They load on first use, so the plugin adds nothing
 to the start of a pytest run.
+
+:class:`TokenStoreContract` checks a token store of your own against the contract the
+shipped ones meet; :class:`PostgresServer` (the ``proton_postgres`` fixtures) starts a
+throwaway PostgreSQL.
 """
 
 from __future__ import annotations
