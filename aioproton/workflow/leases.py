@@ -140,7 +140,7 @@ class Lease:
             self._lost = self._lost or "its time ran out without a confirmed renewal"
             raise self._error()
         await self._renew()
-        if self._lost is not None:
+        if self.lost:
             raise self._error()
 
     async def _renew(self) -> None:
@@ -166,6 +166,10 @@ class Lease:
                 self._lose("another holder has it, or it expired")
                 return
             self._good_until = sent + self.ttl - self.margin
+            if time.monotonic() >= self._good_until:
+                # Confirmed, but the answer came too late to trust (the process was
+                # paused between sending the renewal and reading its answer).
+                self._lose("its renewal was confirmed too late to rely on")
 
     def _lose(self, reason: str) -> None:
         self._lost = reason

@@ -255,3 +255,48 @@ async def cut_waiters(url: str) -> None:
                     await admin.execute("SELECT pg_terminate_backend(%s)", (pids[0],))
                     return
                 await anyio.sleep(0.05)
+
+
+async def test_a_renewal_stuck_in_the_database_gives_up_before_the_lease_expires(
+    proton_postgres_url: str,
+) -> None:
+    store = PostgresLeaseStore(proton_postgres_url)
+    holding = anyio.Event()
+    errors: list[LeaseLostError] = []
+    still_valid: list[bool] = []
+
+    async def hold() -> None:
+        with pytest.raises(LeaseLostError) as caught:
+            await hold_until_lost()
+        errors.append(caught.value)
+
+    async def hold_until_lost() -> None:
+        async with store.hold("stuck", ttl=3) as lease:
+            holding.set()
+            try:
+                await anyio.sleep_forever()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    still_valid.append(await valid(lease.fencing_token))
+
+    async with await psycopg.AsyncConnection.connect(proton_postgres_url) as admin:
+
+        async def valid(fencing_token: int) -> bool:
+            cursor = await admin.execute(
+                "SELECT expires_at > clock_timestamp() FROM aioproton_leases "
+                "WHERE name = 'stuck' AND fencing_token = %s",
+                (fencing_token,),
+            )
+            row = await cursor.fetchone()
+            assert row is not None
+            return bool(row[0])
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(hold)
+            await holding.wait()
+            # A transaction that locks the row stalls every renewal, like a stuck server.
+            await admin.execute("SELECT * FROM aioproton_leases WHERE name = 'stuck' FOR UPDATE")
+        await admin.rollback()
+    assert still_valid == [True]
+    [error] = errors
+    assert "no renewal was confirmed before its time ran out" in str(error)
