@@ -388,8 +388,9 @@ class _SqliteSession:
     def __init__(self, store: SqliteLeaseStore) -> None:
         self.store = store
 
-    async def _run(self, sql: str, *args: object) -> int | Taken:
-        return await anyio.to_thread.run_sync(self._transaction, sql, args)
+    async def _run(self, operation: str, *args: object) -> int | Taken:
+        """Run ``_<operation>`` in one ``BEGIN IMMEDIATE`` transaction, in a worker thread."""
+        return await anyio.to_thread.run_sync(self._transaction, operation, args)
 
     def _transaction(self, operation: str, args: tuple[object, ...]) -> int | Taken:
         with self.store._connect() as connection:
