@@ -52,7 +52,9 @@ from .idempotency import DurableRetry as DurableRetry
 from .idempotency import IdempotentCalls as IdempotentCalls
 from .leases import Lease as Lease
 from .leases import LeaseLostError as LeaseLostError
+from .leases import LeaseSession as LeaseSession
 from .leases import LeaseStore as LeaseStore
+from .leases import LeaseTaken as LeaseTaken
 from .leases import LeaseUnavailableError as LeaseUnavailableError
 from .leases import SqliteLeaseStore as SqliteLeaseStore
 from .purge import AutoPurge as AutoPurge
@@ -132,7 +134,9 @@ __all__ = [
     "ItemStatus",
     "Lease",
     "LeaseLostError",
+    "LeaseSession",
     "LeaseStore",
+    "LeaseTaken",
     "LeaseUnavailableError",
     "MaxRate",
     "MemoryTokenStore",

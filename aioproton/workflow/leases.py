@@ -45,7 +45,9 @@ from ..errors import ProtonError
 __all__ = [
     "Lease",
     "LeaseLostError",
+    "LeaseSession",
     "LeaseStore",
+    "LeaseTaken",
     "LeaseUnavailableError",
     "SqliteLeaseStore",
 ]
@@ -77,7 +79,7 @@ class LeaseUnavailableError(ProtonError):
 
 
 @attrs.frozen
-class Taken:
+class LeaseTaken:
     """The answer to an acquisition that failed: who holds the lease, for how long."""
 
     holder: str | None
@@ -87,7 +89,7 @@ class Taken:
 class LeaseSession(Protocol):
     """One holder's line to the lease table (for PostgreSQL: its own connection)."""
 
-    async def acquire(self, name: str, holder: str, ttl: float) -> int | Taken:
+    async def acquire(self, name: str, holder: str, ttl: float) -> int | LeaseTaken:
         """Take ``name`` if free or expired: the new fencing token; else who has it."""
         ...
 
@@ -186,9 +188,14 @@ def _holder_id() -> str:
 
 
 class LeaseStore:
-    """Hands out leases; subclasses say where the lease table lives."""
+    """Hands out leases; subclasses say where the lease table lives.
 
-    async def _session(self, name: str) -> LeaseSession:
+    A store of your own (Redis, DynamoDB, ...) subclasses this and implements
+    :meth:`open_session`; holding, renewing, giving up and fencing come from here.
+    """
+
+    async def open_session(self, name: str) -> LeaseSession:
+        """A line to the lease table for one holder of lease ``name``."""
         raise NotImplementedError
 
     @asynccontextmanager
@@ -212,7 +219,7 @@ class LeaseStore:
         margin = ttl / 4 if margin is None else margin
         if not 0 <= margin < ttl * 2 / 3:
             raise ValueError("lease margin must be at least 0 and below two thirds of the ttl")
-        session = await self._session(name)
+        session = await self.open_session(name)
         try:
             lease = await self._acquire(session, name, ttl, margin, wait)
             logger.info(
@@ -364,7 +371,7 @@ class SqliteLeaseStore(LeaseStore):
     def _connect(self) -> _SqliteConnection:
         return _SqliteConnection(self.path, self.busy_timeout)
 
-    async def _session(self, name: str) -> LeaseSession:
+    async def open_session(self, name: str) -> LeaseSession:
         return _SqliteSession(self)
 
     def __repr__(self) -> str:
@@ -388,11 +395,11 @@ class _SqliteSession:
     def __init__(self, store: SqliteLeaseStore) -> None:
         self.store = store
 
-    async def _run(self, operation: str, *args: object) -> int | Taken:
+    async def _run(self, operation: str, *args: object) -> int | LeaseTaken:
         """Run ``_<operation>`` in one ``BEGIN IMMEDIATE`` transaction, in a worker thread."""
         return await anyio.to_thread.run_sync(self._transaction, operation, args)
 
-    def _transaction(self, operation: str, args: tuple[object, ...]) -> int | Taken:
+    def _transaction(self, operation: str, args: tuple[object, ...]) -> int | LeaseTaken:
         with self.store._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -401,18 +408,18 @@ class _SqliteSession:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
-            assert isinstance(outcome, int | Taken)
+            assert isinstance(outcome, int | LeaseTaken)
             return outcome
 
     @staticmethod
     def _acquire(
         connection: sqlite3.Connection, now: float, name: str, holder: str, ttl: float
-    ) -> int | Taken:
+    ) -> int | LeaseTaken:
         row = connection.execute(
             "SELECT holder, fencing_token, expires_at FROM leases WHERE name = ?", (name,)
         ).fetchone()
         if row is not None and row[0] is not None and row[2] > now:
-            return Taken(row[0], row[2] - now)
+            return LeaseTaken(row[0], row[2] - now)
         token = 1 if row is None else row[1] + 1
         connection.execute(
             "INSERT OR REPLACE INTO leases (name, holder, fencing_token, expires_at) "
@@ -446,7 +453,7 @@ class _SqliteSession:
             (now, name, holder, fencing_token),
         ).rowcount
 
-    async def acquire(self, name: str, holder: str, ttl: float) -> int | Taken:
+    async def acquire(self, name: str, holder: str, ttl: float) -> int | LeaseTaken:
         return await self._run("acquire", name, holder, ttl)
 
     async def renew(self, name: str, holder: str, fencing_token: int, ttl: float) -> bool:

@@ -38,7 +38,7 @@ except ImportError as error:  # pragma: no cover - exercised by a test in a subp
     ) from error
 
 from ..errors import ProtonError
-from .leases import LeaseSession, LeaseStore, Taken
+from .leases import LeaseSession, LeaseStore, LeaseTaken
 from .purge import AutoPurge
 from .tokens import TokenRecord, _new_token
 
@@ -316,7 +316,7 @@ class PostgresLeaseStore(LeaseStore):
         self.connect_timeout = connect_timeout
         self._schema_ready = False
 
-    async def _session(self, name: str) -> LeaseSession:
+    async def open_session(self, name: str) -> LeaseSession:
         connection = await _connect(self.url, f"aioproton lease {name}"[:63], self.connect_timeout)
         try:
             if not self._schema_ready:
@@ -336,7 +336,7 @@ class _PostgresSession:
         self.connection = connection
         self.url = url
 
-    async def acquire(self, name: str, holder: str, ttl: float) -> int | Taken:
+    async def acquire(self, name: str, holder: str, ttl: float) -> int | LeaseTaken:
         try:
             return await self._acquire(name, holder, ttl)
         except psycopg.OperationalError as error:
@@ -345,7 +345,7 @@ class _PostgresSession:
                 f"{_first_line(error)}"
             ) from None
 
-    async def _acquire(self, name: str, holder: str, ttl: float) -> int | Taken:
+    async def _acquire(self, name: str, holder: str, ttl: float) -> int | LeaseTaken:
         while True:
             cursor = await self.connection.execute(
                 "INSERT INTO aioproton_leases AS l (name, holder, fencing_token, expires_at) "
@@ -366,7 +366,7 @@ class _PostgresSession:
             )
             taken = await cursor.fetchone()
             if taken is not None:
-                return Taken(taken[0], max(0.0, float(taken[1])))
+                return LeaseTaken(taken[0], max(0.0, float(taken[1])))
 
     async def renew(self, name: str, holder: str, fencing_token: int, ttl: float) -> bool:
         cursor = await self.connection.execute(
