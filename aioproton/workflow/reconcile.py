@@ -115,86 +115,22 @@ async def _absent_if_missing(read: Awaitable[Any]) -> Any:
 # ---------------------------------------------------------------------- name-keyed creates
 
 
-async def _check_create_environment(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
-) -> Reconciled:
-    env = await _absent_if_missing(proton.get_environment(name=params["name"]))
-    if env is None:
-        return Reconciled(verdict=Verdict.ABSENT)
-    return _judge(
-        env,
-        _differences(
-            params,
-            {
-                "template_name": env.template_name,
-                "template_major_version": env.template_major_version,
-                "template_minor_version": env.template_minor_version,
-                "spec": env.spec,
-                "description": env.description,
-            },
-        ),
-    )
+def _name_keyed_create(
+    read: Callable[[ProtonClient, str], Awaitable[Any]], *fields: str
+) -> Reconciler:
+    """A create keyed by name took effect if the named resource holds what was asked."""
 
+    async def check(
+        proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
+    ) -> Reconciled:
+        resource = await _absent_if_missing(read(proton, params["name"]))
+        if resource is None:
+            return Reconciled(verdict=Verdict.ABSENT)
+        return _judge(
+            resource, _differences(params, {name: getattr(resource, name) for name in fields})
+        )
 
-async def _check_create_service(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
-) -> Reconciled:
-    service = await _absent_if_missing(proton.get_service(name=params["name"]))
-    if service is None:
-        return Reconciled(verdict=Verdict.ABSENT)
-    return _judge(
-        service,
-        _differences(
-            params,
-            {
-                "template_name": service.template_name,
-                "spec": service.spec,
-                "description": service.description,
-                "branch_name": service.branch_name,
-                "repository_id": service.repository_id,
-            },
-        ),
-    )
-
-
-async def _check_create_environment_template(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
-) -> Reconciled:
-    template = await _absent_if_missing(proton.get_environment_template(name=params["name"]))
-    if template is None:
-        return Reconciled(verdict=Verdict.ABSENT)
-    return _judge(
-        template,
-        _differences(
-            params,
-            {
-                "description": template.description,
-                "display_name": template.display_name,
-                "encryption_key": template.encryption_key,
-                "provisioning": template.provisioning,
-            },
-        ),
-    )
-
-
-async def _check_create_service_template(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
-) -> Reconciled:
-    template = await _absent_if_missing(proton.get_service_template(name=params["name"]))
-    if template is None:
-        return Reconciled(verdict=Verdict.ABSENT)
-    return _judge(
-        template,
-        _differences(
-            params,
-            {
-                "description": template.description,
-                "display_name": template.display_name,
-                "encryption_key": template.encryption_key,
-                "pipeline_provisioning": template.pipeline_provisioning,
-            },
-        ),
-    )
+    return Reconciler(check)
 
 
 # ---------------------------------------------------------------------- client-token requests
@@ -289,59 +225,93 @@ async def _deployment_verdict(
     )
 
 
-async def _baseline_environment(proton: ProtonClient, params: Mapping[str, Any]) -> str | None:
-    env = await proton.get_environment(name=params["name"])
-    return env.last_attempted_deployment_id
-
-
-async def _check_update_environment(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
+async def _pipeline_verdict(
+    proton: ProtonClient, params: Mapping[str, Any], service: Any, baseline: Any
 ) -> Reconciled:
-    env = await proton.get_environment(name=params["name"])
-    return await _deployment_verdict(proton, params, env, baseline)
-
-
-async def _baseline_pipeline(proton: ProtonClient, params: Mapping[str, Any]) -> str | None:
-    service = await proton.get_service(name=params["service_name"])
-    return None if service.pipeline is None else service.pipeline.last_attempted_deployment_id
-
-
-async def _check_update_service_pipeline(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
-) -> Reconciled:
-    service = await proton.get_service(name=params["service_name"])
     if service.pipeline is None:
         return Reconciled(verdict=Verdict.ABSENT, resource=service)
     return await _deployment_verdict(proton, params, service.pipeline, baseline)
 
 
-async def _baseline_service(proton: ProtonClient, params: Mapping[str, Any]) -> Any:
-    service = await proton.get_service(name=params["name"])
-    return service.last_modified_at
-
-
-async def _check_update_service(
-    proton: ProtonClient, params: Mapping[str, Any], token: str | None, baseline: Any
+async def _service_verdict(
+    proton: ProtonClient, params: Mapping[str, Any], service: Any, baseline: Any
 ) -> Reconciled:
-    service = await proton.get_service(name=params["name"])
     differences = _differences(params, {"spec": service.spec, "description": service.description})
     if differences and service.last_modified_at == baseline:
         return Reconciled(verdict=Verdict.ABSENT, resource=service)
     return _judge(service, differences)
 
 
+def _token_less_update(
+    read: Read,
+    mark: Callable[[Any], Any],
+    verdict: Callable[[ProtonClient, Mapping[str, Any], Any, Any], Awaitable[Reconciled]],
+) -> Reconciler:
+    """Read the resource before sending (its ``mark``) and after an unclear outcome."""
+
+    async def baseline(proton: ProtonClient, params: Mapping[str, Any]) -> Any:
+        return mark(await read(proton, params))
+
+    async def check(
+        proton: ProtonClient, params: Mapping[str, Any], token: str | None, before: Any
+    ) -> Reconciled:
+        return await verdict(proton, params, await read(proton, params), before)
+
+    return Reconciler(check, baseline)
+
+
 _RECONCILERS: dict[str, Reconciler] = {
-    "CreateEnvironment": Reconciler(_check_create_environment),
-    "CreateService": Reconciler(_check_create_service),
-    "CreateEnvironmentTemplate": Reconciler(_check_create_environment_template),
-    "CreateServiceTemplate": Reconciler(_check_create_service_template),
+    "CreateEnvironment": _name_keyed_create(
+        lambda proton, name: proton.get_environment(name=name),
+        "template_name",
+        "template_major_version",
+        "template_minor_version",
+        "spec",
+        "description",
+    ),
+    "CreateService": _name_keyed_create(
+        lambda proton, name: proton.get_service(name=name),
+        "template_name",
+        "spec",
+        "description",
+        "branch_name",
+        "repository_id",
+    ),
+    "CreateEnvironmentTemplate": _name_keyed_create(
+        lambda proton, name: proton.get_environment_template(name=name),
+        "description",
+        "display_name",
+        "encryption_key",
+        "provisioning",
+    ),
+    "CreateServiceTemplate": _name_keyed_create(
+        lambda proton, name: proton.get_service_template(name=name),
+        "description",
+        "display_name",
+        "encryption_key",
+        "pipeline_provisioning",
+    ),
     "CreateComponent": Reconciler(_check_create_component),
     "CreateServiceInstance": Reconciler(_check_create_service_instance),
     "UpdateComponent": Reconciler(_check_update_component),
     "UpdateServiceInstance": Reconciler(_check_update_service_instance),
-    "UpdateEnvironment": Reconciler(_check_update_environment, _baseline_environment),
-    "UpdateServicePipeline": Reconciler(_check_update_service_pipeline, _baseline_pipeline),
-    "UpdateService": Reconciler(_check_update_service, _baseline_service),
+    "UpdateEnvironment": _token_less_update(
+        lambda proton, params: proton.get_environment(name=params["name"]),
+        lambda env: env.last_attempted_deployment_id,
+        _deployment_verdict,
+    ),
+    "UpdateServicePipeline": _token_less_update(
+        lambda proton, params: proton.get_service(name=params["service_name"]),
+        lambda service: (
+            None if service.pipeline is None else service.pipeline.last_attempted_deployment_id
+        ),
+        _pipeline_verdict,
+    ),
+    "UpdateService": _token_less_update(
+        lambda proton, params: proton.get_service(name=params["name"]),
+        lambda service: service.last_modified_at,
+        _service_verdict,
+    ),
 }
 
 
