@@ -5,7 +5,8 @@
 - :class:`EmulatorControl`: drives a running emulator through ``/_emulator/``.
 - :class:`FaultSettings`, :class:`FaultInjector`: throttling, errors, latency,
   connection resets and commit-then-drop, deterministic under a seed.
-- :class:`RequestLog`, :class:`RequestRecord`: what the server saw and answered.
+- :class:`RequestLog`, :class:`RequestRecord`, :class:`RecordFilter`: what the server saw
+  and answered.
 
 The names load on first use, so importing :mod:`aioproton.emulator.errors` or the
 backend does not pull in the HTTP server.
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ._faults import FaultInjector as FaultInjector
     from ._faults import FaultPlan as FaultPlan
     from ._faults import FaultSettings as FaultSettings
+    from ._request_log import RecordFilter as RecordFilter
     from ._request_log import RequestLog as RequestLog
     from ._request_log import RequestRecord as RequestRecord
     from .backend import Timings as Timings
@@ -39,6 +41,7 @@ _EXPORTS = {
     "FaultInjector": "._faults",
     "FaultPlan": "._faults",
     "FaultSettings": "._faults",
+    "RecordFilter": "._request_log",
     "RequestLog": "._request_log",
     "RequestRecord": "._request_log",
     "Timings": ".backend",

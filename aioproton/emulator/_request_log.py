@@ -10,14 +10,38 @@ across :meth:`RequestLog.clear`.
 from __future__ import annotations
 
 import collections
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    from typing import TypedDict, Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import TypedDict, Unpack
 
 import attrs
 
 Outcome = int | Literal["dropped", "reset"]
 
 _ANY: Any = object()
+
+
+class RecordFilter(TypedDict, total=False):
+    """What :meth:`RequestLog.select` and :meth:`RequestLog.count` match: every key given.
+
+    ``committed`` or ``status`` given as ``None`` match any record; the other keys given
+    as ``None`` match the records without that value.
+    """
+
+    operation: str | None
+    committed: bool | None
+    status: Outcome | None
+    error_code: str | None
+    client_token: str | None
+    fault: str | None
+
+
+_NONE_MATCHES_ANY = frozenset({"committed", "status"})
 
 
 @attrs.frozen(kw_only=True)
@@ -96,51 +120,24 @@ class RequestLog:
     def __len__(self) -> int:
         return len(self._records)
 
-    def select(
-        self,
-        *,
-        operation: str | None = _ANY,
-        committed: bool | None = None,
-        status: Outcome | None = None,
-        error_code: str | None = _ANY,
-        client_token: str | None = _ANY,
-        fault: str | None = _ANY,
-    ) -> list[RequestRecord]:
-        """The records matching every filter given (``None`` filters match absent values)."""
+    def select(self, **where: Unpack[RecordFilter]) -> list[RequestRecord]:
+        """The records matching every filter given (see :class:`RecordFilter`)."""
+        wanted = {
+            name: value
+            for name, value in where.items()
+            if value is not None or name not in _NONE_MATCHES_ANY
+        }
         return [
             r
             for r in self._records
-            if (operation is _ANY or r.operation == operation)
-            and (committed is None or r.committed is committed)
-            and (status is None or r.status == status)
-            and (error_code is _ANY or r.error_code == error_code)
-            and (client_token is _ANY or r.client_token == client_token)
-            and (fault is _ANY or r.fault == fault)
+            if all(getattr(r, name) == value for name, value in wanted.items())
         ]
 
-    def count(
-        self,
-        *,
-        operation: str | None = _ANY,
-        committed: bool | None = None,
-        status: Outcome | None = None,
-        error_code: str | None = _ANY,
-        client_token: str | None = _ANY,
-        fault: str | None = _ANY,
-    ) -> int:
-        return len(
-            self.select(
-                operation=operation,
-                committed=committed,
-                status=status,
-                error_code=error_code,
-                client_token=client_token,
-                fault=fault,
-            )
-        )
+    def count(self, **where: Unpack[RecordFilter]) -> int:
+        return len(self.select(**where))
 
     def last(self, operation: str | None = _ANY) -> RequestRecord | None:
-        matches = self.select(operation=operation)
+        matches = self.select() if operation is _ANY else self.select(operation=operation)
         return matches[-1] if matches else None
 
     def clear(self) -> None:
