@@ -33,6 +33,7 @@ from ._deployment_lifecycle import component_state
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, DELETE_IN_PROGRESS, Component, Environment, ServiceInstance
+from ._serde import given
 from ._templates import get as get_template
 from ._world import Region
 
@@ -52,12 +53,15 @@ def render(region: Region, comp: Component, *, summary: bool = False) -> dict[st
         out["serviceName"] = comp.service_name
         out["serviceInstanceName"] = comp.service_instance_name
     if not summary:
-        if comp.description is not None:
-            out["description"] = comp.description
-        if comp.last_client_token is not None:
-            out["lastClientRequestToken"] = comp.last_client_token
-        if comp.service_spec is not None:
-            out["serviceSpec"] = comp.service_spec
+        out.update(
+            given(
+                {
+                    "description": comp.description,
+                    "lastClientRequestToken": comp.last_client_token,
+                    "serviceSpec": comp.service_spec,
+                }
+            )
+        )
     return out
 
 

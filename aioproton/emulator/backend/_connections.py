@@ -26,6 +26,7 @@ from . import _arns, _idempotency, _tags
 from ._engine import Call
 from ._pagination import paginate
 from ._records import Connection
+from ._serde import given
 from ._world import Region
 
 PENDING = "PENDING"
@@ -47,10 +48,9 @@ def render(owner: Region, conn: Connection, *, summary: bool = False) -> dict[st
         "requestedAt": conn.requested_at,
         "lastModifiedAt": conn.last_modified_at,
     }
-    if conn.component_role_arn is not None:
-        out["componentRoleArn"] = conn.component_role_arn
-    if conn.codebuild_role_arn is not None and not summary:
-        out["codebuildRoleArn"] = conn.codebuild_role_arn
+    out.update(given({"componentRoleArn": conn.component_role_arn}))
+    if not summary:
+        out.update(given({"codebuildRoleArn": conn.codebuild_role_arn}))
     return out
 
 

@@ -43,6 +43,7 @@ from ._records import (
     Service,
     ServiceInstance,
 )
+from ._serde import non_empty
 from ._world import EventKind, Region
 
 Target = Environment | ServiceInstance | Pipeline | Component
@@ -236,12 +237,15 @@ def ensure_idle(deploy: Deploy, what: str) -> None:
 def render_deploy(deploy: Deploy, out: dict[str, Any], *, succeeded_default: float | None) -> None:
     """Add the deployment bookkeeping members of a deployable resource to ``out``."""
     out["deploymentStatus"] = deploy.status
-    if deploy.message:
-        out["deploymentStatusMessage"] = deploy.message
-    if deploy.attempted_id:
-        out["lastAttemptedDeploymentId"] = deploy.attempted_id
-    if deploy.succeeded_id:
-        out["lastSucceededDeploymentId"] = deploy.succeeded_id
+    out.update(
+        non_empty(
+            {
+                "deploymentStatusMessage": deploy.message,
+                "lastAttemptedDeploymentId": deploy.attempted_id,
+                "lastSucceededDeploymentId": deploy.succeeded_id,
+            }
+        )
+    )
     out["lastDeploymentAttemptedAt"] = deploy.attempted_at
     succeeded = deploy.succeeded_at if deploy.succeeded_at is not None else succeeded_default
     if succeeded is not None:

@@ -19,6 +19,7 @@ from ._deployable import Target, find_by_path
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, Deployment
+from ._serde import given, non_empty
 from ._world import Region
 
 OUTPUT = "deployment"
@@ -36,23 +37,28 @@ def render(region: Region, dep: Deployment, *, summary: bool = False) -> dict[st
         "createdAt": dep.created_at,
         "lastModifiedAt": dep.last_modified_at,
     }
-    for key, value in (
-        ("completedAt", dep.completed_at),
-        ("serviceName", dep.service_name),
-        ("serviceInstanceName", dep.service_instance_name),
-        ("componentName", dep.component_name),
-        ("lastAttemptedDeploymentId", dep.last_attempted_id),
-        ("lastSucceededDeploymentId", dep.last_succeeded_id),
-    ):
-        if value is not None:
-            out[key] = value
+    out.update(
+        given(
+            {
+                "completedAt": dep.completed_at,
+                "serviceName": dep.service_name,
+                "serviceInstanceName": dep.service_instance_name,
+                "componentName": dep.component_name,
+                "lastAttemptedDeploymentId": dep.last_attempted_id,
+                "lastSucceededDeploymentId": dep.last_succeeded_id,
+            }
+        )
+    )
     if not summary:
-        if dep.message:
-            out["deploymentStatusMessage"] = dep.message
-        if dep.initial_state:
-            out["initialState"] = dep.initial_state
-        if dep.target_state:
-            out["targetState"] = dep.target_state
+        out.update(
+            non_empty(
+                {
+                    "deploymentStatusMessage": dep.message,
+                    "initialState": dep.initial_state,
+                    "targetState": dep.target_state,
+                }
+            )
+        )
     return out
 
 

@@ -35,6 +35,7 @@ from ._deployment_lifecycle import environment_state
 from ._engine import Call
 from ._pagination import paginate
 from ._records import DELETE_IN_PROGRESS, Environment, Template
+from ._serde import given
 from ._templates import get as get_template
 from ._world import Region
 
@@ -62,7 +63,7 @@ def render(region: Region, env: Environment, *, summary: bool = False) -> dict[s
     if not summary:
         optional["codebuildRoleArn"] = env.codebuild_role_arn
         optional["spec"] = env.spec
-    out.update({key: value for key, value in optional.items() if value is not None})
+    out.update(given(optional))
     if env.provisioning_repository is not None and not summary:
         out["provisioningRepository"] = dict(env.provisioning_repository)
     return out

@@ -11,11 +11,22 @@ import enum
 import functools
 import types
 import typing
+from collections.abc import Mapping
 from typing import Any, TypeVar, Union
 
 import attrs
 
 T = TypeVar("T")
+
+
+def given(members: Mapping[str, Any]) -> dict[str, Any]:
+    """The output ``members`` that are set: the API leaves out those that are None."""
+    return {key: value for key, value in members.items() if value is not None}
+
+
+def non_empty(members: Mapping[str, Any]) -> dict[str, Any]:
+    """The output ``members`` that hold something: the API leaves out None and empty ones."""
+    return {key: value for key, value in members.items() if value}
 
 
 def unstructure(value: Any) -> Any:

@@ -25,6 +25,7 @@ from ._deployment_lifecycle import instance_state
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, SERVICE_BUSY, Deployment, Service, ServiceInstance, TemplateVersion
+from ._serde import given
 from ._sync import block
 from ._templates import get as get_template
 from ._version_rules import check_compatible
@@ -65,8 +66,7 @@ def render_instance(
     render_deploy(instance.deploy, out, succeeded_default=instance.created_at)
     if not summary:
         out["spec"] = instance.spec
-        if instance.last_client_token is not None:
-            out["lastClientRequestToken"] = instance.last_client_token
+        out.update(given({"lastClientRequestToken": instance.last_client_token}))
     return out
 
 

@@ -48,6 +48,7 @@ from ._records import (
     ServiceOp,
     Tombstone,
 )
+from ._serde import given
 from ._service_instances import add_instance, attached_components, remove_instance
 from ._sync import block
 from ._templates import get as get_template
@@ -66,8 +67,7 @@ def render(region: Region, service: Service, *, summary: bool = False) -> dict[s
         "createdAt": service.created_at,
         "lastModifiedAt": service.last_modified_at,
     }
-    if service.description is not None:
-        out["description"] = service.description
+    out.update(given({"description": service.description}))
     if service.status_message:
         out["statusMessage"] = service.status_message
     if summary:
@@ -75,13 +75,15 @@ def render(region: Region, service: Service, *, summary: bool = False) -> dict[s
     out["spec"] = service.spec
     if service.pipeline is not None:
         out["pipeline"] = render_pipeline(region, service.name, service.pipeline)
-    for key, value in (
-        ("branchName", service.branch_name),
-        ("repositoryConnectionArn", service.repository_connection_arn),
-        ("repositoryId", service.repository_id),
-    ):
-        if value is not None:
-            out[key] = value
+    out.update(
+        given(
+            {
+                "branchName": service.branch_name,
+                "repositoryConnectionArn": service.repository_connection_arn,
+                "repositoryId": service.repository_id,
+            }
+        )
+    )
     return out
 
 

@@ -24,6 +24,7 @@ from ._deployable import get_instance, get_service
 from ._engine import Call, Handler
 from ._records import ServiceSyncConfig, SyncBlocker, TemplateSyncConfig
 from ._repositories import get as get_repository
+from ._serde import given
 
 
 def _template_key(name: str, kind: str) -> str:
@@ -36,16 +37,14 @@ def _linked(call: Call, provider: str, name: str, missing: type[Exception]) -> N
 
 
 def render_template_config(c: TemplateSyncConfig) -> dict[str, Any]:
-    out = {
+    return {
         "templateName": c.template_name,
         "templateType": c.template_type,
         "repositoryName": c.repository_name,
         "repositoryProvider": c.repository_provider,
         "branch": c.branch,
+        **given({"subdirectory": c.subdirectory}),
     }
-    if c.subdirectory is not None:
-        out["subdirectory"] = c.subdirectory
-    return out
 
 
 def create_template_config(call: Call) -> dict[str, Any]:

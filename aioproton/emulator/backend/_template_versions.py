@@ -29,6 +29,7 @@ from ._records import (
     Template,
     TemplateVersion,
 )
+from ._serde import given
 from ._templates import get as get_template
 from ._templates import label, per_kind
 from ._world import EventKind, Region
@@ -92,8 +93,7 @@ def render(
         "createdAt": version.created_at,
         "lastModifiedAt": version.last_modified_at,
     }
-    if version.description is not None:
-        out["description"] = version.description
+    out.update(given({"description": version.description}))
     if version.status_message:
         out["statusMessage"] = version.status_message
     recommended = _version_rules.recommended_minor(template, version.major)
