@@ -20,6 +20,7 @@ from ._canonical import differences
 from ._engine import Call
 from ._pagination import paginate, single_page
 from ._records import Repository, ServiceSyncConfig, TemplateSyncConfig
+from ._serde import given
 from ._world import Region
 
 OUTPUT = "repository"
@@ -32,8 +33,8 @@ def render(region: Region, repo: Repository, *, summary: bool = False) -> dict[s
         "provider": repo.provider,
         "connectionArn": repo.connection_arn,
     }
-    if repo.encryption_key is not None and not summary:
-        out["encryptionKey"] = repo.encryption_key
+    if not summary:
+        out.update(given({"encryptionKey": repo.encryption_key}))
     return out
 
 

@@ -37,14 +37,15 @@ def _linked(call: Call, provider: str, name: str, missing: type[Exception]) -> N
 
 
 def render_template_config(c: TemplateSyncConfig) -> dict[str, Any]:
-    return {
+    out = {
         "templateName": c.template_name,
         "templateType": c.template_type,
         "repositoryName": c.repository_name,
         "repositoryProvider": c.repository_provider,
         "branch": c.branch,
-        **given({"subdirectory": c.subdirectory}),
     }
+    out.update(given({"subdirectory": c.subdirectory}))
+    return out
 
 
 def create_template_config(call: Call) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from . import _arns, _idempotency, _tags, _version_rules
 from ._engine import Call, Handler
 from ._pagination import paginate
 from ._records import Template
+from ._serde import given
 from ._world import Region
 
 KINDS = ("environment", "service")
@@ -42,18 +43,16 @@ def render(region: Region, template: Template, *, summary: bool = False) -> dict
         "createdAt": template.created_at,
         "lastModifiedAt": template.last_modified_at,
     }
-    if template.description is not None:
-        out["description"] = template.description
-    if template.display_name is not None:
-        out["displayName"] = template.display_name
-    if template.encryption_key is not None and not summary:
-        out["encryptionKey"] = template.encryption_key
-    if template.provisioning is not None:
-        key = "provisioning" if template.kind == "environment" else "pipelineProvisioning"
-        out[key] = template.provisioning
-    recommended = _version_rules.recommended_text(template)
-    if recommended is not None:
-        out["recommendedVersion"] = recommended
+    provisioning = "provisioning" if template.kind == "environment" else "pipelineProvisioning"
+    optional = {
+        "description": template.description,
+        "displayName": template.display_name,
+        provisioning: template.provisioning,
+        "recommendedVersion": _version_rules.recommended_text(template),
+    }
+    if not summary:
+        optional["encryptionKey"] = template.encryption_key
+    out.update(given(optional))
     return out
 
 
