@@ -126,6 +126,12 @@ class _Walker:
     def fail(self, path: tuple[PathSegment, ...], rule: str) -> None:
         self.problems.append(Problem(path, rule))
 
+    def expect(self, ok: bool, value: Any, path: tuple[PathSegment, ...], kind: str) -> bool:
+        """Whether ``value`` has the type the shape wants (``ok``); a problem if not."""
+        if not ok:
+            self.fail(path, f"expected {kind}, got {_type_name(value)}")
+        return ok
+
     def visit(self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]) -> None:
         kind = shape.type_name
         if kind == "structure":
@@ -138,19 +144,17 @@ class _Walker:
             self.string(shape, value, path)
         elif kind in ("integer", "long"):
             self.integer(shape, value, path)
-        elif kind == "boolean" and not isinstance(value, bool):
-            self.fail(path, f"expected a boolean, got {_type_name(value)}")
-        elif kind in ("float", "double", "timestamp") and (
-            isinstance(value, bool) or not isinstance(value, (int, float))
-        ):
+        elif kind == "boolean":
+            self.expect(isinstance(value, bool), value, path, "a boolean")
+        elif kind in ("float", "double", "timestamp"):
             # On the wire (awsJson 1.0) a timestamp is a number of epoch seconds.
-            self.fail(path, f"expected a number, got {_type_name(value)}")
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            self.expect(number, value, path, "a number")
 
     def structure(
         self, shape: botocore.model.StructureShape, value: Any, path: tuple[PathSegment, ...]
     ) -> None:
-        if not isinstance(value, Mapping):
-            self.fail(path, f"expected an object, got {_type_name(value)}")
+        if not self.expect(isinstance(value, Mapping), value, path, "an object"):
             return
         members = shape.members
         for name in shape.required_members:
@@ -181,20 +185,17 @@ class _Walker:
     def list(
         self, shape: botocore.model.ListShape, value: Any, path: tuple[PathSegment, ...]
     ) -> None:
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-            self.fail(path, f"expected a list, got {_type_name(value)}")
+        listed = isinstance(value, Sequence) and not isinstance(value, (str, bytes, Mapping))
+        if not self.sized(shape, value, path, listed, "a list", "items"):
             return
-        self.bounds(shape, len(value), path, "items")
         for index, item in enumerate(value):
             self.visit(shape.member, item, (*path, index))
 
     def map(
         self, shape: botocore.model.MapShape, value: Any, path: tuple[PathSegment, ...]
     ) -> None:
-        if not isinstance(value, Mapping):
-            self.fail(path, f"expected an object, got {_type_name(value)}")
+        if not self.sized(shape, value, path, isinstance(value, Mapping), "an object", "entries"):
             return
-        self.bounds(shape, len(value), path, "entries")
         for key, item in value.items():
             self.visit(shape.key, key, (*path, str(key)))
             self.visit(shape.value, item, (*path, str(key)))
@@ -202,10 +203,8 @@ class _Walker:
     def string(
         self, shape: botocore.model.StringShape, value: Any, path: tuple[PathSegment, ...]
     ) -> None:
-        if not isinstance(value, str):
-            self.fail(path, f"expected a string, got {_type_name(value)}")
+        if not self.sized(shape, value, path, isinstance(value, str), "a string", "length"):
             return
-        self.bounds(shape, len(value), path, "length")
         enum = shape.enum
         if enum and value not in enum:
             self.fail(path, f"{value!r} is not one of {', '.join(enum)}")
@@ -218,22 +217,40 @@ class _Walker:
     def integer(
         self, shape: botocore.model.Shape, value: Any, path: tuple[PathSegment, ...]
     ) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, f"expected an integer, got {_type_name(value)}")
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        if not self.expect(integer, value, path, "an integer"):
             return
-        low = shape.metadata.get("min")
-        high = shape.metadata.get("max")
-        if low is not None and value < low:
-            self.fail(path, f"value {value} is below the minimum {low}")
-        elif high is not None and value > high:
-            self.fail(path, f"value {value} exceeds the maximum {high}")
+        self.bounds(shape, value, path, "value", maximum="the maximum ")
+
+    def sized(
+        self,
+        shape: botocore.model.Shape,
+        value: Any,
+        path: tuple[PathSegment, ...],
+        ok: bool,
+        kind: str,
+        what: str,
+    ) -> bool:
+        """A list, map or string: its type (see :meth:`expect`), then its size in ``what``;
+        whether the value is worth looking into."""
+        if not self.expect(ok, value, path, kind):
+            return False
+        self.bounds(shape, len(value), path, what)
+        return True
 
     def bounds(
-        self, shape: botocore.model.Shape, size: int, path: tuple[PathSegment, ...], what: str
+        self,
+        shape: botocore.model.Shape,
+        size: int,
+        path: tuple[PathSegment, ...],
+        what: str,
+        *,
+        maximum: str = "",
     ) -> None:
+        """``size`` within the shape's ``min`` and ``max`` (``maximum`` names the upper one)."""
         low = shape.metadata.get("min")
         high = shape.metadata.get("max")
         if low is not None and size < low:
             self.fail(path, f"{what} {size} is below the minimum {low}")
         elif high is not None and size > high:
-            self.fail(path, f"{what} {size} exceeds {high}")
+            self.fail(path, f"{what} {size} exceeds {maximum}{high}")
