@@ -16,6 +16,7 @@ server errors, and never sleeping past its deadline.
 
 from __future__ import annotations
 
+import abc
 import random
 from typing import Protocol
 
@@ -69,11 +70,33 @@ def _fraction(instance: object, attribute: attrs.Attribute[float], value: float)
         raise ValueError(f"{attribute.name} must be in [0, 1), got {value!r}")
 
 
-def _bounds(instance: ExponentialBackoff | SdkBackoff | HistoryAwareSchedule) -> None:
-    if instance.max_delay < instance.min_delay:
-        raise ValueError(
-            f"max_delay ({instance.max_delay}) must not be below min_delay ({instance.min_delay})"
-        )
+class _Bounded:
+    """A schedule between ``min_delay`` and ``max_delay``, checked when it is made."""
+
+    __slots__ = ()
+    min_delay: float
+    max_delay: float
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_delay < self.min_delay:
+            raise ValueError(
+                f"max_delay ({self.max_delay}) must not be below min_delay ({self.min_delay})"
+            )
+
+
+class _ByAttempt(_Bounded, abc.ABC):
+    """A schedule whose delay is a :class:`Backoff` over the attempt number."""
+
+    __slots__ = ()
+    uses_history = False
+
+    @property
+    @abc.abstractmethod
+    def backoff(self) -> Backoff:
+        """The delay of each attempt."""
+
+    def next_delay(self, context: PollContext) -> float:
+        return self.backoff.delay(context.attempt, context.rng)
 
 
 @attrs.frozen
@@ -88,7 +111,7 @@ class FixedDelay:
 
 
 @attrs.frozen
-class SdkBackoff:
+class SdkBackoff(_ByAttempt):
     """The waiter delay of the AWS SDKs for Go v2 and JavaScript v3.
 
     Attempt ``n`` waits a uniform random time between ``min_delay`` and
@@ -97,10 +120,6 @@ class SdkBackoff:
 
     min_delay: float = attrs.field(default=5.0, validator=_positive)
     max_delay: float = attrs.field(default=120.0, validator=_positive)
-    uses_history = False
-
-    def __attrs_post_init__(self) -> None:
-        _bounds(self)
 
     @property
     def backoff(self) -> Backoff:
@@ -110,12 +129,9 @@ class SdkBackoff:
             .capped(self.max_delay)
         )
 
-    def next_delay(self, context: PollContext) -> float:
-        return self.backoff.delay(context.attempt, context.rng)
-
 
 @attrs.frozen
-class ExponentialBackoff:
+class ExponentialBackoff(_ByAttempt):
     """Delays growing by ``factor`` per poll from ``min_delay`` to ``max_delay``.
 
     Each delay is shortened by a random fraction up to ``jitter`` (never below
@@ -127,10 +143,6 @@ class ExponentialBackoff:
     max_delay: float = attrs.field(default=60.0, validator=_positive)
     factor: float = attrs.field(default=1.5, validator=attrs.validators.ge(1.0))
     jitter: float = attrs.field(default=0.2, validator=_fraction)
-    uses_history = False
-
-    def __attrs_post_init__(self) -> None:
-        _bounds(self)
 
     @property
     def backoff(self) -> Backoff:
@@ -141,12 +153,9 @@ class ExponentialBackoff:
             .at_least(self.min_delay)
         )
 
-    def next_delay(self, context: PollContext) -> float:
-        return self.backoff.delay(context.attempt, context.rng)
-
 
 @attrs.frozen
-class HistoryAwareSchedule:
+class HistoryAwareSchedule(_Bounded):
     """Polls rarely early, densely where earlier deployments ended, and backs off after.
 
     With the durations of the target's earlier deployments it computes the windows in
@@ -165,9 +174,6 @@ class HistoryAwareSchedule:
     margin: float = attrs.field(default=0.05, validator=_fraction)
     fallback: ExponentialBackoff | None = None
     uses_history = True
-
-    def __attrs_post_init__(self) -> None:
-        _bounds(self)
 
     def _fallback(self) -> ExponentialBackoff:
         if self.fallback is not None:
