@@ -186,31 +186,27 @@ class BulkRun(Generic[T, V]):
         self._scope.cancel()
 
 
+@attrs.define(eq=False)
 class _Workers(Generic[T, V]):
     """The worker tasks of one run and the state they share."""
 
-    def __init__(
-        self,
-        items: Iterable[T] | AsyncIterable[T],
-        func: Callable[[T], Awaitable[V]],
-        send: MemoryObjectSendStream[ItemResult[T, V]],
-        summary: BulkSummary[T, V],
-        *,
-        fail_fast: bool,
-        clock: Clock,
-    ) -> None:
-        self._func = func
-        self._send = send
-        self._summary = summary
-        self._fail_fast = fail_fast
-        self._clock = clock
-        self._items = items
-        self._iterator: Any = items.__aiter__() if isinstance(items, AsyncIterable) else iter(items)
+    _items: Iterable[T] | AsyncIterable[T]
+    _func: Callable[[T], Awaitable[V]]
+    _send: MemoryObjectSendStream[ItemResult[T, V]]
+    _summary: BulkSummary[T, V]
+    _fail_fast: bool = attrs.field(kw_only=True)
+    _clock: Clock = attrs.field(kw_only=True)
+    _asynchronous: bool = attrs.field(init=False)
+    _iterator: Any = attrs.field(init=False)
+    _lock: anyio.Lock = attrs.field(init=False, factory=anyio.Lock)
+    _next_index: int = attrs.field(init=False, default=0)
+    _running: int = attrs.field(init=False, default=0)
+    _exhausted: bool = attrs.field(init=False, default=False)
+
+    def __attrs_post_init__(self) -> None:
+        items = self._items
         self._asynchronous = isinstance(items, AsyncIterable)
-        self._lock = anyio.Lock()
-        self._next_index = 0
-        self._running = 0
-        self._exhausted = False
+        self._iterator = items.__aiter__() if isinstance(items, AsyncIterable) else iter(items)
 
     async def _take(self) -> tuple[int, T] | None:
         async with self._lock:
