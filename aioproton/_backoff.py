@@ -30,11 +30,11 @@ class Backoff(abc.ABC):
 
     def capped(self, maximum: float) -> Backoff:
         """Never more than ``maximum``."""
-        return _Capped(self, maximum)
+        return _Clamped(self, maximum=maximum)
 
     def at_least(self, minimum: float) -> Backoff:
         """Never less than ``minimum``."""
-        return _AtLeast(self, minimum)
+        return _Clamped(self, minimum=minimum)
 
     def jitter(self, fraction: float = 1.0) -> Backoff:
         """Shorten each delay by a random fraction of it, up to ``fraction``.
@@ -63,21 +63,13 @@ class _Exponential(Backoff):
 
 
 @attrs.frozen
-class _Capped(Backoff):
+class _Clamped(Backoff):
     inner: Backoff
-    maximum: float
+    minimum: float = -math.inf
+    maximum: float = math.inf
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        return min(self.maximum, self.inner.delay(attempt, rng))
-
-
-@attrs.frozen
-class _AtLeast(Backoff):
-    inner: Backoff
-    minimum: float
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        return max(self.minimum, self.inner.delay(attempt, rng))
+        return min(self.maximum, max(self.minimum, self.inner.delay(attempt, rng)))
 
 
 @attrs.frozen
