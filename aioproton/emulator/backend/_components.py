@@ -28,7 +28,14 @@ from . import (
     _tags,
     _version_rules,
 )
-from ._deployable import COMPONENT, get_component, get_environment, get_instance, render_deploy
+from ._deployable import (
+    COMPONENT,
+    get_component,
+    get_environment,
+    get_instance,
+    render_deploy,
+    token_resolver,
+)
 from ._deployment_lifecycle import component_state
 from ._engine import Call
 from ._pagination import paginate
@@ -66,14 +73,7 @@ def render(region: Region, comp: Component, *, summary: bool = False) -> dict[st
 
 
 def _token_resolver(call: Call) -> Callable[[str], dict[str, Any] | None]:
-    def resolve(resource: str) -> dict[str, Any] | None:
-        name, uid = resource.split("|")
-        comp = call.region.components.get(name)
-        if comp is None or comp.uid != uid:
-            return None
-        return {OUTPUT: render(call.region, comp)}
-
-    return resolve
+    return token_resolver(call, COMPONENT, lambda call, comp: render(call.region, comp))
 
 
 def _attachable(call: Call, instance: ServiceInstance, name: str) -> None:

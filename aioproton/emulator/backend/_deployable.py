@@ -222,6 +222,26 @@ def find_by_path(region: Region, path: str) -> Target | None:
     return None
 
 
+# Client tokens (creates and updates of components and service instances carry one).
+
+Tokened = TypeVar("Tokened", ServiceInstance, Component)
+
+
+def token_resolver(
+    call: Call, kind: TargetKind[Tokened], render: Callable[[Call, Tokened], dict[str, Any]]
+) -> Callable[[str], dict[str, Any] | None]:
+    """Renders what a client token remembered (``<names>|<uid>``), if it still exists."""
+
+    def resolve(resource: str) -> dict[str, Any] | None:
+        *names, uid = resource.split("|")
+        target = kind.find(call.region, *names)
+        if target is None or target.uid != uid:
+            return None
+        return {kind.output: render(call, target)}
+
+    return resolve
+
+
 # Deployment bookkeeping.
 
 

@@ -20,7 +20,14 @@ from typing import Any
 
 from ..errors import ConflictException, ValidationException
 from . import _arns, _deployable, _deployment_lifecycle, _idempotency, _specs, _tags, _version_rules
-from ._deployable import SERVICE_INSTANCE, get_environment, get_instance, get_service, render_deploy
+from ._deployable import (
+    SERVICE_INSTANCE,
+    get_environment,
+    get_instance,
+    get_service,
+    render_deploy,
+    token_resolver,
+)
 from ._deployment_lifecycle import instance_state
 from ._engine import Call
 from ._pagination import paginate
@@ -35,15 +42,9 @@ OUTPUT = "serviceInstance"
 
 
 def _token_resolver(call: Call) -> Callable[[str], dict[str, Any] | None]:
-    def resolve(resource: str) -> dict[str, Any] | None:
-        service_name, name, uid = resource.split("|")
-        service = call.region.services.get(service_name)
-        instance = service.instances.get(name) if service else None
-        if instance is None or instance.uid != uid:
-            return None
-        return {OUTPUT: render_instance(call.region, instance)}
-
-    return resolve
+    return token_resolver(
+        call, SERVICE_INSTANCE, lambda call, instance: render_instance(call.region, instance)
+    )
 
 
 def _remember(call: Call, instance: ServiceInstance) -> None:
