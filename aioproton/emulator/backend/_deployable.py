@@ -272,6 +272,16 @@ def render_deploy(deploy: Deploy, out: dict[str, Any], *, succeeded_default: flo
         out["lastDeploymentSucceededAt"] = succeeded
 
 
+def render_deployed(target: Environment | ServiceInstance | Pipeline, out: dict[str, Any]) -> None:
+    """Add what a resource deployed from a template renders: the template version it
+    runs, when it was created and its deployment bookkeeping."""
+    out["templateName"] = target.template_name
+    out["templateMajorVersion"] = str(target.major)
+    out["templateMinorVersion"] = str(target.minor)
+    out["createdAt"] = target.created_at
+    render_deploy(target.deploy, out, succeeded_default=target.created_at)
+
+
 def cancel(call: Call, target: Target, what: str) -> None:
     """Start cancelling the target's active deployment (see the module docstring)."""
     deploy = target.deploy

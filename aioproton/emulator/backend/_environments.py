@@ -30,7 +30,7 @@ from . import (
     _version_rules,
 )
 from ._account import repository_branch
-from ._deployable import ENVIRONMENT, get_environment, render_deploy
+from ._deployable import ENVIRONMENT, get_environment, render_deployed
 from ._deployment_lifecycle import environment_state
 from ._engine import Call
 from ._pagination import paginate
@@ -46,12 +46,8 @@ def render(region: Region, env: Environment, *, summary: bool = False) -> dict[s
     out: dict[str, Any] = {
         "arn": region.arn(_arns.environment(env.name)),
         "name": env.name,
-        "templateName": env.template_name,
-        "templateMajorVersion": str(env.major),
-        "templateMinorVersion": str(env.minor),
-        "createdAt": env.created_at,
     }
-    render_deploy(env.deploy, out, succeeded_default=env.created_at)
+    render_deployed(env, out)
     optional = {
         "description": env.description,
         "protonServiceRoleArn": env.proton_service_role_arn,

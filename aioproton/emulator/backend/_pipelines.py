@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ConflictException
 from . import _arns, _deployable, _deployment_lifecycle, _specs, _version_rules
-from ._deployable import SERVICE_PIPELINE, get_pipeline, get_service, render_deploy
+from ._deployable import SERVICE_PIPELINE, get_pipeline, get_service, render_deployed
 from ._deployment_lifecycle import pipeline_state
 from ._engine import Call
 from ._records import SERVICE_BUSY, Deployment, Pipeline, Service
@@ -29,13 +29,9 @@ OUTPUT = "pipeline"
 def render_pipeline(region: Region, service_name: str, pipeline: Pipeline) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": region.arn(_arns.pipeline(service_name)),
-        "templateName": pipeline.template_name,
-        "templateMajorVersion": str(pipeline.major),
-        "templateMinorVersion": str(pipeline.minor),
-        "createdAt": pipeline.created_at,
         "spec": pipeline.spec,
     }
-    render_deploy(pipeline.deploy, out, succeeded_default=pipeline.created_at)
+    render_deployed(pipeline, out)
     return out
 
 

@@ -25,7 +25,7 @@ from ._deployable import (
     get_environment,
     get_instance,
     get_service,
-    render_deploy,
+    render_deployed,
     token_resolver,
 )
 from ._deployment_lifecycle import instance_state
@@ -59,12 +59,8 @@ def render_instance(
         "name": instance.name,
         "serviceName": instance.service_name,
         "environmentName": instance.environment_name,
-        "templateName": instance.template_name,
-        "templateMajorVersion": str(instance.major),
-        "templateMinorVersion": str(instance.minor),
-        "createdAt": instance.created_at,
     }
-    render_deploy(instance.deploy, out, succeeded_default=instance.created_at)
+    render_deployed(instance, out)
     if not summary:
         out["spec"] = instance.spec
         out.update(given({"lastClientRequestToken": instance.last_client_token}))
