@@ -10,8 +10,8 @@ from typing import Any
 
 def lazy_exports(
     package: str, exports: Mapping[str, str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """The ``__getattr__`` and ``__dir__`` of ``package``.
+) -> tuple[list[str], Callable[[str], Any], Callable[[], list[str]]]:
+    """The ``__all__``, ``__getattr__`` and ``__dir__`` of ``package``.
 
     ``exports`` maps each public name to the module (relative to ``package``) that
     defines it; the module is imported when the name is first read, and the value then
@@ -30,4 +30,4 @@ def lazy_exports(
     def listing() -> list[str]:
         return sorted({*namespace, *exports})
 
-    return load, listing
+    return sorted(exports), load, listing
