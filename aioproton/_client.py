@@ -1,18 +1,19 @@
-"""``ProtonClient``: one long-lived aiobotocore client and the one ``_invoke()``.
+"""``ProtonClient``: one long-lived transport and the one ``_invoke()``.
 
 Every generated operation method funnels into :meth:`ProtonClient._invoke`, which
 validates the arguments against the model, fills in the client token once, sends the
 request under the client's concurrency limit and retry policy, translates failures
 into :mod:`aioproton.errors`, and decodes the result into the generated attrs classes.
+Requests go through :mod:`aioproton._transport`, not botocore's pipeline; ``proton.raw``
+is a stock aiobotocore client, created on first use.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import enum
 import functools
-import json
-import threading
 import uuid
 from collections.abc import Mapping
 from types import TracebackType
@@ -20,14 +21,14 @@ from typing import Any
 
 import aiohttp
 import anyio
+import botocore.credentials
 import botocore.exceptions
 import botocore.parsers
 from aiobotocore.config import AioConfig
-from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
-from aiobotocore.session import AioSession, get_session
+from aiobotocore.session import AioSession
 from botocore import xform_name
 
-from . import _codec, _service_model
+from . import _codec, _service_model, _transport
 from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
@@ -37,6 +38,7 @@ from ._validation import validate
 from .clock import Clock, SystemClock
 from .errors import (
     ClientClosedError,
+    ConfigurationError,
     ParameterValidationError,
     ProtonResponseError,
     ThrottlingError,
@@ -45,8 +47,7 @@ from .errors import (
 
 __all__ = ["ProtonClient"]
 
-# What botocore and aiohttp raise for a failed call; everything else is a bug and
-# propagates unchanged.
+# What the transport raises for a failed call; everything else is a bug and propagates.
 _TRANSLATED = (
     botocore.exceptions.BotoCoreError,
     botocore.exceptions.ClientError,
@@ -55,69 +56,23 @@ _TRANSLATED = (
     OSError,
 )
 
-_session_lock = threading.Lock()
+
+class _NotGiven(enum.Enum):
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
 
 
-@functools.cache
-def _shared_session(profile_name: str | None) -> AioSession:
-    """One botocore session per profile for the whole process.
-
-    The session owns the loader cache, so a second client never parses the model again.
-    Timestamps are passed through unparsed: aioproton decodes them itself, to UTC.
-    """
-    with _session_lock:
-        session = get_session()
-        if profile_name is not None:
-            session.set_config_variable("profile", profile_name)
-        session.register_component("data_loader", _service_model.loader())
-        session.register_component("response_parser_factory", _WireParserFactory())
-        return session
+NOT_GIVEN = _NotGiven.NOT_GIVEN
 
 
-class _WireJSONParser(AioJSONParser):  # type: ignore[misc]
-    """botocore's JSON-protocol parser minus its walk over the output shape.
-
-    aioproton decodes every response itself (to attrs classes, timestamps to UTC), so
-    botocore's conversion of the same JSON into shaped dicts is work done twice. Errors
-    and response metadata are still read by botocore's code.
-    """
-
-    def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
-        # botocore reads a body that is not JSON as {"message": body}; for a success that
-        # would pass for an answer with every member missing.
-        if not raw_body:
-            return {}
-        try:
-            parsed = json.loads(raw_body)
-        except ValueError:
-            raise botocore.parsers.ResponseParserError(
-                f"a body that is not JSON: {raw_body[:80]!r}"
-            ) from None
-        if not isinstance(parsed, dict):
-            kind = type(parsed).__name__
-            raise botocore.parsers.ResponseParserError(f"a JSON {kind} instead of an object")
-        return parsed
-
-    async def parse(self, response: Any, shape: Any) -> Any:
-        # botocore reads error bodies assuming their JSON is an object with string codes.
-        status = response.get("status_code")
-        try:
-            parsed = await super().parse(response, shape)
-        except (AttributeError, TypeError, KeyError, ValueError) as exc:
-            raise botocore.parsers.ResponseParserError(
-                f"an HTTP {status} body that botocore cannot read ({exc!r})"
-            ) from exc
-        code = parsed.get("Error", {}).get("Code", "")
-        if not isinstance(code, str):
-            raise botocore.parsers.ResponseParserError(f"an HTTP {status} error code {code!r}")
-        return parsed
-
-
-class _WireParserFactory(AioResponseParserFactory):  # type: ignore[misc]
-    def create_parser(self, protocol_name: str) -> Any:
-        if protocol_name == "json":
-            return _WireJSONParser()
-        return super().create_parser(protocol_name)
+def new_session(profile_name: str | None = None) -> AioSession:
+    """A botocore session of its own (so credentials are resolved afresh), sharing the
+    process-wide loader (so the model is parsed once)."""
+    session = AioSession(profile=profile_name)
+    session.register_component("data_loader", _service_model.loader())
+    return session
 
 
 class _State(enum.Enum):
@@ -129,8 +84,8 @@ class _State(enum.Enum):
 class ProtonClient(GeneratedOperations):
     """An async client for every AWS Proton operation.
 
-    Use it as an async context manager; it holds one aiobotocore client (one
-    connection pool) for its whole life::
+    Use it as an async context manager; it holds one connection pool for its whole
+    life::
 
         async with ProtonClient(region_name="us-east-1") as proton:
             env = await proton.get_environment(name="prod")
@@ -141,47 +96,86 @@ class ProtonClient(GeneratedOperations):
     status) are returned whole. Leave ``endpoint_url`` unset to talk to AWS; set it to
     an emulator's URL to talk to the emulator. ``clock`` times retry backoff (tests pass
     the emulator's manual clock); ``rate_limiter`` paces every attempt.
+
+    Give either ``config=`` (a :class:`ClientConfig`) or the individual settings, not
+    both. ``session=`` is an ``AioSession`` to resolve region, profile and credentials
+    from; ``credentials=`` is a botocore credentials object (anything with
+    ``get_frozen_credentials()``) to sign with instead of the credential chain.
+    Credentials are resolved when the client opens, so a new client sees rotated keys.
     """
 
     def __init__(
         self,
         *,
-        region_name: str | None = None,
-        endpoint_url: str | None = None,
-        aws_access_key_id: str | None = None,
-        aws_secret_access_key: str | None = None,
-        aws_session_token: str | None = None,
-        profile_name: str | None = None,
-        max_pool_connections: int = 64,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
-        retry: RetryPolicy | None = None,
-        validate: bool = True,
+        region_name: str | _NotGiven | None = NOT_GIVEN,
+        endpoint_url: str | _NotGiven | None = NOT_GIVEN,
+        aws_access_key_id: str | _NotGiven | None = NOT_GIVEN,
+        aws_secret_access_key: str | _NotGiven | None = NOT_GIVEN,
+        aws_session_token: str | _NotGiven | None = NOT_GIVEN,
+        profile_name: str | _NotGiven | None = NOT_GIVEN,
+        max_pool_connections: int | _NotGiven = NOT_GIVEN,
+        connect_timeout: float | _NotGiven = NOT_GIVEN,
+        read_timeout: float | _NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | _NotGiven | None = NOT_GIVEN,
+        validate: bool | _NotGiven = NOT_GIVEN,
+        use_fips_endpoint: bool | _NotGiven | None = NOT_GIVEN,
+        use_dualstack_endpoint: bool | _NotGiven | None = NOT_GIVEN,
+        verify: bool | str | _NotGiven | None = NOT_GIVEN,
+        client_cert: str | tuple[str, str] | _NotGiven | None = NOT_GIVEN,
+        proxies: Mapping[str, str] | _NotGiven | None = NOT_GIVEN,
+        proxies_config: Mapping[str, Any] | _NotGiven | None = NOT_GIVEN,
         config: ClientConfig | None = None,
         clock: Clock | None = None,
         rate_limiter: RateLimiter | None = None,
+        session: AioSession | None = None,
+        credentials: Any = None,
     ) -> None:
-        if config is None:
-            config = ClientConfig(
-                region_name=region_name,
-                endpoint_url=endpoint_url,
-                aws_access_key_id=aws_access_key_id,
-                aws_secret_access_key=aws_secret_access_key,
-                aws_session_token=aws_session_token,
-                profile_name=profile_name,
-                max_pool_connections=max_pool_connections,
-                connect_timeout=connect_timeout,
-                read_timeout=read_timeout,
-                retry=retry or RetryPolicy(),
-                validate=validate,
+        given: dict[str, Any] = {
+            name: value
+            for name, value in {
+                "region_name": region_name,
+                "endpoint_url": endpoint_url,
+                "aws_access_key_id": aws_access_key_id,
+                "aws_secret_access_key": aws_secret_access_key,
+                "aws_session_token": aws_session_token,
+                "profile_name": profile_name,
+                "max_pool_connections": max_pool_connections,
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
+                "retry": retry,
+                "validate": validate,
+                "use_fips_endpoint": use_fips_endpoint,
+                "use_dualstack_endpoint": use_dualstack_endpoint,
+                "verify": verify,
+                "client_cert": client_cert,
+                "proxies": proxies,
+                "proxies_config": proxies_config,
+            }.items()
+            if value is not NOT_GIVEN
+        }
+        if config is not None and given:
+            raise TypeError(
+                "give either config= or individual settings, not both "
+                f"(also given: {', '.join(sorted(given))}); "
+                "use attrs.evolve(config, ...) to change a ClientConfig"
             )
+        if config is None:
+            if given.get("retry", NOT_GIVEN) is None:
+                del given["retry"]
+            config = ClientConfig(**given)
+        if session is not None and config.profile_name is not None:
+            raise TypeError("give either session= or profile_name=, not both")
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.rate_limiter = rate_limiter
+        self._session = session
+        self._credentials = credentials
         self._state = _State.UNOPENED
-        self._raw: Any = None
+        self._transport: _transport.Transport | None = None
+        self._raw: _RawClient | None = None
         self._exit_stack = contextlib.AsyncExitStack()
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._limiter: asyncio.Semaphore | None = None
+        self._in_flight = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -191,31 +185,91 @@ class ProtonClient(GeneratedOperations):
                 f"this ProtonClient is {self._state.value}; "
                 "create a new one instead of reopening it"
             )
-        config = self.config
-        session = _shared_session(config.profile_name)
-        aio_config = AioConfig(
-            max_pool_connections=config.max_pool_connections,
-            connect_timeout=config.connect_timeout,
-            read_timeout=config.read_timeout,
-            retries={"total_max_attempts": 1, "mode": "standard"},
-            parameter_validation=False,
-            user_agent_extra="aioproton",
-        )
-        self._raw = await self._exit_stack.enter_async_context(
-            session.create_client(
-                "proton",
-                region_name=config.region_name,
-                endpoint_url=config.endpoint_url,
-                aws_access_key_id=config.aws_access_key_id,
-                aws_secret_access_key=config.aws_secret_access_key,
-                aws_session_token=config.aws_session_token,
-                config=aio_config,
-            )
-        )
-        _freeze_user_agent(self._raw)
-        self._limiter = anyio.CapacityLimiter(config.max_pool_connections)
+        transport = await self._open_transport()
+        self._exit_stack.push_async_callback(transport.close)
+        self._transport = transport
+        self._raw = _RawClient(self)
+        self._limiter = asyncio.Semaphore(self.config.max_pool_connections)
         self._state = _State.OPEN
         return self
+
+    async def _open_transport(self) -> _transport.Transport:
+        config = self.config
+        session = self._session or new_session(config.profile_name)
+        if self._session is None:
+            self._session = session
+        try:
+            region = config.region_name or session.get_config_variable("region")
+            use_fips = _setting(config.use_fips_endpoint, session, "use_fips_endpoint")
+            use_dualstack = _setting(
+                config.use_dualstack_endpoint, session, "use_dualstack_endpoint"
+            )
+            verify = config.verify
+            if verify is None:
+                verify = session.get_config_variable("ca_bundle") or True
+            endpoint = _transport.resolve_endpoint(
+                region=region,
+                endpoint_url=config.endpoint_url,
+                use_fips=use_fips,
+                use_dualstack=use_dualstack,
+            )
+            source = await self._credential_source(session)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise ConfigurationError(
+                f"the AWS profile {exc.kwargs.get('profile')!r} is not in the shared "
+                "config or credentials file: fix profile_name= or AWS_PROFILE",
+                code="ProfileNotFound",
+            ) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise ConfigurationError(
+                f"the AWS settings cannot be used: {exc}", code=type(exc).__name__
+            ) from exc
+        transport = _transport.Transport(
+            endpoint=endpoint,
+            credentials=_transport.CredentialCache(source),
+            target_prefix=str(_service_model.service_model().metadata["targetPrefix"]),
+            user_agent=_transport.user_agent(),
+            max_connections=config.max_pool_connections,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            verify=verify,
+            client_cert=config.client_cert,
+            proxies=config.proxies,
+            proxies_config=config.proxies_config,
+        )
+        try:
+            await transport.open()
+        except (OSError, ValueError) as exc:
+            await transport.close()
+            raise ConfigurationError(
+                f"the TLS settings cannot be used (verify={verify!r}, "
+                f"client_cert={config.client_cert!r}): {exc}",
+                code="InvalidTLSSettings",
+            ) from exc
+        return transport
+
+    async def _credential_source(self, session: AioSession) -> Any:
+        config = self.config
+        if self._credentials is not None:
+            return self._credentials
+        key, secret = config.aws_access_key_id, config.aws_secret_access_key
+        if key is not None or secret is not None:
+            if key is None or secret is None:
+                missing = "aws_secret_access_key" if secret is None else "aws_access_key_id"
+                raise ConfigurationError(
+                    f"{missing} is missing: give both aws_access_key_id and "
+                    "aws_secret_access_key, or neither to use the credential chain",
+                    code="PartialCredentials",
+                )
+            return botocore.credentials.Credentials(key, secret, config.aws_session_token)
+        found = await session.get_credentials()
+        if found is None:
+            raise ConfigurationError(
+                "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, "
+                "set AWS_PROFILE, or use the emulator's client settings",
+                code="NoCredentials",
+            )
+        return found
 
     async def __aexit__(
         self,
@@ -232,7 +286,7 @@ class ProtonClient(GeneratedOperations):
         self._state = _State.CLOSED
         with anyio.CancelScope(shield=True):
             await self._exit_stack.aclose()
-        self._raw = None
+        self._transport = None
 
     @property
     def closed(self) -> bool:
@@ -248,12 +302,21 @@ class ProtonClient(GeneratedOperations):
 
     @property
     def raw(self) -> Any:
-        """The underlying aiobotocore client, for anything aioproton does not wrap.
+        """A stock aiobotocore client for anything aioproton does not wrap.
 
-        Its responses are the JSON the service sent (timestamps as epoch seconds):
-        aioproton's session skips botocore's output shaping and decodes responses itself.
+        It is created on its first call (``await proton.raw.list_environments()``) with
+        this client's settings and closed with this client. Attributes other than
+        operation methods (``meta``, ``get_paginator``) need it created first:
+        ``await proton.raw_client()`` returns it.
         """
-        return self._require_open(None)
+        self._require_open(None)
+        return self._raw
+
+    async def raw_client(self) -> Any:
+        """The aiobotocore client behind :attr:`raw`, created if needed."""
+        self._require_open(None)
+        assert self._raw is not None
+        return await self._raw.client()
 
     @property
     def max_concurrency(self) -> int:
@@ -263,11 +326,12 @@ class ProtonClient(GeneratedOperations):
     @property
     def in_flight(self) -> int:
         """Requests currently holding a connection slot."""
-        return 0 if self._limiter is None else int(self._limiter.borrowed_tokens)
+        return self._in_flight
 
-    def _require_open(self, operation: str | None) -> Any:
+    def _require_open(self, operation: str | None) -> _transport.Transport:
         if self._state is _State.OPEN:
-            return self._raw
+            assert self._transport is not None
+            return self._transport
         if self._state is _State.UNOPENED:
             message = "open the client first: `async with ProtonClient(...) as proton:`"
         else:
@@ -278,7 +342,7 @@ class ProtonClient(GeneratedOperations):
 
     async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any:
         facts = OPERATIONS[operation]
-        raw = self._require_open(operation)
+        transport = self._require_open(operation)
         params = _codec.encode_arguments(facts.input_shape, arguments)
         if self.config.validate:
             shape = _service_model.operation_model(operation).input_shape
@@ -293,23 +357,40 @@ class ProtonClient(GeneratedOperations):
         if facts.client_token is not None and not params.get(facts.client_token):
             # Generated once per logical call, so every retry carries the same token.
             params[facts.client_token] = str(uuid.uuid4())
-        response = await self._send(operation, getattr(raw, facts.method), params)
+        response = await self._send(transport, operation, params)
         return _decode_result(operation, response)
 
-    async def _send(self, operation: str, method: Any, params: dict[str, Any]) -> Any:
-        facts = OPERATIONS[operation]
+    async def _send(
+        self, transport: _transport.Transport, operation: str, params: dict[str, Any]
+    ) -> Any:
+        replay_safe = OPERATIONS[operation].replay_safe
         limiter = self._limiter
         assert limiter is not None
         rate_limiter = self.rate_limiter
+        invocation_id = str(uuid.uuid4())
+        max_attempts = self.config.retry.max_attempts
+        attempts = 0
 
         async def attempt() -> Any:
+            nonlocal attempts
+            attempts += 1
             if rate_limiter is not None:
                 await rate_limiter.acquire()
             try:
                 async with limiter:
-                    response = await method(**params)
+                    self._in_flight += 1
+                    try:
+                        response = await transport.send(
+                            operation,
+                            params,
+                            invocation_id=invocation_id,
+                            attempt=attempts,
+                            max_attempts=max_attempts,
+                        )
+                    finally:
+                        self._in_flight -= 1
             except _TRANSLATED as exc:
-                error = translate(exc, operation=operation, replay_safe=facts.replay_safe)
+                error = translate(exc, operation=operation, replay_safe=replay_safe)
                 if rate_limiter is not None:
                     rate_limiter.feedback(throttled=isinstance(error, ThrottlingError))
                 raise error from exc
@@ -320,31 +401,82 @@ class ProtonClient(GeneratedOperations):
         return await call_with_retries(self.config.retry, attempt, self.clock)
 
 
-class _FixedUserAgent:
-    """A User-Agent computed once per client instead of twice per request."""
+def _setting(value: bool | None, session: AioSession, name: str) -> bool:
+    """A boolean client setting, or botocore's value for it (environment, profile)."""
+    if value is not None:
+        return value
+    found = session.get_config_variable(name)
+    if isinstance(found, str):
+        return found.strip().lower() == "true"
+    return bool(found)
 
-    def __init__(self, value: str) -> None:
-        self.value = value
 
-    def to_string(self) -> str:
-        return self.value
+class _RawClient:
+    """``proton.raw``: operation methods that create the aiobotocore client on first use."""
+
+    def __init__(self, owner: ProtonClient) -> None:
+        self._owner = owner
+        self._client: Any = None
+        self._lock = asyncio.Lock()
+
+    async def client(self) -> Any:
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    self._client = await self._create()
+        return self._client
+
+    async def _create(self) -> Any:
+        owner = self._owner
+        config = owner.config
+        session = owner._session
+        assert session is not None
+        transport = owner._require_open(None)
+        frozen = await transport.credentials.frozen()
+        aio_config = AioConfig(
+            max_pool_connections=config.max_pool_connections,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            user_agent_extra="aioproton",
+            use_fips_endpoint=config.use_fips_endpoint,
+            use_dualstack_endpoint=config.use_dualstack_endpoint,
+            client_cert=config.client_cert,
+            proxies=dict(config.proxies) if config.proxies else None,
+            proxies_config=dict(config.proxies_config) if config.proxies_config else None,
+        )
+        creator = session.create_client(
+            "proton",
+            region_name=transport.endpoint.signing_region,
+            endpoint_url=config.endpoint_url,
+            verify=config.verify,
+            aws_access_key_id=frozen.access_key,
+            aws_secret_access_key=frozen.secret_key,
+            aws_session_token=frozen.token,
+            config=aio_config,
+        )
+        return await owner._exit_stack.enter_async_context(creator)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is not None:
+            return getattr(self._client, name)
+        if name in _operation_methods():
+
+            async def call(*args: Any, **kwargs: Any) -> Any:
+                client = await self.client()
+                return await getattr(client, name)(*args, **kwargs)
+
+            call.__name__ = name
+            return call
+        raise AttributeError(
+            f"proton.raw.{name} needs the aiobotocore client: "
+            "`raw = await proton.raw_client()` creates it"
+        )
 
 
-def _freeze_user_agent(raw: Any) -> None:
-    """Stop botocore from rebuilding the User-Agent string on every request.
-
-    botocore renders the header twice per call (about 8 % of a call's CPU here) so that
-    per-request feature flags can appear in it; aioproton's requests carry none, so the
-    string rendered once at client creation is the same. Private botocore attributes are
-    involved: when they are not there (another botocore), nothing changes.
-    """
-    creator = getattr(raw, "_user_agent_creator", None)
-    rebuild = getattr(creator, "rebuild_and_replace_user_agent_handler", None)
-    if creator is None or rebuild is None:
-        return
-    service_id = raw.meta.service_model.service_id.hyphenize()
-    raw.meta.events.unregister(f"request-created.{service_id}", rebuild)
-    raw._user_agent_creator = _FixedUserAgent(creator.to_string())
+@functools.cache
+def _operation_methods() -> frozenset[str]:
+    return frozenset(xform_name(name) for name in _service_model.service_model().operation_names)
 
 
 @functools.cache

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -58,6 +60,12 @@ class ClientConfig:
     (visibly, in ``ProtonClient.in_flight``) instead of queueing silently in the
     HTTP library with their timeouts running. botocore's default pool of 10 is too small
     for the bulk workloads aioproton is built for, hence the larger default.
+
+    Settings left ``None`` come from where botocore finds them (environment, profile):
+    the region, ``use_fips_endpoint``/``use_dualstack_endpoint``, ``verify`` (the CA
+    bundle: ``AWS_CA_BUNDLE`` or ``ca_bundle``), and proxies (``HTTPS_PROXY``,
+    ``HTTP_PROXY``, ``NO_PROXY``). ``proxies``, ``proxies_config`` and ``client_cert``
+    mean what they mean in ``botocore.config.Config``.
     """
 
     region_name: str | None = None
@@ -71,3 +79,9 @@ class ClientConfig:
     read_timeout: float = attrs.field(default=60.0, validator=_positive)
     retry: RetryPolicy = RetryPolicy()
     validate: bool = True
+    use_fips_endpoint: bool | None = None
+    use_dualstack_endpoint: bool | None = None
+    verify: bool | str | None = None
+    client_cert: str | tuple[str, str] | None = None
+    proxies: Mapping[str, str] | None = None
+    proxies_config: Mapping[str, Any] | None = None

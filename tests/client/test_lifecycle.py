@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import anyio
 import anyio.lowlevel
 import pytest
 
 import aioproton
-from aioproton import _client
+from aioproton import _service_model
 from aioproton.emulator import Emulator
 
 from .conftest import ScriptedServer
@@ -44,11 +46,14 @@ async def test_closing_twice_is_harmless(emulator: Emulator) -> None:
 async def test_a_second_client_reuses_the_loaded_model(emulator: Emulator) -> None:
     async with aioproton.ProtonClient(**emulator.client_settings) as first:
         await first.get_account_settings()
-    loader = _client._shared_session(None).get_component("data_loader")
+        await first.raw.get_account_settings()
+    loader = _service_model.loader()
     cached = dict(loader._cache)
     async with aioproton.ProtonClient(**emulator.client_settings) as second:
         await second.get_account_settings()
-        assert second.raw.meta.service_model.service_name == "proton"
+        raw = await second.raw_client()
+        assert raw.meta.service_model.service_name == "proton"
+        assert raw._loader is loader
     assert dict(loader._cache).keys() == cached.keys()
 
 
@@ -85,12 +90,16 @@ def test_configuration_errors_are_clear() -> None:
         aioproton.ProtonClient(read_timeout=0)
 
 
-async def test_the_raw_client_answers_with_the_wire_json(emulator: Emulator) -> None:
+async def test_the_raw_client_is_a_stock_aiobotocore_client(emulator: Emulator) -> None:
     async with aioproton.ProtonClient(**emulator.client_settings) as proton:
+        with pytest.raises(AttributeError, match="raw_client"):
+            _ = proton.raw.meta  # not created yet: says how to create it
         await proton.create_environment_template(name="base")
         raw = await proton.raw.get_environment_template(name="base")
+        assert isinstance(proton.raw.meta.service_model.service_name, str)
     assert raw["environmentTemplate"]["name"] == "base"
-    assert isinstance(raw["environmentTemplate"]["createdAt"], float)  # epoch seconds
+    # botocore's own parsing: timestamps are datetimes, as from any aiobotocore client.
+    assert isinstance(raw["environmentTemplate"]["createdAt"], datetime.datetime)
     assert raw["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 

@@ -1,0 +1,126 @@
+"""Where a client sends its requests, resolved once from botocore's endpoint ruleset.
+
+The ruleset and partition data come from the installed botocore (the same files a
+botocore client reads), and botocore's ``EndpointProvider`` evaluates them. Proton's
+ruleset takes only the built-in parameters (region, FIPS, dual-stack, custom endpoint),
+so the answer never depends on the operation and is computed when the client opens.
+"""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import attrs
+import botocore.exceptions
+import botocore.utils
+from botocore.endpoint_provider import EndpointProvider
+
+from .. import _service_model
+from ..errors import ConfigurationError
+
+
+@attrs.frozen
+class Endpoint:
+    """The URL requests go to and the SigV4 scope they are signed for."""
+
+    url: str
+    signing_region: str
+    signing_name: str
+
+    @property
+    def host(self) -> str:
+        """The ``Host`` header value (port omitted when it is the scheme's default)."""
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        if parts.port is not None and parts.port != {"http": 80, "https": 443}.get(parts.scheme):
+            host = f"{host}:{parts.port}"
+        return host
+
+    @property
+    def path(self) -> str:
+        """The canonical path SigV4 signs (the endpoint's own path, or ``/``)."""
+        return _canonical_path(urlsplit(self.url).path)
+
+
+@functools.cache
+def _provider() -> EndpointProvider:
+    loader = _service_model.loader()
+    return EndpointProvider(
+        ruleset_data=loader.load_service_model(
+            _service_model.SERVICE_NAME, "endpoint-rule-set-1", _service_model.API_VERSION
+        ),
+        partition_data=loader.load_data("partitions"),
+    )
+
+
+def resolve(
+    *,
+    region: str | None,
+    endpoint_url: str | None,
+    use_fips: bool,
+    use_dualstack: bool,
+) -> Endpoint:
+    """Resolve as a botocore client would, or raise ConfigurationError saying what to fix."""
+    if region is None:
+        raise ConfigurationError(
+            "no AWS region: pass region_name=, set AWS_REGION (or AWS_DEFAULT_REGION), "
+            "or set a region in the profile",
+            code="NoRegion",
+        )
+    try:
+        botocore.utils.validate_region_name(region)
+    except botocore.exceptions.InvalidRegionError as exc:
+        raise ConfigurationError(
+            f"region_name {region!r} is not a valid region name (e.g. 'us-east-1')",
+            code="InvalidRegion",
+        ) from exc
+    if endpoint_url is not None and not (
+        botocore.utils.is_valid_endpoint_url(endpoint_url)
+        or botocore.utils.is_valid_ipv6_endpoint_url(endpoint_url)
+    ):
+        raise ConfigurationError(
+            f"endpoint_url {endpoint_url!r} is not a URL: give a full URL such as "
+            "'http://127.0.0.1:4566', or leave it unset to talk to AWS",
+            code="InvalidEndpoint",
+        )
+    parameters: dict[str, object] = {
+        "Region": region,
+        # A custom endpoint cannot be combined with the FIPS or dual-stack variants.
+        "UseFIPS": use_fips and endpoint_url is None,
+        "UseDualStack": use_dualstack and endpoint_url is None,
+    }
+    if endpoint_url is not None:
+        parameters["Endpoint"] = endpoint_url
+    try:
+        resolved = _provider().resolve_endpoint(**parameters)
+    except botocore.exceptions.EndpointResolutionError as exc:
+        raise ConfigurationError(
+            f"no Proton endpoint for region {region!r} with FIPS={use_fips} and "
+            f"dual-stack={use_dualstack}: {exc.kwargs.get('msg', exc)}",
+            code="EndpointResolution",
+        ) from exc
+    signing_region = region
+    signing_name = str(_service_model.service_model().signing_name)
+    for scheme in resolved.properties.get("authSchemes", ()):
+        if scheme.get("name") == "sigv4":
+            signing_region = scheme.get("signingRegion", signing_region)
+            signing_name = scheme.get("signingName", signing_name)
+            break
+    return Endpoint(
+        url=_request_url(resolved.url),
+        signing_region=signing_region,
+        signing_name=signing_name,
+    )
+
+
+def _request_url(endpoint_url: str) -> str:
+    """The URL of ``POST /`` on this endpoint, joined the way botocore joins it."""
+    parts = urlsplit(endpoint_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def _canonical_path(path: str) -> str:
+    return quote(botocore.utils.normalize_url_path(path or "/"), safe="/~")
