@@ -21,7 +21,7 @@ import aiohttp
 import botocore.exceptions
 from botocore.httpsession import ProxyConfiguration, get_cert_path, mask_proxy_url
 
-from ._credentials import CredentialCache
+from ._credentials import CredentialCache, Frozen
 from ._endpoint import Endpoint
 from ._response import body_json, parse_error
 from ._sigv4 import Signer
@@ -122,20 +122,20 @@ class Transport:
         if session is not None:
             await session.close()
 
-    def request_headers(
+    def build(
         self,
         operation: str,
-        body: bytes,
+        params: Mapping[str, Any],
+        credentials: Frozen,
         *,
-        access_key: str,
-        secret_key: str,
-        token: str | None,
         amz_date: str,
         invocation_id: str,
         attempt: int,
         max_attempts: int,
-    ) -> dict[str, str]:
-        """Every header of one attempt (``Host`` and ``Content-Length`` aiohttp adds)."""
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and every header of one attempt (aiohttp adds ``Host`` and
+        ``Content-Length``). The body is what botocore's JSON serializer writes."""
+        body = json.dumps(params).encode("utf-8")
         target = f"{self._target_prefix}.{operation}"
         headers = {"X-Amz-Target": target, **self._fixed_headers}
         headers.update(
@@ -143,15 +143,15 @@ class Transport:
                 content_type=CONTENT_TYPE,
                 target=target,
                 body=body,
-                access_key=access_key,
-                secret_key=secret_key,
-                token=token,
+                access_key=credentials.access_key,
+                secret_key=credentials.secret_key,
+                token=credentials.token,
                 amz_date=amz_date,
             )
         )
         headers["amz-sdk-invocation-id"] = invocation_id
         headers["amz-sdk-request"] = f"attempt={attempt}; max={max_attempts}"
-        return headers
+        return body, headers
 
     async def send(
         self,
@@ -166,14 +166,10 @@ class Transport:
         session = self._session
         if session is None:
             raise RuntimeError("the transport is not open")
-        body = json.dumps(params).encode("utf-8")
-        credentials = await self.credentials.frozen()
-        headers = self.request_headers(
+        body, headers = self.build(
             operation,
-            body,
-            access_key=credentials.access_key,
-            secret_key=credentials.secret_key,
-            token=credentials.token,
+            params,
+            await self.credentials.frozen(),
             amz_date=self._signer.amz_date(),
             invocation_id=invocation_id,
             attempt=attempt,
