@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import attrs
 import botocore.exceptions
+import botocore.regions
 import botocore.utils
 from botocore.endpoint_provider import EndpointProvider
 
@@ -43,6 +44,12 @@ class Endpoint:
     def path(self) -> str:
         """The canonical path SigV4 signs (the endpoint's own path, or ``/``)."""
         return _canonical_path(urlsplit(self.url).path)
+
+
+@functools.cache
+def _legacy_resolver() -> botocore.regions.EndpointResolver:
+    data = _service_model.loader().load_data("endpoints")
+    return botocore.regions.EndpointResolver(data, uses_builtin_data=True)
 
 
 @functools.cache
@@ -95,8 +102,20 @@ def resolve(
     if endpoint_url is not None:
         parameters["Endpoint"] = endpoint_url
     try:
+        if endpoint_url is None and (use_fips or use_dualstack):
+            # A botocore client refuses a variant its endpoints.json does not list
+            # for Proton (dual-stack, today), even where the ruleset has a URL.
+            _legacy_resolver().construct_endpoint(
+                _service_model.SERVICE_NAME,
+                region,
+                use_dualstack_endpoint=use_dualstack,
+                use_fips_endpoint=use_fips,
+            )
         resolved = _provider().resolve_endpoint(**parameters)
-    except botocore.exceptions.EndpointResolutionError as exc:
+    except (
+        botocore.exceptions.EndpointResolutionError,
+        botocore.exceptions.EndpointVariantError,
+    ) as exc:
         raise ConfigurationError(
             f"no Proton endpoint for region {region!r} with FIPS={use_fips} and "
             f"dual-stack={use_dualstack}: {exc.kwargs.get('msg', exc)}",

@@ -58,7 +58,9 @@ def test_errors_parse_as_botocore_parses_them(
     ours = _transport.parse_error(status, headers, body)
     assert ours["Error"]["Code"] == theirs["Error"]["Code"]
     assert ours["Error"]["Message"] == theirs["Error"]["Message"]
-    assert ours["ResponseMetadata"]["HTTPStatusCode"] == theirs["ResponseMetadata"]["HTTPStatusCode"]
+    assert (
+        ours["ResponseMetadata"]["HTTPStatusCode"] == theirs["ResponseMetadata"]["HTTPStatusCode"]
+    )
     assert ours["ResponseMetadata"].get("RequestId") == theirs["ResponseMetadata"].get("RequestId")
 
 
@@ -85,9 +87,7 @@ async def test_a_proxy_error_page_becomes_a_typed_server_error(scripted: Scripte
 async def test_a_modelled_error_keeps_code_message_and_request_id(
     scripted: ScriptedServer,
 ) -> None:
-    scripted.reply(
-        409, {"__type": "com.amazonaws.proton#ConflictException", "Message": "in use"}
-    )
+    scripted.reply(409, {"__type": "com.amazonaws.proton#ConflictException", "Message": "in use"})
     async with scripted.client() as proton:
         with pytest.raises(aioproton.ConflictError) as caught:
             await proton.delete_environment(name="prod")

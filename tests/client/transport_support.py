@@ -18,7 +18,7 @@ import botocore.serialize
 
 from aioproton import _service_model, _transport
 
-ALPHABET = string.ascii_letters + string.digits + " -_./:\"\\\n\tüé€𝄞"
+ALPHABET = string.ascii_letters + string.digits + ' -_./:"\\\n\tüé€𝄞'
 
 
 def random_value(shape: botocore.model.Shape, rng: random.Random, depth: int = 0) -> Any:
