@@ -118,7 +118,8 @@ def resolve(
     ) as exc:
         raise ConfigurationError(
             f"no Proton endpoint for region {region!r} with FIPS={use_fips} and "
-            f"dual-stack={use_dualstack}: {exc.kwargs.get('msg', exc)}",
+            f"dual-stack={use_dualstack}: {str(exc).rstrip(': ')}; "
+            "turn off use_fips_endpoint/use_dualstack_endpoint or pick another region",
             code="EndpointResolution",
         ) from exc
     signing_region = region
