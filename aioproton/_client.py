@@ -165,6 +165,10 @@ class ProtonClient(GeneratedOperations):
             config = ClientConfig(**given)
         if session is not None and config.profile_name is not None:
             raise TypeError("give either session= or profile_name=, not both")
+        if credentials is not None and (
+            config.aws_access_key_id is not None or config.aws_secret_access_key is not None
+        ):
+            raise TypeError("give either credentials= or aws_access_key_id=/..., not both")
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.rate_limiter = rate_limiter

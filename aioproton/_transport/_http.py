@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 import botocore.exceptions
+import botocore.utils
 from botocore.httpsession import ProxyConfiguration, get_cert_path, mask_proxy_url
 
 from ._credentials import CredentialCache, Frozen
@@ -72,6 +73,10 @@ class Transport:
         )
         self._verify = verify
         self._client_cert = client_cert
+        # As botocore's endpoint does: the client's proxies, else the environment's
+        # (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), decided once for this one endpoint.
+        if not proxies:
+            proxies = botocore.utils.get_environ_proxies(endpoint.url)
         proxy_config = ProxyConfiguration(proxies=proxies, proxies_settings=proxies_config)
         self.proxy_url: str | None = proxy_config.proxy_url_for(endpoint.url)
         self._proxy_headers = (

@@ -4,7 +4,6 @@ and credentials are resolved per client (rotated keys are used by the next clien
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ ACCOUNTS = {"AKIDFIRST": "111111111111", "AKIDSECOND": "222222222222"}
 
 
 @pytest.fixture
-def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No AWS settings from the machine: empty shared files, no metadata service."""
     for name in (
         "AWS_PROFILE",
@@ -47,7 +46,7 @@ def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    yield tmp_path
+    return tmp_path
 
 
 KEYS_GIVEN = {"aws_access_key_id": "AKID", "aws_secret_access_key": "s3cr3t-value"}
@@ -124,6 +123,10 @@ def test_config_and_individual_settings_do_not_mix() -> None:
         aioproton.ProtonClient(config=config, retry=None)
     with pytest.raises(TypeError, match="session= or profile_name="):
         aioproton.ProtonClient(profile_name="a", session=new_session())
+    with pytest.raises(TypeError, match="credentials= or aws_access_key_id"):
+        aioproton.ProtonClient(
+            aws_access_key_id="AKID", credentials=botocore.credentials.Credentials("a", "b")
+        )
     assert aioproton.ProtonClient(config=config).config is config
     assert aioproton.ProtonClient(region_name="eu-west-1").config == attrs.evolve(
         config, region_name="eu-west-1"
@@ -190,12 +193,12 @@ async def test_refreshable_credentials_refresh_and_are_not_asked_while_fresh(
         refresh,
         "test",
     )
-    async with Emulator(auth="strict", credentials={"AKIDSECOND": KEYS["AKIDSECOND"]}) as emu:
-        async with aioproton.ProtonClient(
-            endpoint_url=emu.endpoint_url, region_name=emu.region, credentials=credentials
-        ) as proton:
-            for _ in range(5):
-                await proton.get_account_settings()
+    strict = Emulator(auth="strict", credentials={"AKIDSECOND": KEYS["AKIDSECOND"]})
+    async with strict as emu, emu.client(
+        aws_access_key_id=None, aws_secret_access_key=None, credentials=credentials
+    ) as proton:
+        for _ in range(5):
+            await proton.get_account_settings()
     assert CountingRefreshable.asked == 1  # fresh for two hours: not asked again
     assert (await credentials.get_frozen_credentials()).access_key == "AKIDSECOND"
 
