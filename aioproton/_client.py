@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import enum
 import functools
+import logging
 import uuid
 from collections.abc import Mapping
 from types import TracebackType
@@ -27,6 +28,7 @@ import botocore.parsers
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore import xform_name
+from botocore.httpsession import mask_proxy_url
 
 from . import _codec, _service_model, _transport
 from ._config import ClientConfig, RetryPolicy
@@ -46,6 +48,8 @@ from .errors import (
 )
 
 __all__ = ["ProtonClient"]
+
+logger = logging.getLogger("aioproton.client")
 
 # What the transport raises for a failed call; everything else is a bug and propagates.
 _TRANSLATED = (
@@ -240,6 +244,15 @@ class ProtonClient(GeneratedOperations):
             client_cert=config.client_cert,
             proxies=config.proxies,
             proxies_config=config.proxies_config,
+        )
+        logger.debug(
+            "client opened",
+            extra={
+                "endpoint": endpoint.url,
+                "signing_region": endpoint.signing_region,
+                "proxy": mask_proxy_url(transport.proxy_url) if transport.proxy_url else None,
+                "credentials": getattr(source, "method", type(source).__name__),
+            },
         )
         try:
             await transport.open()
@@ -436,7 +449,21 @@ class _RawClient:
         session = owner._session
         assert session is not None
         transport = owner._require_open(None)
-        frozen = await transport.credentials.frozen()
+        keys: dict[str, str | None] = {}
+        if config.aws_access_key_id is not None:
+            keys = {
+                "aws_access_key_id": config.aws_access_key_id,
+                "aws_secret_access_key": config.aws_secret_access_key,
+                "aws_session_token": config.aws_session_token,
+            }
+        elif owner._credentials is not None:
+            # A credentials object cannot be handed to aiobotocore: its current keys are.
+            frozen = await transport.credentials.frozen()
+            keys = {
+                "aws_access_key_id": frozen.access_key,
+                "aws_secret_access_key": frozen.secret_key,
+                "aws_session_token": frozen.token,
+            }
         aio_config = AioConfig(
             max_pool_connections=config.max_pool_connections,
             connect_timeout=config.connect_timeout,
@@ -454,10 +481,8 @@ class _RawClient:
             region_name=transport.endpoint.signing_region,
             endpoint_url=config.endpoint_url,
             verify=config.verify,
-            aws_access_key_id=frozen.access_key,
-            aws_secret_access_key=frozen.secret_key,
-            aws_session_token=frozen.token,
             config=aio_config,
+            **keys,
         )
         return await owner._exit_stack.enter_async_context(creator)
 
@@ -496,7 +521,12 @@ def _result_shape(operation: str) -> tuple[str | None, str | None, bool]:
     return facts.result_member, member_shape.name, facts.result_required
 
 
-def _decode_result(operation: str, response: Mapping[str, Any]) -> Any:
+def _decode_result(operation: str, response: Any) -> Any:
+    if not isinstance(response, Mapping):
+        raise ProtonResponseError(
+            f"the response body is a JSON {type(response).__name__}, not an object",
+            operation=operation,
+        )
     member, shape_name, required = _result_shape(operation)
     if shape_name is None:
         return None

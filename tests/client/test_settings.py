@@ -4,6 +4,7 @@ and credentials are resolved per client (rotated keys are used by the next clien
 from __future__ import annotations
 
 import datetime
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -194,9 +195,12 @@ async def test_refreshable_credentials_refresh_and_are_not_asked_while_fresh(
         "test",
     )
     strict = Emulator(auth="strict", credentials={"AKIDSECOND": KEYS["AKIDSECOND"]})
-    async with strict as emu, emu.client(
-        aws_access_key_id=None, aws_secret_access_key=None, credentials=credentials
-    ) as proton:
+    async with (
+        strict as emu,
+        emu.client(
+            aws_access_key_id=None, aws_secret_access_key=None, credentials=credentials
+        ) as proton,
+    ):
         for _ in range(5):
             await proton.get_account_settings()
     assert CountingRefreshable.asked == 1  # fresh for two hours: not asked again
@@ -211,3 +215,29 @@ async def test_static_credentials_given_as_an_object(clean_aws_env: Path) -> Non
         ) as proton:
             template = await proton.create_environment_template(name="static")
     assert ":111111111111:" in template.arn
+
+
+async def test_the_raw_client_signs_with_the_same_credentials(clean_aws_env: Path) -> None:
+    credentials = botocore.credentials.Credentials("AKIDSECOND", KEYS["AKIDSECOND"])
+    strict = Emulator(auth="strict", credentials=KEYS, accounts=ACCOUNTS)
+    async with (
+        strict as emu,
+        emu.client(
+            aws_access_key_id=None, aws_secret_access_key=None, credentials=credentials
+        ) as proton,
+    ):
+        raw = await proton.raw.create_environment_template(name="raw")
+    assert ":222222222222:" in raw["environmentTemplate"]["arn"]
+
+
+async def test_opening_logs_where_the_client_sends_and_how_it_signs(
+    caplog: pytest.LogCaptureFixture, clean_aws_env: Path
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="aioproton.client")
+    async with Emulator() as emu, emu.client(aws_session_token="t0ken-value"):
+        endpoint_url = emu.endpoint_url
+    (record,) = [r for r in caplog.records if r.getMessage() == "client opened"]
+    assert record.endpoint == f"{endpoint_url}/"  # type: ignore[attr-defined]
+    assert record.credentials == "explicit"  # type: ignore[attr-defined]
+    assert record.proxy is None  # type: ignore[attr-defined]
+    assert "t0ken-value" not in caplog.text

@@ -167,6 +167,15 @@ async def test_a_success_body_that_is_not_json_is_a_response_error(
             await proton.get_environment(name="prod")
 
 
+async def test_a_success_body_that_is_not_an_object_is_a_response_error(
+    scripted: ScriptedServer,
+) -> None:
+    scripted.reply(200, "[1, 2]")
+    async with scripted.client(retry=aioproton.RetryPolicy.never()) as proton:
+        with pytest.raises(aioproton.ProtonResponseError, match="JSON list, not an object"):
+            await proton.list_environments()
+
+
 def test_corpus_bodies_are_what_they_claim() -> None:
     for status, headers, body in CORPUS:
         if headers.get("content-type") == JSON["content-type"]:
