@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import enum
 import functools
-import logging
 import uuid
 from collections.abc import Mapping
 from types import TracebackType
@@ -22,13 +21,11 @@ from typing import Any
 
 import aiohttp
 import anyio
-import botocore.credentials
 import botocore.exceptions
 import botocore.parsers
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore import xform_name
-from botocore.httpsession import mask_proxy_url
 
 from . import _codec, _service_model, _transport
 from ._config import ClientConfig, RetryPolicy
@@ -40,7 +37,6 @@ from ._validation import validate
 from .clock import Clock, SystemClock
 from .errors import (
     ClientClosedError,
-    ConfigurationError,
     ParameterValidationError,
     ProtonResponseError,
     ThrottlingError,
@@ -48,8 +44,6 @@ from .errors import (
 )
 
 __all__ = ["ProtonClient"]
-
-logger = logging.getLogger("aioproton.client")
 
 # What the transport raises for a failed call; everything else is a bug and propagates.
 _TRANSLATED = (
@@ -69,14 +63,6 @@ class _NotGiven(enum.Enum):
 
 
 NOT_GIVEN = _NotGiven.NOT_GIVEN
-
-
-def new_session(profile_name: str | None = None) -> AioSession:
-    """A botocore session of its own (so credentials are resolved afresh), sharing the
-    process-wide loader (so the model is parsed once)."""
-    session = AioSession(profile=profile_name)
-    session.register_component("data_loader", _service_model.loader())
-    return session
 
 
 class _State(enum.Enum):
@@ -193,100 +179,15 @@ class ProtonClient(GeneratedOperations):
                 f"this ProtonClient is {self._state.value}; "
                 "create a new one instead of reopening it"
             )
-        transport = await self._open_transport()
+        if self._session is None:
+            self._session = _transport.new_session(self.config.profile_name)
+        transport = await _transport.open_transport(self.config, self._session, self._credentials)
         self._exit_stack.push_async_callback(transport.close)
         self._transport = transport
         self._raw = _RawClient(self)
         self._limiter = asyncio.Semaphore(self.config.max_pool_connections)
         self._state = _State.OPEN
         return self
-
-    async def _open_transport(self) -> _transport.Transport:
-        config = self.config
-        session = self._session or new_session(config.profile_name)
-        if self._session is None:
-            self._session = session
-        try:
-            region = config.region_name or session.get_config_variable("region")
-            use_fips = _setting(config.use_fips_endpoint, session, "use_fips_endpoint")
-            use_dualstack = _setting(
-                config.use_dualstack_endpoint, session, "use_dualstack_endpoint"
-            )
-            verify = config.verify
-            if verify is None:
-                verify = session.get_config_variable("ca_bundle") or True
-            endpoint = _transport.resolve_endpoint(
-                region=region,
-                endpoint_url=config.endpoint_url,
-                use_fips=use_fips,
-                use_dualstack=use_dualstack,
-            )
-            source = await self._credential_source(session)
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise ConfigurationError(
-                f"the AWS profile {exc.kwargs.get('profile')!r} is not in the shared "
-                "config or credentials file: fix profile_name= or AWS_PROFILE",
-                code="ProfileNotFound",
-            ) from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise ConfigurationError(
-                f"the AWS settings cannot be used: {exc}", code=type(exc).__name__
-            ) from exc
-        transport = _transport.Transport(
-            endpoint=endpoint,
-            credentials=_transport.CredentialCache(source),
-            target_prefix=str(_service_model.service_model().metadata["targetPrefix"]),
-            user_agent=_transport.user_agent(),
-            max_connections=config.max_pool_connections,
-            connect_timeout=config.connect_timeout,
-            read_timeout=config.read_timeout,
-            verify=verify,
-            client_cert=config.client_cert,
-            proxies=config.proxies,
-            proxies_config=config.proxies_config,
-        )
-        logger.debug(
-            "client opened",
-            extra={
-                "endpoint": endpoint.url,
-                "signing_region": endpoint.signing_region,
-                "proxy": mask_proxy_url(transport.proxy_url) if transport.proxy_url else None,
-                "credentials": getattr(source, "method", type(source).__name__),
-            },
-        )
-        try:
-            await transport.open()
-        except (OSError, ValueError) as exc:
-            await transport.close()
-            raise ConfigurationError(
-                f"the TLS settings cannot be used (verify={verify!r}, "
-                f"client_cert={config.client_cert!r}): {exc}",
-                code="InvalidTLSSettings",
-            ) from exc
-        return transport
-
-    async def _credential_source(self, session: AioSession) -> Any:
-        config = self.config
-        if self._credentials is not None:
-            return self._credentials
-        key, secret = config.aws_access_key_id, config.aws_secret_access_key
-        if key is not None or secret is not None:
-            if key is None or secret is None:
-                missing = "aws_secret_access_key" if secret is None else "aws_access_key_id"
-                raise ConfigurationError(
-                    f"{missing} is missing: give both aws_access_key_id and "
-                    "aws_secret_access_key, or neither to use the credential chain",
-                    code="PartialCredentials",
-                )
-            return botocore.credentials.Credentials(key, secret, config.aws_session_token)
-        found = await session.get_credentials()
-        if found is None:
-            raise ConfigurationError(
-                "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, "
-                "set AWS_PROFILE, or use the emulator's client settings",
-                code="NoCredentials",
-            )
-        return found
 
     async def __aexit__(
         self,
@@ -416,16 +317,6 @@ class ProtonClient(GeneratedOperations):
             return response
 
         return await call_with_retries(self.config.retry, attempt, self.clock)
-
-
-def _setting(value: bool | None, session: AioSession, name: str) -> bool:
-    """A boolean client setting, or botocore's value for it (environment, profile)."""
-    if value is not None:
-        return value
-    found = session.get_config_variable(name)
-    if isinstance(found, str):
-        return found.strip().lower() == "true"
-    return bool(found)
 
 
 class _RawClient:

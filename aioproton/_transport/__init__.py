@@ -10,6 +10,8 @@ from ._credentials import Frozen as Frozen
 from ._endpoint import Endpoint as Endpoint
 from ._endpoint import resolve as resolve_endpoint
 from ._http import Transport as Transport
+from ._open import new_session as new_session
+from ._open import open_transport as open_transport
 from ._response import parse_error as parse_error
 from ._useragent import user_agent as user_agent
 
@@ -18,6 +20,8 @@ __all__ = [
     "Endpoint",
     "Frozen",
     "Transport",
+    "new_session",
+    "open_transport",
     "parse_error",
     "resolve_endpoint",
     "user_agent",

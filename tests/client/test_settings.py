@@ -14,7 +14,7 @@ import pytest
 from aiobotocore.credentials import AioRefreshableCredentials
 
 import aioproton
-from aioproton._client import new_session
+from aioproton._transport import new_session
 from aioproton.emulator import Emulator
 
 from .conftest import FAST_RETRIES

@@ -1,0 +1,126 @@
+"""Opening a transport from a client's settings, as botocore would read them.
+
+Region, FIPS/dual-stack, CA bundle and credentials come from the settings first and
+from the botocore session (environment, profile, credential chain) otherwise; whatever
+cannot work is a :class:`~aioproton.errors.ConfigurationError` saying what to change.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import botocore.credentials
+import botocore.exceptions
+from aiobotocore.session import AioSession
+from botocore.httpsession import mask_proxy_url
+
+from .. import _service_model
+from .._config import ClientConfig
+from ..errors import ConfigurationError
+from ._credentials import CredentialCache
+from ._endpoint import resolve
+from ._http import Transport
+from ._useragent import user_agent
+
+logger = logging.getLogger("aioproton.client")
+
+
+def new_session(profile_name: str | None = None) -> AioSession:
+    """A botocore session of its own (so credentials are resolved afresh), sharing the
+    process-wide loader (so the model is parsed once)."""
+    session = AioSession(profile=profile_name)
+    session.register_component("data_loader", _service_model.loader())
+    return session
+
+
+async def open_transport(config: ClientConfig, session: AioSession, credentials: Any) -> Transport:
+    """An open transport for ``config``; ``credentials`` (optional) replaces the chain."""
+    try:
+        region = config.region_name or session.get_config_variable("region")
+        use_fips = _setting(config.use_fips_endpoint, session, "use_fips_endpoint")
+        use_dualstack = _setting(config.use_dualstack_endpoint, session, "use_dualstack_endpoint")
+        verify = config.verify
+        if verify is None:
+            verify = session.get_config_variable("ca_bundle") or True
+        endpoint = resolve(
+            region=region,
+            endpoint_url=config.endpoint_url,
+            use_fips=use_fips,
+            use_dualstack=use_dualstack,
+        )
+        source = credentials if credentials is not None else await _chain(config, session)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise ConfigurationError(
+            f"the AWS profile {exc.kwargs.get('profile')!r} is not in the shared "
+            "config or credentials file: fix profile_name= or AWS_PROFILE",
+            code="ProfileNotFound",
+        ) from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ConfigurationError(
+            f"the AWS settings cannot be used: {exc}", code=type(exc).__name__
+        ) from exc
+    transport = Transport(
+        endpoint=endpoint,
+        credentials=CredentialCache(source),
+        target_prefix=str(_service_model.service_model().metadata["targetPrefix"]),
+        user_agent=user_agent(),
+        max_connections=config.max_pool_connections,
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        verify=verify,
+        client_cert=config.client_cert,
+        proxies=config.proxies,
+        proxies_config=config.proxies_config,
+    )
+    logger.debug(
+        "client opened",
+        extra={
+            "endpoint": endpoint.url,
+            "signing_region": endpoint.signing_region,
+            "proxy": mask_proxy_url(transport.proxy_url) if transport.proxy_url else None,
+            "credentials": getattr(source, "method", type(source).__name__),
+        },
+    )
+    try:
+        await transport.open()
+    except (OSError, ValueError) as exc:
+        await transport.close()
+        raise ConfigurationError(
+            f"the TLS settings cannot be used (verify={verify!r}, "
+            f"client_cert={config.client_cert!r}): {exc}",
+            code="InvalidTLSSettings",
+        ) from exc
+    return transport
+
+
+async def _chain(config: ClientConfig, session: AioSession) -> Any:
+    """The configured keys, or what botocore's credential chain finds now."""
+    key, secret = config.aws_access_key_id, config.aws_secret_access_key
+    if key is not None or secret is not None:
+        if key is None or secret is None:
+            missing = "aws_secret_access_key" if secret is None else "aws_access_key_id"
+            raise ConfigurationError(
+                f"{missing} is missing: give both aws_access_key_id and "
+                "aws_secret_access_key, or neither to use the credential chain",
+                code="PartialCredentials",
+            )
+        return botocore.credentials.Credentials(key, secret, config.aws_session_token)
+    found = await session.get_credentials()
+    if found is None:
+        raise ConfigurationError(
+            "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, "
+            "set AWS_PROFILE, or use the emulator's client settings",
+            code="NoCredentials",
+        )
+    return found
+
+
+def _setting(value: bool | None, session: AioSession, name: str) -> bool:
+    """A boolean client setting, or botocore's value for it (environment, profile)."""
+    if value is not None:
+        return value
+    found = session.get_config_variable(name)
+    if isinstance(found, str):
+        return found.strip().lower() == "true"
+    return bool(found)
