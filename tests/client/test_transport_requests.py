@@ -13,12 +13,15 @@ import json
 import random
 from typing import Any
 
+import anyio
 import botocore.awsrequest
 import botocore.config
 import botocore.session
 import pytest
+from aiohttp import web
 from botocore import xform_name
 
+import aioproton
 from aioproton import _service_model, _transport
 from aioproton._generated.facts import OPERATIONS as FACTS
 
@@ -133,3 +136,36 @@ def test_without_lambda_no_trace_id_is_sent(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793")
     assert _transport._http.trace_id_header() == {}
+
+
+async def test_attempts_share_an_invocation_id_and_count_up() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        status = 500 if len(seen) == 1 else 200
+        return web.json_response({"accountSettings": {}}, status=status)
+
+    app = web.Application()
+    app.router.add_post("/", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        async with aioproton.ProtonClient(
+            endpoint_url=f"http://127.0.0.1:{runner.addresses[0][1]}",
+            region_name="us-east-1",
+            aws_access_key_id="AKID",
+            aws_secret_access_key="secret",
+            retry=aioproton.RetryPolicy(max_attempts=3, initial_delay=0.001, max_delay=0.002),
+        ) as proton:
+            await proton.get_account_settings()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await runner.cleanup()
+    assert [h["amz-sdk-request"] for h in seen] == ["attempt=1; max=3", "attempt=2; max=3"]
+    assert len({h["amz-sdk-invocation-id"] for h in seen}) == 1
+    assert seen[0]["User-Agent"] == _transport.user_agent()
+    assert seen[0]["User-Agent"].startswith("aioproton/")
+    assert seen[0]["Content-Type"] == "application/x-amz-json-1.0"
