@@ -18,6 +18,7 @@ from __future__ import annotations
 from . import errors as errors
 from . import redaction as redaction
 from ._backoff import Backoff as Backoff
+from ._client import NotGiven as NotGiven
 from ._client import ProtonClient as ProtonClient
 from ._config import ClientConfig as ClientConfig
 from ._config import RetryPolicy as RetryPolicy
@@ -125,6 +126,7 @@ __all__ = [
     "InternalServerError",
     "LoginRequiredError",
     "ManualClock",
+    "NotGiven",
     "OpenEnum",
     "Page",
     "PaginationError",

@@ -43,7 +43,7 @@ from .errors import (
     translate,
 )
 
-__all__ = ["ProtonClient"]
+__all__ = ["NotGiven", "ProtonClient"]
 
 # What the transport raises for a failed call; everything else is a bug and propagates.
 _TRANSLATED = (
@@ -55,14 +55,17 @@ _TRANSLATED = (
 )
 
 
-class _NotGiven(enum.Enum):
+class NotGiven(enum.Enum):
+    """The type of a ``ProtonClient`` setting that was not given (so ``None`` can mean
+    "not set" and stay distinguishable)."""
+
     NOT_GIVEN = "NOT_GIVEN"
 
     def __repr__(self) -> str:
         return "NOT_GIVEN"
 
 
-NOT_GIVEN = _NotGiven.NOT_GIVEN
+NOT_GIVEN = NotGiven.NOT_GIVEN
 
 
 class _State(enum.Enum):
@@ -97,23 +100,23 @@ class ProtonClient(GeneratedOperations):
     def __init__(
         self,
         *,
-        region_name: str | _NotGiven | None = NOT_GIVEN,
-        endpoint_url: str | _NotGiven | None = NOT_GIVEN,
-        aws_access_key_id: str | _NotGiven | None = NOT_GIVEN,
-        aws_secret_access_key: str | _NotGiven | None = NOT_GIVEN,
-        aws_session_token: str | _NotGiven | None = NOT_GIVEN,
-        profile_name: str | _NotGiven | None = NOT_GIVEN,
-        max_pool_connections: int | _NotGiven = NOT_GIVEN,
-        connect_timeout: float | _NotGiven = NOT_GIVEN,
-        read_timeout: float | _NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | _NotGiven | None = NOT_GIVEN,
-        validate: bool | _NotGiven = NOT_GIVEN,
-        use_fips_endpoint: bool | _NotGiven | None = NOT_GIVEN,
-        use_dualstack_endpoint: bool | _NotGiven | None = NOT_GIVEN,
-        verify: bool | str | _NotGiven | None = NOT_GIVEN,
-        client_cert: str | tuple[str, str] | _NotGiven | None = NOT_GIVEN,
-        proxies: Mapping[str, str] | _NotGiven | None = NOT_GIVEN,
-        proxies_config: Mapping[str, Any] | _NotGiven | None = NOT_GIVEN,
+        region_name: str | NotGiven | None = NOT_GIVEN,
+        endpoint_url: str | NotGiven | None = NOT_GIVEN,
+        aws_access_key_id: str | NotGiven | None = NOT_GIVEN,
+        aws_secret_access_key: str | NotGiven | None = NOT_GIVEN,
+        aws_session_token: str | NotGiven | None = NOT_GIVEN,
+        profile_name: str | NotGiven | None = NOT_GIVEN,
+        max_pool_connections: int | NotGiven = NOT_GIVEN,
+        connect_timeout: float | NotGiven = NOT_GIVEN,
+        read_timeout: float | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        validate: bool | NotGiven = NOT_GIVEN,
+        use_fips_endpoint: bool | NotGiven | None = NOT_GIVEN,
+        use_dualstack_endpoint: bool | NotGiven | None = NOT_GIVEN,
+        verify: bool | str | NotGiven | None = NOT_GIVEN,
+        client_cert: str | tuple[str, str] | NotGiven | None = NOT_GIVEN,
+        proxies: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        proxies_config: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         config: ClientConfig | None = None,
         clock: Clock | None = None,
         rate_limiter: RateLimiter | None = None,
