@@ -182,8 +182,6 @@ class ProtonClient(GeneratedOperations):
                 f"this ProtonClient is {self._state.value}; "
                 "create a new one instead of reopening it"
             )
-        if self._session is None:
-            self._session = _transport.new_session(self.config.profile_name)
         transport = await _transport.open_transport(self.config, self._session, self._credentials)
         self._exit_stack.push_async_callback(transport.close)
         self._transport = transport
@@ -340,8 +338,9 @@ class _RawClient:
     async def _create(self) -> Any:
         owner = self._owner
         config = owner.config
-        session = owner._session
-        assert session is not None
+        # The caller's session, or one of its own: a shared session caches the
+        # credentials it found first, and this client must see rotated keys too.
+        session = owner._session or _transport.new_session(config.profile_name)
         transport = owner._require_open(None)
         keys: dict[str, str | None] = {}
         if config.aws_access_key_id is not None:

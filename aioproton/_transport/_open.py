@@ -7,11 +7,14 @@ cannot work is a :class:`~aioproton.errors.ConfigurationError` saying what to ch
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from typing import Any
 
 import botocore.credentials
 import botocore.exceptions
+from aiobotocore.credentials import create_credential_resolver
 from aiobotocore.session import AioSession
 from botocore.httpsession import mask_proxy_url
 
@@ -26,16 +29,37 @@ from ._useragent import user_agent
 logger = logging.getLogger("aioproton.client")
 
 
+_session_lock = threading.Lock()
+
+
 def new_session(profile_name: str | None = None) -> AioSession:
-    """A botocore session of its own (so credentials are resolved afresh), sharing the
-    process-wide loader (so the model is parsed once)."""
+    """A botocore session sharing the process-wide loader (so the model is parsed once)."""
     session = AioSession(profile=profile_name)
     session.register_component("data_loader", _service_model.loader())
     return session
 
 
-async def open_transport(config: ClientConfig, session: AioSession, credentials: Any) -> Transport:
-    """An open transport for ``config``; ``credentials`` (optional) replaces the chain."""
+@functools.cache
+def shared_session(profile_name: str | None) -> AioSession:
+    """One session per profile for the process: building one registers some 120 event
+    handlers (about 4 ms), and the transport reads only its configuration from it.
+    Credentials are never taken from its cache: each client runs the chain afresh."""
+    with _session_lock:
+        return new_session(profile_name)
+
+
+async def open_transport(
+    config: ClientConfig, session: AioSession | None, credentials: Any
+) -> Transport:
+    """An open transport for ``config``.
+
+    ``session`` is the caller's (its credentials are used as it resolves them) or
+    ``None`` (the process's shared session for the profile; the credential chain runs
+    afresh, so rotated keys are seen). ``credentials`` (optional) replaces the chain.
+    """
+    fresh = session is None
+    if session is None:
+        session = shared_session(config.profile_name)
     try:
         region = config.region_name or session.get_config_variable("region")
         use_fips = _setting(config.use_fips_endpoint, session, "use_fips_endpoint")
@@ -49,7 +73,11 @@ async def open_transport(config: ClientConfig, session: AioSession, credentials:
             use_fips=use_fips,
             use_dualstack=use_dualstack,
         )
-        source = credentials if credentials is not None else await _chain(config, session)
+        source = (
+            credentials
+            if credentials is not None
+            else await _chain(config, session, region=region, fresh=fresh)
+        )
     except botocore.exceptions.ProfileNotFound as exc:
         raise ConfigurationError(
             f"the AWS profile {exc.kwargs.get('profile')!r} is not in the shared "
@@ -94,7 +122,7 @@ async def open_transport(config: ClientConfig, session: AioSession, credentials:
     return transport
 
 
-async def _chain(config: ClientConfig, session: AioSession) -> Any:
+async def _chain(config: ClientConfig, session: AioSession, *, region: str, fresh: bool) -> Any:
     """The configured keys, or what botocore's credential chain finds now."""
     key, secret = config.aws_access_key_id, config.aws_secret_access_key
     if key is not None or secret is not None:
@@ -106,7 +134,11 @@ async def _chain(config: ClientConfig, session: AioSession) -> Any:
                 code="PartialCredentials",
             )
         return botocore.credentials.Credentials(key, secret, config.aws_session_token)
-    found = await session.get_credentials()
+    if fresh:
+        resolver = create_credential_resolver(session, region_name=region)
+        found = await resolver.load_credentials()
+    else:
+        found = await session.get_credentials()
     if found is None:
         raise ConfigurationError(
             "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, "

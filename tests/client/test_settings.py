@@ -151,6 +151,23 @@ async def test_a_new_client_signs_with_rotated_environment_credentials(
     assert ":222222222222:" in arns[1]
 
 
+async def test_a_new_client_signs_with_a_rotated_credentials_file(clean_aws_env: Path) -> None:
+    async with Emulator(auth="strict", credentials=KEYS, accounts=ACCOUNTS) as emu:
+        arns = []
+        for key in KEYS:
+            (clean_aws_env / "credentials").write_text(
+                f"[default]\naws_access_key_id = {key}\naws_secret_access_key = {KEYS[key]}\n"
+            )
+            async with aioproton.ProtonClient(
+                endpoint_url=emu.endpoint_url, region_name=emu.region
+            ) as proton:
+                arns.append((await proton.create_environment_template(name=f"f-{key}")).arn)
+                raw = await proton.raw.get_environment_template(name=f"f-{key}")
+                assert raw["environmentTemplate"]["arn"] == arns[-1]
+    assert ":111111111111:" in arns[0]
+    assert ":222222222222:" in arns[1]
+
+
 async def test_a_callers_session_supplies_the_credentials(
     clean_aws_env: Path,
 ) -> None:
