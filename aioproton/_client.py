@@ -414,12 +414,7 @@ def _result_shape(operation: str) -> tuple[str | None, str | None, bool]:
     return facts.result_member, member_shape.name, facts.result_required
 
 
-def _decode_result(operation: str, response: Any) -> Any:
-    if not isinstance(response, Mapping):
-        raise ProtonResponseError(
-            f"the response body is a JSON {type(response).__name__}, not an object",
-            operation=operation,
-        )
+def _decode_result(operation: str, response: Mapping[str, Any]) -> Any:
     member, shape_name, required = _result_shape(operation)
     if shape_name is None:
         return None

@@ -13,6 +13,8 @@ import inspect
 import time
 from typing import Any, NamedTuple
 
+import botocore.exceptions
+
 
 class Frozen(NamedTuple):
     access_key: str
@@ -22,7 +24,8 @@ class Frozen(NamedTuple):
 
 class CredentialCache:
     """Wraps a botocore or aiobotocore credentials object (anything with
-    ``get_frozen_credentials()``, sync or async)."""
+    ``get_frozen_credentials()``, sync or async), or ``None`` when the chain found
+    nothing: then each call raises ``NoCredentialsError``, as botocore's signer does."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
@@ -32,6 +35,8 @@ class CredentialCache:
     async def frozen(self) -> Frozen:
         if self._frozen is not None and time.time() < self._fresh_until:
             return self._frozen
+        if self.source is None:
+            raise botocore.exceptions.NoCredentialsError()
         value = self.source.get_frozen_credentials()
         if inspect.isawaitable(value):
             value = await value

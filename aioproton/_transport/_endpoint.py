@@ -18,7 +18,6 @@ import botocore.utils
 from botocore.endpoint_provider import EndpointProvider
 
 from .. import _service_model
-from ..errors import ConfigurationError
 
 
 @attrs.frozen
@@ -70,29 +69,17 @@ def resolve(
     use_fips: bool,
     use_dualstack: bool,
 ) -> Endpoint:
-    """Resolve as a botocore client would, or raise ConfigurationError saying what to fix."""
+    """Resolve as a botocore client would, raising the exception a botocore client
+    raises for settings that cannot work (``NoRegionError``, ``InvalidRegionError``,
+    ``ValueError`` for an endpoint that is not a URL, endpoint resolution errors)."""
     if region is None:
-        raise ConfigurationError(
-            "no AWS region: pass region_name=, set AWS_REGION (or AWS_DEFAULT_REGION), "
-            "or set a region in the profile",
-            code="NoRegion",
-        )
-    try:
-        botocore.utils.validate_region_name(region)
-    except botocore.exceptions.InvalidRegionError as exc:
-        raise ConfigurationError(
-            f"region_name {region!r} is not a valid region name (e.g. 'us-east-1')",
-            code="InvalidRegion",
-        ) from exc
+        raise botocore.exceptions.NoRegionError()
+    botocore.utils.validate_region_name(region)
     if endpoint_url is not None and not (
         botocore.utils.is_valid_endpoint_url(endpoint_url)
         or botocore.utils.is_valid_ipv6_endpoint_url(endpoint_url)
     ):
-        raise ConfigurationError(
-            f"endpoint_url {endpoint_url!r} is not a URL: give a full URL such as "
-            "'http://127.0.0.1:4566', or leave it unset to talk to AWS",
-            code="InvalidEndpoint",
-        )
+        raise ValueError(f"Invalid endpoint: {endpoint_url}")
     parameters: dict[str, object] = {
         "Region": region,
         # A custom endpoint cannot be combined with the FIPS or dual-stack variants.
@@ -101,27 +88,16 @@ def resolve(
     }
     if endpoint_url is not None:
         parameters["Endpoint"] = endpoint_url
-    try:
-        if endpoint_url is None and (use_fips or use_dualstack):
-            # A botocore client refuses a variant its endpoints.json does not list
-            # for Proton (dual-stack, today), even where the ruleset has a URL.
-            _legacy_resolver().construct_endpoint(
-                _service_model.SERVICE_NAME,
-                region,
-                use_dualstack_endpoint=use_dualstack,
-                use_fips_endpoint=use_fips,
-            )
-        resolved = _provider().resolve_endpoint(**parameters)
-    except (
-        botocore.exceptions.EndpointResolutionError,
-        botocore.exceptions.EndpointVariantError,
-    ) as exc:
-        raise ConfigurationError(
-            f"no Proton endpoint for region {region!r} with FIPS={use_fips} and "
-            f"dual-stack={use_dualstack}: {str(exc).rstrip(': ')}; "
-            "turn off use_fips_endpoint/use_dualstack_endpoint or pick another region",
-            code="EndpointResolution",
-        ) from exc
+    if endpoint_url is None and (use_fips or use_dualstack):
+        # A botocore client refuses a variant its endpoints.json does not list for
+        # Proton (dual-stack, today), even where the ruleset has a URL.
+        _legacy_resolver().construct_endpoint(
+            _service_model.SERVICE_NAME,
+            region,
+            use_dualstack_endpoint=use_dualstack,
+            use_fips_endpoint=use_fips,
+        )
+    resolved = _provider().resolve_endpoint(**parameters)
     signing_region = region
     signing_name = str(_service_model.service_model().signing_name)
     for scheme in resolved.properties.get("authSchemes", ()):

@@ -24,7 +24,7 @@ from botocore.httpsession import ProxyConfiguration, get_cert_path, mask_proxy_u
 
 from ._credentials import CredentialCache, Frozen
 from ._endpoint import Endpoint
-from ._response import body_json, parse_error
+from ._response import parse_error, success_json
 from ._sigv4 import Signer
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -192,7 +192,7 @@ class Transport:
                 content = await response.read()
                 status = response.status
                 if status < 300:
-                    return body_json(content)
+                    return success_json(content)
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
         except aiohttp.ClientError as exc:
             raise _botocore_failure(exc, url, self.proxy_url) from exc

@@ -20,7 +20,7 @@ from botocore.httpsession import mask_proxy_url
 
 from .. import _service_model
 from .._config import ClientConfig
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, translate_configuration_error
 from ._credentials import CredentialCache
 from ._endpoint import resolve
 from ._http import Transport
@@ -78,16 +78,8 @@ async def open_transport(
             if credentials is not None
             else await _chain(config, session, region=region, fresh=fresh)
         )
-    except botocore.exceptions.ProfileNotFound as exc:
-        raise ConfigurationError(
-            f"the AWS profile {exc.kwargs.get('profile')!r} is not in the shared "
-            "config or credentials file: fix profile_name= or AWS_PROFILE",
-            code="ProfileNotFound",
-        ) from exc
-    except botocore.exceptions.BotoCoreError as exc:
-        raise ConfigurationError(
-            f"the AWS settings cannot be used: {exc}", code=type(exc).__name__
-        ) from exc
+    except (botocore.exceptions.BotoCoreError, ValueError) as exc:
+        raise translate_configuration_error(exc) from exc
     transport = Transport(
         endpoint=endpoint,
         credentials=CredentialCache(source),
@@ -107,7 +99,9 @@ async def open_transport(
             "endpoint": endpoint.url,
             "signing_region": endpoint.signing_region,
             "proxy": mask_proxy_url(transport.proxy_url) if transport.proxy_url else None,
-            "credentials": getattr(source, "method", type(source).__name__),
+            "credentials": getattr(source, "method", type(source).__name__)
+            if source is not None
+            else None,
         },
     )
     try:
@@ -123,28 +117,20 @@ async def open_transport(
 
 
 async def _chain(config: ClientConfig, session: AioSession, *, region: str, fresh: bool) -> Any:
-    """The configured keys, or what botocore's credential chain finds now."""
+    """The configured keys, or what botocore's credential chain finds now (or None)."""
     key, secret = config.aws_access_key_id, config.aws_secret_access_key
     if key is not None or secret is not None:
         if key is None or secret is None:
             missing = "aws_secret_access_key" if secret is None else "aws_access_key_id"
-            raise ConfigurationError(
-                f"{missing} is missing: give both aws_access_key_id and "
-                "aws_secret_access_key, or neither to use the credential chain",
-                code="PartialCredentials",
-            )
+            raise botocore.exceptions.PartialCredentialsError(provider="explicit", cred_var=missing)
         return botocore.credentials.Credentials(key, secret, config.aws_session_token)
     if fresh:
         resolver = create_credential_resolver(session, region_name=region)
         found = await resolver.load_credentials()
     else:
         found = await session.get_credentials()
-    if found is None:
-        raise ConfigurationError(
-            "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, "
-            "set AWS_PROFILE, or use the emulator's client settings",
-            code="NoCredentials",
-        )
+    # None: every call raises NoCredentialsError (a typed CredentialsNotFoundError),
+    # as with a botocore client.
     return found
 
 

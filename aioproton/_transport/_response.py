@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from botocore.parsers import ResponseParserError
+
 
 def body_json(body: bytes) -> Any:
     """A body as JSON; a body that is not JSON becomes ``{"message": <text>}`` as in botocore."""
@@ -23,6 +25,23 @@ def body_json(body: bytes) -> Any:
         return json.loads(text)
     except ValueError:
         return {"message": text}
+
+
+def success_json(body: bytes) -> dict[str, Any]:
+    """A success body as a JSON object; anything else is no answer at all.
+
+    botocore would read a body that is not JSON as ``{"message": body}``, which passes
+    for an answer with every member missing: ``ResponseParserError`` instead.
+    """
+    if not body:
+        return {}
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        raise ResponseParserError(f"a body that is not JSON: {body[:80]!r}") from None
+    if not isinstance(parsed, dict):
+        raise ResponseParserError(f"a JSON {type(parsed).__name__} instead of an object")
+    return parsed
 
 
 def _error_code(raw: str) -> str:
@@ -37,18 +56,26 @@ def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> dict[st
     ``headers`` must have lower-case names. A 5xx whose body is empty or an HTML page
     (a proxy's or a load balancer's) gets the status as its code and the reason phrase
     as its message. When the body names no ``__type``, the ``x-amzn-ErrorType`` header
-    does, before falling back to the status code.
+    does, before falling back to the status code. A body botocore cannot read (a JSON
+    list, a code that is not a string) raises ``ResponseParserError``.
     """
     stripped = body.strip()
     if status >= 500 and (not stripped or stripped.startswith(b"<html>")):
-        error = {"Code": str(status), "Message": http.client.responses.get(status, "")}
+        error: dict[str, Any] = {
+            "Code": str(status),
+            "Message": http.client.responses.get(status, ""),
+        }
     else:
         parsed = body_json(body)
         if not isinstance(parsed, dict):
-            parsed = {}
+            raise ResponseParserError(
+                f"an HTTP {status} body that is a JSON {type(parsed).__name__}"
+            )
         message = parsed.get("message", parsed.get("Message", ""))
         raw_code = parsed.get("__type") or headers.get("x-amzn-errortype") or str(status)
-        error = {"Code": _error_code(str(raw_code)), "Message": message}
+        if not isinstance(raw_code, str):
+            raise ResponseParserError(f"an HTTP {status} error code {raw_code!r}")
+        error = {"Code": _error_code(raw_code), "Message": message}
     metadata: dict[str, Any] = {"HTTPStatusCode": status, "HTTPHeaders": dict(headers)}
     if "x-amzn-requestid" in headers:
         metadata["RequestId"] = headers["x-amzn-requestid"]

@@ -50,7 +50,8 @@ async def test_botocore_debug_output_never_shows_the_session_token(
         aws_session_token=SESSION_TOKEN,
     )
     async with aioproton.ProtonClient(**settings) as proton:
-        await proton.list_environments()
+        # Typed calls do not go through botocore; the raw aiobotocore client's do.
+        await proton.raw.list_environments()
     # Without the filter, botocore logs the token and the signature at DEBUG.
     assert SESSION_TOKEN in raw.getvalue()
     assert "Signature=" in raw.getvalue()

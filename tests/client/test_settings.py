@@ -54,57 +54,85 @@ KEYS_GIVEN = {"aws_access_key_id": "AKID", "aws_secret_access_key": "s3cr3t-valu
 
 
 @pytest.mark.parametrize(
-    ("settings", "code", "says"),
+    ("settings", "error", "code", "says"),
     [
-        ({**KEYS_GIVEN, "endpoint_url": "http://127.0.0.1:1"}, "NoRegion", "AWS_REGION"),
-        ({**KEYS_GIVEN, "region_name": "not a region!"}, "InvalidRegion", "not a valid region"),
+        (
+            {**KEYS_GIVEN, "endpoint_url": "http://127.0.0.1:1"},
+            aioproton.ConfigurationError,
+            "NoRegionError",
+            "AWS_REGION",
+        ),
+        (
+            {**KEYS_GIVEN, "region_name": "not a region!"},
+            aioproton.ConfigurationError,
+            "InvalidRegionError",
+            "must look like 'us-east-1'",
+        ),
         (
             {**KEYS_GIVEN, "region_name": "us-east-1", "endpoint_url": "not a url"},
-            "InvalidEndpoint",
-            "full URL",
+            aioproton.ConfigurationError,
+            "ValueError",
+            "Invalid endpoint: not a url",
         ),
-        ({**KEYS_GIVEN, "profile_name": "missing"}, "ProfileNotFound", "'missing'"),
+        (
+            {**KEYS_GIVEN, "profile_name": "missing"},
+            aioproton.ConfigurationError,
+            "ProfileNotFound",
+            "missing",
+        ),
         (
             {"region_name": "us-east-1", "aws_access_key_id": "AKID"},
-            "PartialCredentials",
+            aioproton.IncompleteCredentialsError,
+            "PartialCredentialsError",
             "aws_secret_access_key is missing",
         ),
-        ({"region_name": "us-east-1"}, "NoCredentials", "no AWS credentials found"),
         (
             {**KEYS_GIVEN, "region_name": "us-east-1", "verify": "/nonexistent/ca.pem"},
+            aioproton.ConfigurationError,
             "InvalidTLSSettings",
             "/nonexistent/ca.pem",
         ),
         (
-            {
-                **KEYS_GIVEN,
-                "region_name": "us-isof-east-1",
-                "use_dualstack_endpoint": True,
-            },
-            "EndpointResolution",
-            "no Proton endpoint",
+            {**KEYS_GIVEN, "region_name": "us-isof-east-1", "use_dualstack_endpoint": True},
+            aioproton.ConfigurationError,
+            "EndpointVariantError",
+            "dualstack",
         ),
     ],
 )
-async def test_bad_settings_raise_a_configuration_error(
-    clean_aws_env: Path, settings: dict[str, Any], code: str, says: str
+async def test_bad_settings_raise_a_typed_error_on_open(
+    clean_aws_env: Path,
+    settings: dict[str, Any],
+    error: type[aioproton.ProtonError],
+    code: str,
+    says: str,
 ) -> None:
-    with pytest.raises(aioproton.ConfigurationError, match=says) as caught:
+    with pytest.raises(error, match=says) as caught:
         async with aioproton.ProtonClient(**settings):
             pass
     assert caught.value.code == code
-    assert isinstance(caught.value, aioproton.ProtonError)
     assert "s3cr3t-value" not in str(caught.value)
+    assert caught.value.__cause__ is not None  # botocore's own exception, kept
 
 
-async def test_partial_credentials_in_the_environment_are_a_configuration_error(
+async def test_partial_credentials_in_the_environment_are_a_typed_error(
     clean_aws_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDONLY")
-    with pytest.raises(aioproton.ConfigurationError, match="AWS_SECRET_ACCESS_KEY") as caught:
+    with pytest.raises(aioproton.IncompleteCredentialsError, match="AWS_SECRET_ACCESS_KEY"):
         async with aioproton.ProtonClient(region_name="us-east-1"):
             pass
-    assert caught.value.code == "PartialCredentialsError"
+
+
+async def test_no_credentials_fail_each_call_and_nothing_is_sent(clean_aws_env: Path) -> None:
+    async with (
+        Emulator() as emu,
+        aioproton.ProtonClient(endpoint_url=emu.endpoint_url, region_name=emu.region) as proton,
+    ):
+        with pytest.raises(aioproton.CredentialsNotFoundError) as caught:
+            await proton.get_account_settings()
+        assert emu.requests.count() == 0
+    assert caught.value.operation == "GetAccountSettings"
 
 
 async def test_the_region_comes_from_the_profile(clean_aws_env: Path) -> None:

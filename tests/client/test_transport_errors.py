@@ -47,6 +47,10 @@ CORPUS: list[tuple[int, dict[str, str], bytes]] = [
     (413, {}, "\u00fcnicode body \u20ac".encode()),
 ]
 
+#: Bodies botocore's parser fails on (with AttributeError or TypeError): the transport
+#: says so with ResponseParserError, which translate() makes a ProtonResponseError.
+UNREADABLE = [(400, b"[1]"), (400, b"null"), (400, b'{"__type": 5}')]
+
 
 @pytest.mark.parametrize(("status", "headers", "body"), CORPUS)
 def test_errors_parse_as_botocore_parses_them(
@@ -62,6 +66,21 @@ def test_errors_parse_as_botocore_parses_them(
         ours["ResponseMetadata"]["HTTPStatusCode"] == theirs["ResponseMetadata"]["HTTPStatusCode"]
     )
     assert ours["ResponseMetadata"].get("RequestId") == theirs["ResponseMetadata"].get("RequestId")
+
+
+@pytest.mark.parametrize(("status", "body"), UNREADABLE)
+def test_unreadable_error_bodies_are_parser_errors(status: int, body: bytes) -> None:
+    parser = botocore.parsers.create_parser("json")
+    with pytest.raises((AttributeError, TypeError)):
+        parser.parse({"status_code": status, "headers": {}, "body": body}, None)
+    with pytest.raises(botocore.parsers.ResponseParserError):
+        _transport.parse_error(status, {}, body)
+
+
+def test_an_error_code_that_is_not_a_string_is_a_parser_error() -> None:
+    # botocore passes {"a": 1} through as the code; translate() needs a string.
+    with pytest.raises(botocore.parsers.ResponseParserError):
+        _transport.parse_error(400, {}, b'{"__type": {"a": 1}}')
 
 
 def test_the_error_type_header_names_the_code_when_the_body_does_not() -> None:
@@ -172,7 +191,7 @@ async def test_a_success_body_that_is_not_an_object_is_a_response_error(
 ) -> None:
     scripted.reply(200, "[1, 2]")
     async with scripted.client(retry=aioproton.RetryPolicy.never()) as proton:
-        with pytest.raises(aioproton.ProtonResponseError, match="JSON list, not an object"):
+        with pytest.raises(aioproton.ProtonResponseError, match="JSON list instead of an object"):
             await proton.list_environments()
 
 

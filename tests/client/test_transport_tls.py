@@ -137,12 +137,6 @@ async def test_the_ca_bundle_verifies_the_server(pki: Pki, https_url: str) -> No
     assert settings is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="translate() names botocore.exceptions.ResponseParserError, which does not exist "
-    "(issue 9 item 1, fixed in errors.py on another branch): remove this mark after the merge",
-)
 async def test_an_untrusted_server_is_a_typed_error(
     https_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
