@@ -4,13 +4,16 @@ Requests are AWS JSON 1.0 (``POST``, ``X-Amz-Target``, a JSON body) signed with 
 aiohttp failures are raised as the botocore exceptions aiobotocore raises for them, and
 error responses as ``botocore.exceptions.ClientError``, so
 :func:`aioproton.errors.translate` decides never-sent, ambiguous and timeouts from one
-vocabulary. Nothing here goes through botocore's event system.
+vocabulary. Nothing here goes through botocore's event system. At DEBUG, the
+``aioproton.transport`` logger has one line per request and per response or failure
+(operation, URL, status, request id; never a header or a body).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import ssl
 from collections.abc import Mapping
@@ -26,6 +29,8 @@ from ._credentials import CredentialCache, Frozen
 from ._endpoint import Endpoint
 from ._response import parse_error, success_json
 from ._sigv4 import Signer
+
+logger = logging.getLogger("aioproton.transport")
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
 #: aiobotocore's keep-alive for pooled connections, in seconds.
@@ -181,6 +186,14 @@ class Transport:
             max_attempts=max_attempts,
         )
         url = self.endpoint.url
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            logger.debug(
+                "request %s: POST %s",
+                operation,
+                url,
+                extra={"operation": operation, "method": "POST", "url": url, "attempt": attempt},
+            )
         try:
             async with session.post(
                 url,
@@ -191,17 +204,43 @@ class Transport:
             ) as response:
                 content = await response.read()
                 status = response.status
+                if debug:
+                    _log_response(operation, status, response.headers.get("x-amzn-RequestId"))
                 if status < 300:
                     return success_json(content)
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
         except aiohttp.ClientError as exc:
-            raise _botocore_failure(exc, url, self.proxy_url) from exc
+            failure = _botocore_failure(exc, url, self.proxy_url)
+            if debug:
+                _log_failure(operation, failure)
+            raise failure from exc
         except asyncio.TimeoutError as exc:
+            if debug:
+                _log_failure(operation, exc)
             raise botocore.exceptions.ReadTimeoutError(endpoint_url=url, error=exc) from exc
         raise botocore.exceptions.ClientError(
             parse_error(status, response_headers, content),
             operation,
         )
+
+
+def _log_response(operation: str, status: int, request_id: str | None) -> None:
+    logger.debug(
+        "response %s: HTTP %s, request id %s",
+        operation,
+        status,
+        request_id,
+        extra={"operation": operation, "status": status, "request_id": request_id},
+    )
+
+
+def _log_failure(operation: str, error: BaseException) -> None:
+    logger.debug(
+        "no response %s: %s",
+        operation,
+        type(error).__name__,
+        extra={"operation": operation, "error": type(error).__name__},
+    )
 
 
 def _botocore_failure(

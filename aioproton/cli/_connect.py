@@ -27,7 +27,6 @@ import botocore.utils
 from .._client import ProtonClient
 from .._config import RetryPolicy
 from ..emulator.defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
-from ._debug import log_requests
 
 logger = logging.getLogger("aioproton.cli")
 
@@ -128,8 +127,7 @@ def client_settings(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def open_client(args: argparse.Namespace, **extra: Any) -> AsyncIterator[ProtonClient]:
-    """The open client; with ``--debug`` it logs every request and response."""
+    """The open client (with ``--debug``, the ``aioproton.transport`` logger shows every
+    request and response)."""
     async with ProtonClient(**client_settings(args, **extra)) as proton:
-        if args.debug:
-            log_requests(proton.raw)
         yield proton

@@ -130,7 +130,7 @@ async def test_debug_logs_each_request_and_response_without_secrets(proton_emula
     assert result.returncode == 1
     requests = [line for line in result.stderr.splitlines() if "request GetEnvironment:" in line]
     responses = [line for line in result.stderr.splitlines() if "response GetEnvironment:" in line]
-    assert len(requests) == 1 and " DEBUG aioproton.cli: " in requests[0]
+    assert len(requests) == 1 and " DEBUG aioproton.transport: " in requests[0]
     assert f"POST {proton_emulator.endpoint_url}" in requests[0]
     record = proton_emulator.requests.select(operation="GetEnvironment")[0]
     assert len(responses) == 1

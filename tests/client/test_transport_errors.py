@@ -4,6 +4,7 @@ responses and transport failures seen through a client on a real local server.""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio
@@ -136,7 +137,9 @@ def _client(url: str, **settings: Any) -> aioproton.ProtonClient:
     )
 
 
-async def test_a_refused_connection_was_never_sent() -> None:
+async def test_a_refused_connection_was_never_sent(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="aioproton.transport")
+
     async def answer(request: web.Request) -> web.Response:
         return web.json_response({})
 
@@ -147,6 +150,9 @@ async def test_a_refused_connection_was_never_sent() -> None:
             await proton.cancel_environment_deployment(environment_name="prod")
     assert not caught.value.ambiguous
     assert caught.value.retry_safe  # it provably never reached a server
+    (failure,) = [r for r in caplog.records if r.getMessage().startswith("no response")]
+    assert failure.error == "EndpointConnectionError"  # type: ignore[attr-defined]
+    assert failure.operation == "CancelEnvironmentDeployment"  # type: ignore[attr-defined]
 
 
 async def test_a_dropped_connection_is_ambiguous() -> None:
