@@ -49,9 +49,16 @@ async def proton_emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emula
         yield emulator
 
 
-async def proton_client(proton_emulator: Emulator) -> AsyncIterator[ProtonClient]:
+def proton_client_settings() -> dict[str, Any]:
+    return {}
+
+
+async def proton_client(
+    proton_emulator: Emulator, proton_client_settings: dict[str, Any]
+) -> AsyncIterator[ProtonClient]:
     # Retries back off on the emulator's clock, so a throttled call costs no real time.
-    async with proton_emulator.client(clock=proton_emulator.clock) as client:
+    settings = {"clock": proton_emulator.clock, **proton_client_settings}
+    async with proton_emulator.client(**settings) as client:
         yield client
 
 

@@ -8,6 +8,9 @@ all function-scoped, so no state leaks from one test to the next:
   settings for one test (any ``Emulator`` keyword, e.g. ``deploy_seconds=600``).
 - ``proton_client``: an open :class:`~aioproton.ProtonClient` bound to it; its retries
   back off on the emulator's clock.
+- ``proton_client_settings``: the ``ProtonClient`` keyword arguments ``proton_client``
+  is built with (empty by default); override this fixture in a conftest or module to
+  choose them, e.g. ``{"retry": aioproton.RetryPolicy.never()}``.
 - ``proton_clock``: that ManualClock (``proton_clock.advance(600)``).
 - ``proton_waiters``: :class:`~aioproton.workflow.Waiters` on that clock, so waits end
   at once instead of sleeping for real.
@@ -41,6 +44,7 @@ ENTRY_POINT = "aioproton"
 
 proton_emulator = pytest.fixture(_fixtures.proton_emulator)
 proton_client = pytest.fixture(_fixtures.proton_client)
+proton_client_settings = pytest.fixture(_fixtures.proton_client_settings)
 proton_emulator_factory = pytest.fixture(_fixtures.proton_emulator_factory)
 proton_clock = pytest.fixture(_fixtures.proton_clock)
 proton_faults = pytest.fixture(_fixtures.proton_faults)

@@ -95,6 +95,31 @@ class TestClock:
         assert proton_clock.now() > before
 
 
+class TestClientSettings:
+    async def test_by_default_the_client_takes_no_settings_but_the_clock(
+        self, proton_emulator, proton_client, proton_client_settings
+    ):
+        assert proton_client_settings == {}
+        assert proton_client.clock is proton_emulator.clock
+        assert proton_client.config.retry == aioproton.RetryPolicy()
+
+
+class TestClientSettingsOverridden:
+    @pytest.fixture
+    def proton_client_settings(self):
+        return {"retry": aioproton.RetryPolicy.never(), "clock": SystemClock()}
+
+    async def test_an_overriding_fixture_chooses_the_client_settings(
+        self, proton_emulator, proton_client, proton_faults
+    ):
+        assert isinstance(proton_client.clock, SystemClock)
+        assert proton_client.config.endpoint_url == proton_emulator.endpoint_url
+        proton_faults.throttle(times=1)
+        with pytest.raises(aioproton.ThrottlingError):
+            await proton_client.get_account_settings()
+        assert proton_emulator.requests.count(operation="GetAccountSettings") == 1
+
+
 class TestFaults:
     async def test_is_a_protonfaults_for_this_emulator(self, proton_emulator, proton_faults):
         assert isinstance(proton_faults, ProtonFaults)
