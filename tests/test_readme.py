@@ -21,7 +21,7 @@ import aioproton
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator, Timings
 
-from .workflow.conftest import MANIFEST, TEMPLATE_FILE, World
+from .recipes import MANIFEST, TEMPLATE_FILE, World
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -39,7 +39,7 @@ async def prepared() -> AsyncIterator[dict[str, Any]]:
         Emulator(clock=clock, timings=Timings(deploy_seconds=60)) as emulator,
         aioproton.ProtonClient(**emulator.client_settings, clock=clock) as proton,
     ):
-        world = World(emulator, proton)
+        world = World(emulator, proton, settle=600)
         await world.environment_template("base")
         await world.service_template("web", ("1.0", "1.1", "1.2", "1.3"))
         await world.environment("prod", minor="0")

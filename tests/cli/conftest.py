@@ -25,9 +25,9 @@ from aioproton.emulator import Emulator
 from aioproton.testing import plugin
 from aioproton.workflow import Waiters
 
+from ..recipes import env_template, environment
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE = {"s3": {"bucket": "my-templates", "key": "bundle.tar.gz"}}
-ROLE = "arn:aws:iam::123456789012:role/proton-service"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -155,57 +155,11 @@ async def ticking(
             group.cancel_scope.cancel()
 
 
-# ---------------------------------------------------------------------- resources
-
-
-async def environment_template(proton: aioproton.ProtonClient, waiters: Waiters) -> None:
-    await proton.create_environment_template(name="base")
-    await proton.create_environment_template_version(template_name="base", source=SOURCE)
-    await waiters.environment_template_version_registered("base", "1", "0", timeout=3600)
-    await proton.update_environment_template_version(
-        template_name="base", major_version="1", minor_version="0", status="PUBLISHED"
-    )
-
-
-async def service_template_version(
-    proton: aioproton.ProtonClient, waiters: Waiters, major: str | None = None
-) -> str:
-    version = await proton.create_service_template_version(
-        template_name="web",
-        major_version=major,
-        source=SOURCE,
-        compatible_environment_templates=[{"templateName": "base", "majorVersion": "1"}],
-    )
-    await waiters.service_template_version_registered(
-        "web", version.major_version, version.minor_version, timeout=3600
-    )
-    await proton.update_service_template_version(
-        template_name="web",
-        major_version=version.major_version,
-        minor_version=version.minor_version,
-        status="PUBLISHED",
-    )
-    return f"{version.major_version}.{version.minor_version}"
-
-
-async def create_environment(proton: aioproton.ProtonClient, name: str = "dev") -> None:
-    await proton.create_environment(
-        name=name,
-        template_name="base",
-        template_major_version="1",
-        spec="proton: EnvironmentSpec\nspec: {}\n",
-        proton_service_role_arn=ROLE,
-    )
-
-
-def service_spec(*instances: str, environment: str = "dev") -> str:
-    body = "".join(f"  - name: {name}\n    environment: {environment}\n" for name in instances)
-    return f"proton: ServiceSpec\ninstances:\n{body}"
-
-
 @pytest.fixture
-async def deployed(proton_client: aioproton.ProtonClient, proton_waiters: Waiters) -> None:
+async def deployed(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, proton_waiters: Waiters
+) -> None:
     """Template ``base`` 1.0 and environment ``dev`` on it, deployed."""
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     await proton_waiters.environment_deployed("dev", timeout=3600)

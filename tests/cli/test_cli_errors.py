@@ -16,7 +16,8 @@ import pytest
 
 from aioproton.cli import main
 
-from .conftest import collect, create_environment, environment_template, polled
+from ..recipes import env_template, environment
+from .conftest import collect, polled
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +52,8 @@ async def test_debug_shows_the_traceback(proton_emulator, run_cli):
 
 
 async def test_a_service_without_pipeline(proton_emulator, proton_client, proton_waiters, run_cli):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     await proton_client.create_service_template(
         name="web", pipeline_provisioning="CUSTOMER_MANAGED"
     )
@@ -87,8 +88,8 @@ async def test_no_region_configured(run_cli):
 
 
 async def test_sigterm_stops_a_wait(proton_emulator, proton_client, proton_waiters, start_cli):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     async with start_cli(
         "wait",
         "environment",
@@ -109,8 +110,8 @@ async def test_sigterm_stops_a_wait(proton_emulator, proton_client, proton_waite
 
 
 async def test_live_line_on_a_terminal(proton_emulator, proton_client, proton_waiters, start_cli):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     master, terminal = pty.openpty()
     chunks: list[bytes] = []
 

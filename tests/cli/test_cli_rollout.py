@@ -13,7 +13,8 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from .conftest import collect, polled, service_spec, service_template_version, ticking
+from ..recipes import service_spec, template_version
+from .conftest import collect, polled, ticking
 
 pytestmark = pytest.mark.slow
 
@@ -21,17 +22,20 @@ INSTANCES = ("one", "two", "three", "four")
 
 
 @pytest.fixture
-async def fleet(proton_client, proton_waiters, deployed) -> str:
+async def fleet(proton_emulator, proton_client, proton_waiters, deployed) -> str:
     """Service ``api`` with four instances on ``web`` 1.0, and ``web`` 1.1 published."""
     await proton_client.create_service_template(
         name="web", pipeline_provisioning="CUSTOMER_MANAGED"
     )
-    await service_template_version(proton_client, proton_waiters)
+    await template_version(proton_client, proton_emulator, "service", "web")
     await proton_client.create_service(
-        name="api", template_name="web", template_major_version="1", spec=service_spec(*INSTANCES)
+        name="api",
+        template_name="web",
+        template_major_version="1",
+        spec=service_spec(*((name, "dev") for name in INSTANCES)),
     )
     await proton_waiters.service_created("api", timeout=3600)
-    return await service_template_version(proton_client, proton_waiters, major="1")
+    return await template_version(proton_client, proton_emulator, "service", "web", major="1")
 
 
 def rollout_args(emulator, *extra: str) -> list[str]:

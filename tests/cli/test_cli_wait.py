@@ -9,14 +9,8 @@ import pytest
 
 from aioproton import models
 
-from .conftest import (
-    collect,
-    create_environment,
-    environment_template,
-    polled,
-    service_spec,
-    service_template_version,
-)
+from ..recipes import env_template, environment, service_spec, template_version
+from .conftest import collect, polled
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +20,8 @@ FAST = ("--poll-interval", "0.05")
 async def test_follows_a_deployment_to_success(
     proton_emulator, proton_client, proton_waiters, start_cli
 ):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     url = proton_emulator.endpoint_url
 
     async with start_cli(
@@ -62,9 +56,9 @@ async def test_watch_is_the_same_command(proton_emulator, deployed, run_cli):
 async def test_a_failed_deployment_exits_3(
     proton_emulator, proton_client, proton_waiters, proton_faults, start_cli
 ):
-    await environment_template(proton_client, proton_waiters)
+    await env_template(proton_client, proton_emulator)
     proton_faults.fail_deployment("environment/dev", message="stack rolled back")
-    await create_environment(proton_client)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
 
     async with start_cli(
         "wait",
@@ -110,8 +104,8 @@ async def test_a_cancelled_deployment_exits_4(proton_emulator, proton_client, de
 
 
 async def test_a_timeout_exits_5(proton_emulator, proton_client, proton_waiters, run_cli):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
 
     result = await run_cli(
         "wait",
@@ -141,9 +135,12 @@ async def test_every_kind_of_subject(
     proton_emulator, proton_client, proton_waiters, deployed, run_cli
 ):
     await proton_client.create_service_template(name="web")
-    await service_template_version(proton_client, proton_waiters)
+    await template_version(proton_client, proton_emulator, "service", "web")
     await proton_client.create_service(
-        name="api", template_name="web", template_major_version="1", spec=service_spec("one")
+        name="api",
+        template_name="web",
+        template_major_version="1",
+        spec=service_spec(("one", "dev")),
     )
     await proton_waiters.service_created("api", timeout=3600)
     instance = await proton_client.get_service_instance(service_name="api", name="one")

@@ -1,9 +1,12 @@
-"""Fixtures: an in-process emulator on a manual clock and a client bound to it."""
+"""The client tests' folder settings: the plugin's emulator with one-minute deployments,
+a client whose retries give up fast, and a scripted server for answers the emulator
+never gives."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -12,25 +15,24 @@ import pytest
 from aiohttp import web
 
 import aioproton
-from aioproton.clock import ManualClock
-from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Timings
 
-FAST_RETRIES = aioproton.RetryPolicy(max_attempts=4, initial_delay=0.001, max_delay=0.005)
+from ..recipes import FAST_RETRIES
+
+HERE = Path(__file__).resolve().parent
+EMULATOR = pytest.mark.proton_emulator(timings=Timings(deploy_seconds=60))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """This folder's tests run on an emulator with one-minute deployments, unless marked."""
+    for item in items:
+        if item.path.is_relative_to(HERE) and item.get_closest_marker(EMULATOR.name) is None:
+            item.add_marker(EMULATOR)
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator(
-        clock=ManualClock(), timings=Timings(deploy_seconds=60), check_responses=True
-    ) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def proton(emulator: Emulator) -> AsyncIterator[aioproton.ProtonClient]:
-    async with aioproton.ProtonClient(**emulator.client_settings, retry=FAST_RETRIES) as client:
-        yield client
+def proton_client_settings() -> dict[str, Any]:
+    return {"retry": FAST_RETRIES}
 
 
 @attrs.define

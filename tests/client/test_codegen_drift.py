@@ -26,12 +26,14 @@ def run_check(target: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_committed_code_matches_the_installed_model() -> None:
     result = run_check(GENERATED)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "matches botocore" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_hand_edit_is_reported_as_drift(tmp_path: Path) -> None:
     copy = tmp_path / "_generated"
     shutil.copytree(GENERATED, copy)
@@ -43,6 +45,7 @@ def test_a_hand_edit_is_reported_as_drift(tmp_path: Path) -> None:
     assert "differ from the installed botocore model" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_missing_or_extra_file_is_reported(tmp_path: Path) -> None:
     copy = tmp_path / "_generated"
     shutil.copytree(GENERATED, copy)

@@ -9,14 +9,15 @@ import pytest
 import aioproton
 from aioproton.emulator import Emulator, FaultSettings
 
-from .conftest import FAST_RETRIES, ScriptedServer
+from ..recipes import FAST_RETRIES
+from .conftest import ScriptedServer
 
 
 async def test_not_found_carries_operation_status_and_request_id(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
     with pytest.raises(aioproton.ResourceNotFoundError) as caught:
-        await proton.get_environment(name="missing")
+        await proton_client.get_environment(name="missing")
     error = caught.value
     assert error.operation == "GetEnvironment"
     assert error.code == "ResourceNotFoundException"
@@ -29,59 +30,61 @@ async def test_not_found_carries_operation_status_and_request_id(
     assert error.request_id in str(error)
 
 
-async def test_conflict(proton: aioproton.ProtonClient) -> None:
-    await proton.create_environment_template(name="base")
-    await proton.create_environment_template_version(
+async def test_conflict(proton_client: aioproton.ProtonClient) -> None:
+    await proton_client.create_environment_template(name="base")
+    await proton_client.create_environment_template_version(
         template_name="base",
         source=aioproton.models.TemplateVersionSourceInputS3(
             aioproton.models.S3ObjectSource(bucket="bundles", key="base.tar.gz")
         ),
     )
     with pytest.raises(aioproton.ConflictError) as caught:
-        await proton.delete_environment_template(name="base")
+        await proton_client.delete_environment_template(name="base")
     assert caught.value.http_status == 409
 
 
 async def test_server_side_validation_when_client_validation_is_off(
-    emulator: Emulator,
+    proton_emulator: Emulator,
 ) -> None:
-    async with aioproton.ProtonClient(**emulator.client_settings, validate=False) as proton:
+    async with aioproton.ProtonClient(**proton_emulator.client_settings, validate=False) as proton:
         with pytest.raises(aioproton.ValidationError) as caught:
             await proton.get_environment(name="x" * 101)
     assert not isinstance(caught.value, aioproton.ParameterValidationError)
     assert caught.value.http_status == 400
     assert "name" in caught.value.message
-    assert emulator.requests.count(operation="GetEnvironment") == 1
+    assert proton_emulator.requests.count(operation="GetEnvironment") == 1
 
 
 async def test_idempotent_parameter_mismatch_is_its_own_class(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
-    await proton.create_environment_template(name="base", description="first")
+    await proton_client.create_environment_template(name="base", description="first")
     with pytest.raises(aioproton.IdempotentParameterMismatchError) as caught:
-        await proton.create_environment_template(name="base", description="second")
+        await proton_client.create_environment_template(name="base", description="second")
     assert isinstance(caught.value, aioproton.ValidationError)
     assert caught.value.http_status == 400
 
 
-async def test_quota_exceeded(proton: aioproton.ProtonClient) -> None:
+async def test_quota_exceeded(proton_client: aioproton.ProtonClient) -> None:
     for i in range(100):
-        await proton.create_environment_template(name=f"t{i}")
+        await proton_client.create_environment_template(name=f"t{i}")
     with pytest.raises(aioproton.ServiceQuotaExceededError) as caught:
-        await proton.create_service_template(name="one-too-many")
+        await proton_client.create_service_template(name="one-too-many")
     assert caught.value.http_status == 402
 
 
-async def test_throttling_and_internal_errors_from_injected_faults(emulator: Emulator) -> None:
+async def test_throttling_and_internal_errors_from_injected_faults(
+    proton_emulator: Emulator,
+) -> None:
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=aioproton.RetryPolicy.never()
+        **proton_emulator.client_settings, retry=aioproton.RetryPolicy.never()
     ) as proton:
-        emulator.faults.configure(FaultSettings(throttle_rate=1.0))
+        proton_emulator.faults.configure(FaultSettings(throttle_rate=1.0))
         with pytest.raises(aioproton.ThrottlingError) as throttled:
             await proton.get_account_settings()
         assert throttled.value.retry_safe
         assert throttled.value.http_status == 429
-        emulator.faults.configure(FaultSettings(error_rate=1.0))
+        proton_emulator.faults.configure(FaultSettings(error_rate=1.0))
         with pytest.raises(aioproton.InternalServerError) as failed:
             await proton.get_account_settings()
         assert failed.value.fault == "server"
@@ -124,10 +127,10 @@ async def test_connection_refused_is_retry_safe_and_not_ambiguous() -> None:
     assert not caught.value.ambiguous
 
 
-async def test_a_dropped_connection_is_ambiguous(emulator: Emulator) -> None:
-    emulator.faults.configure(FaultSettings(reset_rate=1.0))
+async def test_a_dropped_connection_is_ambiguous(proton_emulator: Emulator) -> None:
+    proton_emulator.faults.configure(FaultSettings(reset_rate=1.0))
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=aioproton.RetryPolicy.never()
+        **proton_emulator.client_settings, retry=aioproton.RetryPolicy.never()
     ) as proton:
         with pytest.raises(aioproton.ProtonConnectionError) as caught:
             await proton.update_account_settings(pipeline_service_role_arn="")
@@ -135,6 +138,7 @@ async def test_a_dropped_connection_is_ambiguous(emulator: Emulator) -> None:
     assert not caught.value.retry_safe
 
 
+@pytest.mark.slow
 async def test_a_read_timeout(scripted: ScriptedServer) -> None:
     scripted.stall = 2.0
     async with scripted.client(read_timeout=0.2, retry=aioproton.RetryPolicy.never()) as proton:

@@ -20,7 +20,7 @@ from aioproton._generated.facts import PAGINATORS
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator, Timings
 
-from ..workflow.conftest import ACCOUNT, World
+from ..recipes import ACCOUNT, World
 
 CONNECTION = f"arn:aws:codestar-connections:us-east-1:{ACCOUNT}:connection/c"
 NAMES = ("a", "b", "c", "d", "e")
@@ -69,7 +69,7 @@ async def filled() -> AsyncIterator[tuple[Emulator, aioproton.ProtonClient]]:
         Emulator(clock=clock, timings=Timings(deploy_seconds=60)) as emulator,
         aioproton.ProtonClient(**emulator.client_settings, clock=clock) as proton,
     ):
-        world = World(emulator, proton)
+        world = World(emulator, proton, settle=600)
         await world.environment_template("base", ("1.0", "1.1", "1.2", "1.3", "1.4"))
         await world.service_template("web", ("1.0", "1.1", "1.2", "1.3", "1.4"))
         await world.service_template("piped", ("1.0",), pipeline=True)

@@ -15,8 +15,8 @@ from aioproton.emulator import Emulator
 from .conftest import ScriptedServer
 
 
-async def test_a_closed_client_fails_clearly(emulator: Emulator) -> None:
-    async with aioproton.ProtonClient(**emulator.client_settings) as proton:
+async def test_a_closed_client_fails_clearly(proton_emulator: Emulator) -> None:
+    async with aioproton.ProtonClient(**proton_emulator.client_settings) as proton:
         await proton.get_account_settings()
     assert proton.closed
     with pytest.raises(aioproton.ClientClosedError, match="closed") as caught:
@@ -35,21 +35,21 @@ async def test_an_unopened_client_says_how_to_open_it() -> None:
         await proton.get_account_settings()
 
 
-async def test_closing_twice_is_harmless(emulator: Emulator) -> None:
-    proton = aioproton.ProtonClient(**emulator.client_settings)
+async def test_closing_twice_is_harmless(proton_emulator: Emulator) -> None:
+    proton = aioproton.ProtonClient(**proton_emulator.client_settings)
     await proton.__aenter__()
     await proton.aclose()
     await proton.aclose()
     assert proton.closed
 
 
-async def test_a_second_client_reuses_the_loaded_model(emulator: Emulator) -> None:
-    async with aioproton.ProtonClient(**emulator.client_settings) as first:
+async def test_a_second_client_reuses_the_loaded_model(proton_emulator: Emulator) -> None:
+    async with aioproton.ProtonClient(**proton_emulator.client_settings) as first:
         await first.get_account_settings()
         await first.raw.get_account_settings()
     loader = _service_model.loader()
     cached = dict(loader._cache)
-    async with aioproton.ProtonClient(**emulator.client_settings) as second:
+    async with aioproton.ProtonClient(**proton_emulator.client_settings) as second:
         await second.get_account_settings()
         raw = await second.raw_client()
         assert raw.meta.service_model.service_name == "proton"
@@ -57,9 +57,11 @@ async def test_a_second_client_reuses_the_loaded_model(emulator: Emulator) -> No
     assert dict(loader._cache).keys() == cached.keys()
 
 
-async def test_concurrency_is_bounded_by_the_pool(emulator: Emulator) -> None:
+async def test_concurrency_is_bounded_by_the_pool(proton_emulator: Emulator) -> None:
     peak = 0
-    async with aioproton.ProtonClient(**emulator.client_settings, max_pool_connections=3) as proton:
+    async with aioproton.ProtonClient(
+        **proton_emulator.client_settings, max_pool_connections=3
+    ) as proton:
         assert proton.max_concurrency == 3
 
         async def call() -> None:
@@ -80,7 +82,7 @@ async def test_concurrency_is_bounded_by_the_pool(emulator: Emulator) -> None:
                     calls.start_soon(call)
             tasks.cancel_scope.cancel()
     assert 1 <= peak <= 3
-    assert emulator.requests.count(operation="GetAccountSettings") == 30
+    assert proton_emulator.requests.count(operation="GetAccountSettings") == 30
 
 
 def test_configuration_errors_are_clear() -> None:
@@ -90,8 +92,8 @@ def test_configuration_errors_are_clear() -> None:
         aioproton.ProtonClient(read_timeout=0)
 
 
-async def test_the_raw_client_is_a_stock_aiobotocore_client(emulator: Emulator) -> None:
-    async with aioproton.ProtonClient(**emulator.client_settings) as proton:
+async def test_the_raw_client_is_a_stock_aiobotocore_client(proton_emulator: Emulator) -> None:
+    async with aioproton.ProtonClient(**proton_emulator.client_settings) as proton:
         with pytest.raises(AttributeError, match="raw_client"):
             _ = proton.raw.meta  # not created yet: says how to create it
         await proton.create_environment_template(name="base")

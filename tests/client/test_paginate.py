@@ -21,76 +21,76 @@ async def make_templates(proton: aioproton.ProtonClient, count: int) -> list[str
 
 
 async def test_items_span_pages_in_a_stable_order(
-    proton: aioproton.ProtonClient, emulator: Emulator
+    proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
-    names = await make_templates(proton, 23)
-    emulator.requests.clear()
-    listed = [t.name async for t in proton.paginate.list_environment_templates(page_size=5)]
+    names = await make_templates(proton_client, 23)
+    proton_emulator.requests.clear()
+    listed = [t.name async for t in proton_client.paginate.list_environment_templates(page_size=5)]
     assert listed == names
-    assert emulator.requests.count(operation="ListEnvironmentTemplates") == 5
+    assert proton_emulator.requests.count(operation="ListEnvironmentTemplates") == 5
     # Iterating again starts over.
-    again = await proton.paginate.list_environment_templates(page_size=5).collect()
+    again = await proton_client.paginate.list_environment_templates(page_size=5).collect()
     assert [t.name for t in again] == names
 
 
 async def test_pages_expose_a_resume_token_that_continues_after_a_crash(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
-    names = await make_templates(proton, 12)
+    names = await make_templates(proton_client, 12)
     seen: list[str] = []
     checkpoint = None
-    async for page in proton.paginate.list_environment_templates(page_size=5).pages():
+    async for page in proton_client.paginate.list_environment_templates(page_size=5).pages():
         seen.extend(t.name for t in page.items)
         checkpoint = page.resume_token
         break  # the process "crashes" after the first page
     assert seen == names[:5]
     assert checkpoint is not None
-    rest = proton.paginate.list_environment_templates(page_size=5, starting_token=checkpoint)
+    rest = proton_client.paginate.list_environment_templates(page_size=5, starting_token=checkpoint)
     seen.extend([t.name async for t in rest])
     assert seen == names
 
 
 async def test_max_items_cuts_mid_page_and_resumes_exactly_there(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
-    names = await make_templates(proton, 10)
-    paginator = proton.paginate.list_environment_templates(page_size=4, max_items=6)
+    names = await make_templates(proton_client, 10)
+    paginator = proton_client.paginate.list_environment_templates(page_size=4, max_items=6)
     pages = [page async for page in paginator.pages()]
     assert [len(p.items) for p in pages] == [4, 2]
     resume = pages[-1].resume_token
     assert resume is not None
-    rest = proton.paginate.list_environment_templates(page_size=4, starting_token=resume)
+    rest = proton_client.paginate.list_environment_templates(page_size=4, starting_token=resume)
     assert [t.name async for t in rest] == names[6:]
 
 
 async def test_the_last_page_is_marked_and_its_token_lists_nothing(
-    proton: aioproton.ProtonClient, emulator: Emulator
+    proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
-    names = await make_templates(proton, 7)
-    pages = [p async for p in proton.paginate.list_environment_templates(page_size=3).pages()]
+    names = await make_templates(proton_client, 7)
+    pages = [p async for p in proton_client.paginate.list_environment_templates(page_size=3).pages()]
     assert [p.is_last for p in pages] == [False, False, True]
     assert pages[-1].next_token is None
-    emulator.requests.clear()
-    rest = proton.paginate.list_environment_templates(starting_token=pages[-1].resume_token)
+    proton_emulator.requests.clear()
+    rest = proton_client.paginate.list_environment_templates(starting_token=pages[-1].resume_token)
     assert await rest.collect() == []
-    assert emulator.requests.count() == 0
+    assert proton_emulator.requests.count() == 0
     # max_items ending exactly at the end is the end too; inside a page it is not.
-    cut = [p async for p in proton.paginate.list_environment_templates(max_items=7).pages()]
+    cut = [p async for p in proton_client.paginate.list_environment_templates(max_items=7).pages()]
     assert cut[-1].is_last
-    cut = [p async for p in proton.paginate.list_environment_templates(max_items=6).pages()]
+    cut = [p async for p in proton_client.paginate.list_environment_templates(max_items=6).pages()]
     assert not cut[-1].is_last
-    rest = proton.paginate.list_environment_templates(starting_token=cut[-1].resume_token)
+    rest = proton_client.paginate.list_environment_templates(starting_token=cut[-1].resume_token)
     assert [t.name async for t in rest] == names[6:]
 
 
 async def test_a_checkpoint_loop_resumes_after_a_restart_without_starting_over(
-    proton: aioproton.ProtonClient, emulator: Emulator
+    proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
-    names = await make_templates(proton, 5)
+    names = await make_templates(proton_client, 5)
     checkpoint: str | None = None
     seen: list[str] = []
     for _restart in range(3):  # the same loop, run again after each "restart"
-        listing = proton.paginate.list_environment_templates(page_size=2, starting_token=checkpoint)
+        listing = proton_client.paginate.list_environment_templates(page_size=2, starting_token=checkpoint)
         async for page in listing.pages():
             seen.extend(t.name for t in page.items)
             checkpoint = page.resume_token
@@ -98,16 +98,16 @@ async def test_a_checkpoint_loop_resumes_after_a_restart_without_starting_over(
 
 
 async def test_a_resume_token_names_the_parameters_that_differ(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
-    await make_templates(proton, 3)
-    first = proton.paginate.list_environment_template_versions(
+    await make_templates(proton_client, 3)
+    first = proton_client.paginate.list_environment_template_versions(
         template_name="tpl-000", major_version="1"
     )
     pages = [p async for p in first.pages()]
     token = pages[-1].resume_token
     with pytest.raises(aioproton.ParameterValidationError) as caught:
-        await proton.paginate.list_environment_template_versions(
+        await proton_client.paginate.list_environment_template_versions(
             template_name="tpl-001", starting_token=token
         ).collect()
     message = str(caught.value)
@@ -118,43 +118,43 @@ async def test_a_resume_token_names_the_parameters_that_differ(
         "starting_token: template_name: another value than when the token was issued",
     ]
     with pytest.raises(aioproton.ParameterValidationError, match="ListEnvironmentTemplateVersions"):
-        await proton.paginate.list_environment_templates(starting_token=token).collect()
-    pages = [p async for p in proton.paginate.list_components().pages()]
+        await proton_client.paginate.list_environment_templates(starting_token=token).collect()
+    pages = [p async for p in proton_client.paginate.list_components().pages()]
     with pytest.raises(aioproton.ParameterValidationError, match="environment_name: given now"):
-        await proton.paginate.list_components(
+        await proton_client.paginate.list_components(
             environment_name="prod", starting_token=pages[-1].resume_token
         ).collect()
 
 
 async def test_arguments_of_the_caller_are_never_mutated(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
-    await make_templates(proton, 4)
+    await make_templates(proton_client, 4)
     filters = [
         aioproton.models.EnvironmentTemplateFilter(template_name="tpl-000", major_version="1")
     ]
     original = list(filters)
-    paginator = proton.paginate.list_environments(environment_templates=filters, page_size=2)
+    paginator = proton_client.paginate.list_environments(environment_templates=filters, page_size=2)
     assert await paginator.collect() == []  # no environment uses tpl-000 yet
     assert await paginator.collect() == []
     assert filters == original
 
 
 async def test_invalid_settings_and_foreign_tokens_are_clear_errors(
-    proton: aioproton.ProtonClient,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
     with pytest.raises(aioproton.ParameterValidationError, match="max_items: must be at least 1"):
-        proton.paginate.list_environment_templates(max_items=0)
+        proton_client.paginate.list_environment_templates(max_items=0)
     with pytest.raises(aioproton.ParameterValidationError, match="page_size: must be at least 1"):
-        proton.paginate.list_environment_templates(page_size=0)
+        proton_client.paginate.list_environment_templates(page_size=0)
     with pytest.raises(aioproton.ParameterValidationError, match="max_results: value 101"):
-        await proton.paginate.list_environment_templates(page_size=101).collect()
+        await proton_client.paginate.list_environment_templates(page_size=101).collect()
     forged = "aioproton-resume:bm90IGpzb24="
     with pytest.raises(aioproton.ParameterValidationError, match="resume token"):
-        await proton.paginate.list_environment_templates(starting_token=forged).collect()
+        await proton_client.paginate.list_environment_templates(starting_token=forged).collect()
     # A token the service never issued is refused by the service, not looped on.
     with pytest.raises(aioproton.ValidationError):
-        await proton.paginate.list_environment_templates(starting_token="Zm9yZ2Vk").collect()
+        await proton_client.paginate.list_environment_templates(starting_token="Zm9yZ2Vk").collect()
 
 
 ARN_PREFIX = "arn:aws:proton:us-east-1:123456789012"

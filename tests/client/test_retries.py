@@ -152,23 +152,23 @@ async def test_retry_policy_rejects_nonsense() -> None:
 
 
 async def test_commit_then_drop_never_makes_a_second_resource(
-    proton: aioproton.ProtonClient, emulator: Emulator
+    proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
-    await proton.create_environment_template(name="base")
-    emulator.faults.configure(
+    await proton_client.create_environment_template(name="base")
+    proton_emulator.faults.configure(
         FaultSettings(
             drop_rate=0.5, operations=frozenset({"CreateEnvironmentTemplateVersion"}), seed=3
         )
     )
     for _ in range(10):
-        await proton.create_environment_template_version(template_name="base", source=SOURCE)
-    emulator.faults.clear()
-    versions = await proton.paginate.list_environment_template_versions(
+        await proton_client.create_environment_template_version(template_name="base", source=SOURCE)
+    proton_emulator.faults.clear()
+    versions = await proton_client.paginate.list_environment_template_versions(
         template_name="base", major_version=None
     ).collect()
     majors = {v.major_version for v in versions}
     assert len(majors) == 10  # one new major version per logical create, no more
-    records = emulator.requests.select(operation="CreateEnvironmentTemplateVersion")
+    records = proton_emulator.requests.select(operation="CreateEnvironmentTemplateVersion")
     dropped = [r for r in records if r.status == "dropped"]
     assert dropped  # the fault really happened...
     assert all(r.committed for r in dropped)  # ...after the server had acted

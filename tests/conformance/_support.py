@@ -31,9 +31,15 @@ from aioproton import _service_model
 from aioproton._validation import validate
 from aioproton.emulator import RequestRecord
 
+from ..recipes import ACCOUNT as ACCOUNT
+from ..recipes import COMPONENT_ROLE as COMPONENT_ROLE
+from ..recipes import ENV_SPEC as ENV_SPEC
+from ..recipes import MANIFEST as MANIFEST
+from ..recipes import SERVICE_ROLE as ROLE
+from ..recipes import TEMPLATE_FILE as TEMPLATE_FILE
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
 ACCESS_KEY = "AKIDCONFORMANCE00000"
 SECRET_KEY = "conformance-secret-access-key"
 # A second access key that acts as another account (for cross-account connections).
@@ -41,14 +47,9 @@ OTHER_ACCESS_KEY = "AKIDENVIRONMENTACCT0"
 OTHER_ACCOUNT = "111122223333"
 DEPLOY_SECONDS = 0.2
 
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-service"
-COMPONENT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-components"
 OTHER_ROLE = f"arn:aws:iam::{OTHER_ACCOUNT}:role/proton-environment"
 CONNECTION_ARN = f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/conformance"
 SOURCE = {"s3": {"bucket": "proton-bundles", "key": "bundle.tar.gz"}}
-ENV_SPEC = "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.0.0.0/16\n"
-MANIFEST = "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n"
-TEMPLATE_FILE = "Resources: {}\n"
 
 # Waiters poll every 0.1 s; deployments take DEPLOY_SECONDS, so 100 attempts is ample.
 FAST: dict[str, float] = {"Delay": 0.1, "MaxAttempts": 100}

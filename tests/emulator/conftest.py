@@ -1,4 +1,5 @@
-"""Fixtures for the emulator's server: in-process and out-of-process emulators, raw HTTP."""
+"""Fixtures for the emulator's tests: a client without retries, out-of-process emulators, raw
+HTTP. The in-process emulator is the plugin's ``proton_emulator``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from botocore.credentials import Credentials
 from multidict import CIMultiDictProxy
 
 import aioproton
-from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 
 TARGET_PREFIX = "AwsProton20200720."
@@ -30,23 +30,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def emulator(clock: ManualClock) -> AsyncIterator[Emulator]:
-    """An in-process emulator on a ManualClock that checks its own responses."""
-    async with Emulator(clock=clock, check_responses=True) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def proton(emulator: Emulator) -> AsyncIterator[aioproton.ProtonClient]:
-    async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=aioproton.RetryPolicy.never()
-    ) as client:
-        yield client
+def proton_client_settings() -> dict[str, Any]:
+    """No retries: these tests look at each answer the emulator gives."""
+    return {"retry": aioproton.RetryPolicy.never()}
 
 
 @pytest.fixture
@@ -133,8 +119,8 @@ class RawClient:
 
 
 @pytest.fixture
-def raw(http: aiohttp.ClientSession, emulator: Emulator) -> RawClient:
-    return RawClient(http, emulator)
+def raw(http: aiohttp.ClientSession, proton_emulator: Emulator) -> RawClient:
+    return RawClient(http, proton_emulator)
 
 
 # ---------------------------------------------------------------------- out of process

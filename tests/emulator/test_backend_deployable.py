@@ -10,7 +10,7 @@ import pytest
 import aioproton
 from aioproton.emulator import Emulator
 
-from .recipes import SETTLE, world
+from ..recipes import SETTLE, world
 
 
 @attrs.frozen

@@ -11,8 +11,8 @@ from aioproton import models
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Quotas
 
-from .recipes import (
-    S3,
+from ..recipes import (
+    BUNDLE,
     SETTLE,
     compatible,
     env_template,
@@ -26,19 +26,19 @@ PIPELINE = {"runtime": "python"}
 
 
 @pytest.fixture
-async def ready(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
+async def ready(proton_emulator: Emulator, proton_client: aioproton.ProtonClient) -> None:
     """``web`` 1.0, 1.1 and 2.0 published; ``prod`` deployed; service ``api`` with ``i1`` on 1.0."""
-    await env_template(proton, emulator)
-    await service_template(proton, emulator, versions=("1.0", "1.1", "2.0"))
-    await environment(proton, emulator)
-    await proton.create_service(
+    await env_template(proton_client, proton_emulator)
+    await service_template(proton_client, proton_emulator, versions=("1.0", "1.1", "2.0"))
+    await environment(proton_client, proton_emulator)
+    await proton_client.create_service(
         name="api",
         template_name="web",
         template_major_version="1",
         template_minor_version="0",
         spec=service_spec(("i1", "prod"), pipeline=PIPELINE),
     )
-    emulator.advance(SETTLE)
+    proton_emulator.advance(SETTLE)
 
 
 async def _deployment_count(proton: aioproton.ProtonClient, instance: str) -> int:
@@ -47,44 +47,44 @@ async def _deployment_count(proton: aioproton.ProtonClient, instance: str) -> in
 
 
 async def test_create_service_instance(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
     spec = service_spec(("i2", "prod"))
-    created = await proton.create_service_instance(
+    created = await proton_client.create_service_instance(
         service_name="api", name="i2", spec=spec, client_token="tok"
     )
     assert created.deployment_status == "IN_PROGRESS"
     assert created.environment_name == "prod"
     assert created.last_client_request_token == "tok"
     assert (created.template_major_version, created.template_minor_version) == ("2", "0")
-    replay = await proton.create_service_instance(
+    replay = await proton_client.create_service_instance(
         service_name="api", name="i2", spec=spec, client_token="tok"
     )
     assert replay.last_attempted_deployment_id == created.last_attempted_deployment_id
     with pytest.raises(aioproton.IdempotentParameterMismatchError):
-        await proton.create_service_instance(
+        await proton_client.create_service_instance(
             service_name="api", name="i2", spec=spec, client_token="tok", template_major_version="1"
         )
     with pytest.raises(aioproton.ConflictError, match="already has an instance"):
-        await proton.create_service_instance(service_name="api", name="i2", spec=spec)
+        await proton_client.create_service_instance(service_name="api", name="i2", spec=spec)
     with pytest.raises(aioproton.ValidationError, match="must list instance 'i9'"):
-        await proton.create_service_instance(service_name="api", name="i9", spec=spec)
+        await proton_client.create_service_instance(service_name="api", name="i9", spec=spec)
     with pytest.raises(aioproton.ResourceNotFoundError, match="ghost"):
-        await proton.create_service_instance(
+        await proton_client.create_service_instance(
             service_name="api", name="i3", spec=service_spec(("i3", "ghost"))
         )
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.create_service_instance(service_name="nope", name="i3", spec=spec)
-    pinned = await proton.create_service_instance(
+        await proton_client.create_service_instance(service_name="nope", name="i3", spec=spec)
+    pinned = await proton_client.create_service_instance(
         service_name="api",
         name="i4",
         spec=service_spec(("i4", "prod")),
         template_major_version="1",
     )
     assert (pinned.template_major_version, pinned.template_minor_version) == ("1", "1")
-    emulator.backend.quotas = Quotas(instances_per_service=3)
+    proton_emulator.backend.quotas = Quotas(instances_per_service=3)
     with pytest.raises(aioproton.ValidationError, match="at most 3"):
-        await proton.create_service_instance(
+        await proton_client.create_service_instance(
             service_name="api", name="i5", spec=service_spec(("i5", "prod"))
         )
 
@@ -108,8 +108,8 @@ async def test_create_service_instance(
     ],
 )
 async def test_update_rejections(
-    emulator: Emulator,
-    proton: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
     ready: None,
     deployment_type: str,
     params: dict[str, Any],
@@ -117,29 +117,29 @@ async def test_update_rejections(
     match: str,
 ) -> None:
     with pytest.raises(error, match=match):
-        await proton.update_service_instance(
+        await proton_client.update_service_instance(
             service_name="api", name="i1", deployment_type=deployment_type, **params
         )
-    assert await _deployment_count(proton, "i1") == 1
+    assert await _deployment_count(proton_client, "i1") == 1
 
 
 async def test_update_switches_version_on_success(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    update = await proton.update_service_instance(
+    update = await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="MINOR_VERSION"
     )
     assert (update.template_major_version, update.template_minor_version) == ("1", "0")
-    emulator.advance(SETTLE)
-    minor = await proton.get_service_instance(service_name="api", name="i1")
+    proton_emulator.advance(SETTLE)
+    minor = await proton_client.get_service_instance(service_name="api", name="i1")
     assert minor.template_minor_version == "1"
-    await proton.update_service_instance(
+    await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="MAJOR_VERSION"
     )
-    emulator.advance(SETTLE)
-    major = await proton.get_service_instance(service_name="api", name="i1")
+    proton_emulator.advance(SETTLE)
+    major = await proton_client.get_service_instance(service_name="api", name="i1")
     assert (major.template_major_version, major.template_minor_version) == ("2", "0")
-    record = await proton.get_deployment(id=major.last_succeeded_deployment_id)
+    record = await proton_client.get_deployment(id=major.last_succeeded_deployment_id)
     assert record.target_resource_type == "SERVICE_INSTANCE"
     assert record.service_instance_name == "i1" and record.service_name == "api"
     state = record.target_state
@@ -148,111 +148,113 @@ async def test_update_switches_version_on_success(
 
 
 async def test_major_update_checks_environment_compatibility(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await env_template(proton, emulator, "other")
-    await proton.create_service_template_version(
-        template_name="web", source=S3, compatible_environment_templates=compatible("other")
+    await env_template(proton_client, proton_emulator, "other")
+    await proton_client.create_service_template_version(
+        template_name="web", source=BUNDLE, compatible_environment_templates=compatible("other")
     )
-    emulator.advance(SETTLE)
-    await proton.update_service_template_version(
+    proton_emulator.advance(SETTLE)
+    await proton_client.update_service_template_version(
         template_name="web", major_version="3", minor_version="0", status="PUBLISHED"
     )
     with pytest.raises(aioproton.ValidationError, match="not compatible"):
-        await proton.update_service_instance(
+        await proton_client.update_service_instance(
             service_name="api", name="i1", deployment_type="MAJOR_VERSION"
         )
 
 
 async def test_update_client_token_never_deploys_twice(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    first = await proton.update_service_instance(
+    first = await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION", client_token="u1"
     )
     assert first.last_client_request_token == "u1"
-    replay = await proton.update_service_instance(
+    replay = await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION", client_token="u1"
     )
     assert replay.deployment_status == "IN_PROGRESS"
     assert replay.last_attempted_deployment_id == first.last_attempted_deployment_id
-    emulator.advance(SETTLE)
-    settled = await proton.update_service_instance(
+    proton_emulator.advance(SETTLE)
+    settled = await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION", client_token="u1"
     )
     assert settled.deployment_status == "SUCCEEDED"
-    assert await _deployment_count(proton, "i1") == 2
+    assert await _deployment_count(proton_client, "i1") == 2
     with pytest.raises(aioproton.IdempotentParameterMismatchError):
-        await proton.update_service_instance(
+        await proton_client.update_service_instance(
             service_name="api", name="i1", deployment_type="MINOR_VERSION", client_token="u1"
         )
-    emulator.advance(8 * 3600)
-    again = await proton.update_service_instance(
+    proton_emulator.advance(8 * 3600)
+    again = await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION", client_token="u1"
     )
     assert again.deployment_status == "IN_PROGRESS"
-    assert await _deployment_count(proton, "i1") == 3
+    assert await _deployment_count(proton_client, "i1") == 3
 
 
 async def test_update_refused_while_busy(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await proton.create_component(
+    await proton_client.create_component(
         name="c1", manifest="m", template_file="t", service_name="api", service_instance_name="i1"
     )
     with pytest.raises(aioproton.ConflictError, match="Component c1"):
-        await proton.update_service_instance(
+        await proton_client.update_service_instance(
             service_name="api", name="i1", deployment_type="CURRENT_VERSION"
         )
-    emulator.advance(SETTLE)
-    await proton.update_service_instance(
+    proton_emulator.advance(SETTLE)
+    await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION"
     )
     with pytest.raises(aioproton.ConflictError, match="in progress"):
-        await proton.update_service_instance(
+        await proton_client.update_service_instance(
             service_name="api", name="i1", deployment_type="CURRENT_VERSION"
         )
 
 
 async def test_cancel_instance_deployment(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    created = await proton.create_service_instance(
+    created = await proton_client.create_service_instance(
         service_name="api", name="i2", spec=service_spec(("i2", "prod"))
     )
     assert created.deployment_status == "IN_PROGRESS"
     with pytest.raises(aioproton.ConflictError, match="being created"):
-        await proton.cancel_service_instance_deployment(
+        await proton_client.cancel_service_instance_deployment(
             service_name="api", service_instance_name="i2"
         )
-    emulator.advance(SETTLE)
-    await proton.update_service_instance(
+    proton_emulator.advance(SETTLE)
+    await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="MINOR_VERSION"
     )
-    cancelling = await proton.cancel_service_instance_deployment(
+    cancelling = await proton_client.cancel_service_instance_deployment(
         service_name="api", service_instance_name="i1"
     )
     assert cancelling.deployment_status == "CANCELLING"
-    emulator.advance(SETTLE)
-    cancelled = await proton.get_service_instance(service_name="api", name="i1")
+    proton_emulator.advance(SETTLE)
+    cancelled = await proton_client.get_service_instance(service_name="api", name="i1")
     assert cancelled.deployment_status == "CANCELLED"
     assert cancelled.template_minor_version == "0"
 
 
 async def test_list_filters_and_sorting(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await environment(proton, emulator, "dev")
-    emulator.advance(100)
-    await service(proton, emulator, "billing", [("b1", "dev"), ("b2", "prod")], major="2")
-    emulator.script("service/api/service-instance/i1", outcome="fail")
-    await proton.update_service_instance(
+    await environment(proton_client, proton_emulator, "dev")
+    proton_emulator.advance(100)
+    await service(
+        proton_client, proton_emulator, "billing", [("b1", "dev"), ("b2", "prod")], major="2"
+    )
+    proton_emulator.script("service/api/service-instance/i1", outcome="fail")
+    await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION"
     )
-    emulator.advance(SETTLE)
+    proton_emulator.advance(SETTLE)
 
     async def names(*filters: tuple[str, str], **kwargs: Any) -> list[str]:
-        result = await proton.list_service_instances(
+        result = await proton_client.list_service_instances(
             filters=[models.ListServiceInstancesFilter(key=k, value=v) for k, v in filters],
             **kwargs,
         )
@@ -283,9 +285,9 @@ async def test_list_filters_and_sorting(
     with pytest.raises(aioproton.ValidationError, match="deployedTemplateVersionStatus"):
         await names(("deployedTemplateVersionStatus", "STALE"))
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.list_service_instances(service_name="ghost")
-    first = await proton.list_service_instances(max_results=2)
-    rest = await proton.list_service_instances(max_results=2, next_token=first.next_token)
+        await proton_client.list_service_instances(service_name="ghost")
+    first = await proton_client.list_service_instances(max_results=2)
+    rest = await proton_client.list_service_instances(max_results=2, next_token=first.next_token)
     assert [i.name for i in [*first.service_instances, *rest.service_instances]] == [
         "i1",
         "b1",
@@ -295,58 +297,58 @@ async def test_list_filters_and_sorting(
 
 
 async def test_pipeline_updates_and_cancels(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
     spec = service_spec(("i1", "prod"), pipeline={"runtime": "go"})
-    update = await proton.update_service_pipeline(
+    update = await proton_client.update_service_pipeline(
         service_name="api", deployment_type="MINOR_VERSION", spec=spec
     )
     assert update.deployment_status == "IN_PROGRESS"
     assert update.template_minor_version == "0"
     with pytest.raises(aioproton.ConflictError, match="pipeline"):
-        await proton.update_service_pipeline(
+        await proton_client.update_service_pipeline(
             service_name="api", deployment_type="CURRENT_VERSION", spec=spec
         )
-    emulator.advance(SETTLE)
-    service_view = await proton.get_service(name="api")
+    proton_emulator.advance(SETTLE)
+    service_view = await proton_client.get_service(name="api")
     assert service_view.pipeline is not None
     assert service_view.pipeline.template_minor_version == "1"
     assert service_view.pipeline.spec == spec
-    none = await proton.update_service_pipeline(
+    none = await proton_client.update_service_pipeline(
         service_name="api", deployment_type="NONE", spec="ignored: true"
     )
     assert none.last_attempted_deployment_id == service_view.pipeline.last_attempted_deployment_id
     with pytest.raises(aioproton.ValidationError, match="NONE"):
-        await proton.update_service_pipeline(
+        await proton_client.update_service_pipeline(
             service_name="api", deployment_type="NONE", spec=spec, template_major_version="2"
         )
-    await proton.update_service_pipeline(
+    await proton_client.update_service_pipeline(
         service_name="api", deployment_type="MAJOR_VERSION", spec=spec
     )
-    cancelling = await proton.cancel_service_pipeline_deployment(service_name="api")
+    cancelling = await proton_client.cancel_service_pipeline_deployment(service_name="api")
     assert cancelling.deployment_status == "CANCELLING"
-    emulator.advance(SETTLE)
-    pipeline = (await proton.get_service(name="api")).pipeline
+    proton_emulator.advance(SETTLE)
+    pipeline = (await proton_client.get_service(name="api")).pipeline
     assert pipeline is not None
     assert pipeline.deployment_status == "CANCELLED"
     assert pipeline.template_major_version == "1"
     with pytest.raises(aioproton.ConflictError, match="no deployment in progress"):
-        await proton.cancel_service_pipeline_deployment(service_name="api")
+        await proton_client.cancel_service_pipeline_deployment(service_name="api")
 
 
 async def test_pipeline_refused_while_the_service_updates(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await proton.update_service(
+    await proton_client.update_service(
         name="api", spec=service_spec(("i1", "prod"), ("i2", "prod"), pipeline=PIPELINE)
     )
     with pytest.raises(aioproton.ConflictError):
-        await proton.update_service_pipeline(
+        await proton_client.update_service_pipeline(
             service_name="api",
             deployment_type="CURRENT_VERSION",
             spec=service_spec(("i1", "prod"), pipeline=PIPELINE),
         )
-    sync = await proton.get_service_instance_sync_status(
+    sync = await proton_client.get_service_instance_sync_status(
         service_name="api", service_instance_name="i1"
     )
     assert sync.latest_sync is None and sync.desired_state is None

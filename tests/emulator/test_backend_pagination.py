@@ -14,14 +14,16 @@ import pytest
 import aioproton
 from aioproton.emulator import Emulator
 
-from .recipes import S3
+from ..recipes import BUNDLE
 
 TOKEN_PATTERN = r"^[A-Za-z0-9+=/]+$"
 
 
 @pytest.fixture
-async def lenient(emulator: Emulator) -> AsyncIterator[aioproton.ProtonClient]:
-    async with emulator.client(validate=False, retry=aioproton.RetryPolicy.never()) as client:
+async def lenient(proton_emulator: Emulator) -> AsyncIterator[aioproton.ProtonClient]:
+    async with proton_emulator.client(
+        validate=False, retry=aioproton.RetryPolicy.never()
+    ) as client:
         yield client
 
 
@@ -31,14 +33,14 @@ async def _templates(proton: aioproton.ProtonClient, *names: str) -> None:
 
 
 async def test_pages_in_name_order_with_unique_tokens(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await _templates(proton, "g", "c", "a", "e", "b", "f", "d")
+    await _templates(proton_client, "g", "c", "a", "e", "b", "f", "d")
     seen: list[str] = []
     tokens: list[str] = []
     token = None
     while True:
-        page = await proton.list_environment_templates(max_results=3, next_token=token)
+        page = await proton_client.list_environment_templates(max_results=3, next_token=token)
         seen += [t.name for t in page.templates]
         if page.next_token is None:
             break
@@ -49,44 +51,46 @@ async def test_pages_in_name_order_with_unique_tokens(
     assert len(tokens) == 2
     assert all(re.match(TOKEN_PATTERN, t) for t in tokens)
     # Asking for the same page twice gives a fresh token that resumes at the same place.
-    again = await proton.list_environment_templates(max_results=3)
+    again = await proton_client.list_environment_templates(max_results=3)
     assert again.next_token not in tokens
-    resumed = await proton.list_environment_templates(max_results=3, next_token=again.next_token)
+    resumed = await proton_client.list_environment_templates(
+        max_results=3, next_token=again.next_token
+    )
     assert [t.name for t in resumed.templates] == ["d", "e", "f"]
-    everything = await proton.list_environment_templates()
+    everything = await proton_client.list_environment_templates()
     assert len(everything.templates) == 7 and everything.next_token is None
 
 
 async def test_pages_stay_stable_while_resources_change(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await _templates(proton, "a", "b", "c", "d", "e")
-    first = await proton.list_environment_templates(max_results=2)
+    await _templates(proton_client, "a", "b", "c", "d", "e")
+    first = await proton_client.list_environment_templates(max_results=2)
     assert [t.name for t in first.templates] == ["a", "b"]
-    await _templates(proton, "aa", "z")  # one before the cursor, one after
-    await proton.delete_environment_template(name="c")
+    await _templates(proton_client, "aa", "z")  # one before the cursor, one after
+    await proton_client.delete_environment_template(name="c")
     rest: list[str] = []
     token = first.next_token
     while token is not None:
-        page = await proton.list_environment_templates(max_results=2, next_token=token)
+        page = await proton_client.list_environment_templates(max_results=2, next_token=token)
         rest += [t.name for t in page.templates]
         token = page.next_token
     assert rest == ["d", "e", "z"]
 
 
 async def test_versions_page_numerically(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await proton.create_environment_template(name="base")
-    await proton.create_environment_template_version(template_name="base", source=S3)
+    await proton_client.create_environment_template(name="base")
+    await proton_client.create_environment_template_version(template_name="base", source=BUNDLE)
     for _ in range(10):
-        await proton.create_environment_template_version(
-            template_name="base", source=S3, major_version="1"
+        await proton_client.create_environment_template_version(
+            template_name="base", source=BUNDLE, major_version="1"
         )
     minors: list[str] = []
     token = None
     while True:
-        page = await proton.list_environment_template_versions(
+        page = await proton_client.list_environment_template_versions(
             template_name="base", major_version="1", max_results=4, next_token=token
         )
         minors += [v.minor_version for v in page.template_versions]
@@ -97,34 +101,36 @@ async def test_versions_page_numerically(
 
 
 async def test_bad_tokens_and_sizes(
-    emulator: Emulator, proton: aioproton.ProtonClient, lenient: aioproton.ProtonClient
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    lenient: aioproton.ProtonClient,
 ) -> None:
-    await _templates(proton, "a", "b", "c")
-    await proton.create_service_template(name="s1")
-    await proton.create_service_template(name="s2")
-    page = await proton.list_environment_templates(max_results=1)
+    await _templates(proton_client, "a", "b", "c")
+    await proton_client.create_service_template(name="s1")
+    await proton_client.create_service_template(name="s2")
+    page = await proton_client.list_environment_templates(max_results=1)
     token = page.next_token
     assert token is not None
     with pytest.raises(aioproton.ValidationError, match="nextToken"):
-        await proton.list_service_templates(max_results=1, next_token=token)
+        await proton_client.list_service_templates(max_results=1, next_token=token)
     with pytest.raises(aioproton.ValidationError, match="nextToken"):
-        await proton.list_environment_templates(max_results=1, next_token="abcd")
+        await proton_client.list_environment_templates(max_results=1, next_token="abcd")
     document = json.loads(base64.b64decode(token))
     body = json.loads(document["b"])
     body["k"] = ["zzz"]
     document["b"] = json.dumps(body)
     forged = base64.b64encode(json.dumps(document).encode()).decode()
     with pytest.raises(aioproton.ValidationError, match="nextToken"):
-        await proton.list_environment_templates(max_results=1, next_token=forged)
-    versions = await proton.list_environment_template_versions(template_name="a")
+        await proton_client.list_environment_templates(max_results=1, next_token=forged)
+    versions = await proton_client.list_environment_template_versions(template_name="a")
     assert versions.next_token is None
-    await proton.create_environment_template_version(template_name="a", source=S3)
-    await proton.create_environment_template_version(template_name="a", source=S3)
-    await proton.create_environment_template_version(template_name="b", source=S3)
-    await proton.create_environment_template_version(template_name="b", source=S3)
-    of_a = await proton.list_environment_template_versions(template_name="a", max_results=1)
+    await proton_client.create_environment_template_version(template_name="a", source=BUNDLE)
+    await proton_client.create_environment_template_version(template_name="a", source=BUNDLE)
+    await proton_client.create_environment_template_version(template_name="b", source=BUNDLE)
+    await proton_client.create_environment_template_version(template_name="b", source=BUNDLE)
+    of_a = await proton_client.list_environment_template_versions(template_name="a", max_results=1)
     with pytest.raises(aioproton.ValidationError, match="nextToken"):
-        await proton.list_environment_template_versions(
+        await proton_client.list_environment_template_versions(
             template_name="b", max_results=1, next_token=of_a.next_token
         )
     with pytest.raises(aioproton.ValidationError) as caught:
@@ -132,9 +138,11 @@ async def test_bad_tokens_and_sizes(
     assert not isinstance(caught.value, aioproton.ParameterValidationError)
 
 
-async def test_botocore_paginator(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
-    await _templates(proton, *[f"t{i:02}" for i in range(9)])
-    client = boto3.client("proton", **emulator.client_settings)
+async def test_botocore_paginator(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> None:
+    await _templates(proton_client, *[f"t{i:02}" for i in range(9)])
+    client = boto3.client("proton", **proton_emulator.client_settings)
     try:
 
         def collect() -> list[str]:

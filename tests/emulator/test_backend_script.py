@@ -8,7 +8,7 @@ import aioproton
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import OutcomeScript, ScriptRule
 
-from .recipes import SETTLE, environment, service, world
+from ..recipes import SETTLE, environment, service, world
 
 
 async def _instance_statuses(proton: aioproton.ProtonClient) -> dict[str, str]:
@@ -16,61 +16,65 @@ async def _instance_statuses(proton: aioproton.ProtonClient) -> dict[str, str]:
     return {i.name: str(i.deployment_status) for i in listed.service_instances}
 
 
-async def test_globs_actions_and_counts(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
-    await world(proton, emulator)
-    delete_rule = emulator.script("service/api/service-instance/*", action="delete", outcome="fail")
-    every = emulator.script(
+async def test_globs_actions_and_counts(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> None:
+    await world(proton_client, proton_emulator)
+    delete_rule = proton_emulator.script(
+        "service/api/service-instance/*", action="delete", outcome="fail"
+    )
+    every = proton_emulator.script(
         "service/api/service-instance/*", action="deploy", outcome="fail", times=None
     )
-    await proton.update_service_instance(
+    await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION"
     )
-    await proton.create_service_instance(
+    await proton_client.create_service_instance(
         service_name="api",
         name="i2",
         spec="proton: ServiceSpec\ninstances:\n  - {name: i2, environment: prod}\n",
     )
-    emulator.advance(SETTLE)
-    assert await _instance_statuses(proton) == {"i1": "FAILED", "i2": "FAILED"}
+    proton_emulator.advance(SETTLE)
+    assert await _instance_statuses(proton_client) == {"i1": "FAILED", "i2": "FAILED"}
     assert every.used == 2 and not every.exhausted
     assert delete_rule.used == 0  # deploys do not consume a delete rule
 
 
 async def test_first_matching_rule_wins_in_order(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await world(proton, emulator)
-    first = emulator.script("environment/*", outcome="fail", message="first")
-    second = emulator.script("environment/prod", outcome="fail", message="second")
+    await world(proton_client, proton_emulator)
+    first = proton_emulator.script("environment/*", outcome="fail", message="first")
+    second = proton_emulator.script("environment/prod", outcome="fail", message="second")
     for expected in ("first", "second"):
-        await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
-        emulator.advance(SETTLE)
-        env = await proton.get_environment(name="prod")
+        await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+        proton_emulator.advance(SETTLE)
+        env = await proton_client.get_environment(name="prod")
         assert env.deployment_status_message == expected
     assert first.exhausted and second.exhausted
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
-    emulator.advance(SETTLE)
-    assert (await proton.get_environment(name="prod")).deployment_status == "SUCCEEDED"
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.advance(SETTLE)
+    assert (await proton_client.get_environment(name="prod")).deployment_status == "SUCCEEDED"
 
 
 async def test_seconds_override_the_duration(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await world(proton, emulator)
-    emulator.script("environment/prod", seconds=100)
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
-    emulator.advance(99)
-    assert (await proton.get_environment(name="prod")).deployment_status == "IN_PROGRESS"
-    emulator.advance(1)
-    assert (await proton.get_environment(name="prod")).deployment_status == "SUCCEEDED"
-    emulator.script("environment/staging", seconds=0)
-    await environment(proton, emulator, "staging", settle=False)
-    emulator.advance(0)
-    assert (await proton.get_environment(name="staging")).deployment_status == "SUCCEEDED"
-    emulator.script("service/slow", seconds=50)
-    await service(proton, emulator, "slow", settle=False)
-    emulator.advance(10)
-    slow = await proton.get_service(name="slow")
+    await world(proton_client, proton_emulator)
+    proton_emulator.script("environment/prod", seconds=100)
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.advance(99)
+    assert (await proton_client.get_environment(name="prod")).deployment_status == "IN_PROGRESS"
+    proton_emulator.advance(1)
+    assert (await proton_client.get_environment(name="prod")).deployment_status == "SUCCEEDED"
+    proton_emulator.script("environment/staging", seconds=0)
+    await environment(proton_client, proton_emulator, "staging", settle=False)
+    proton_emulator.advance(0)
+    assert (await proton_client.get_environment(name="staging")).deployment_status == "SUCCEEDED"
+    proton_emulator.script("service/slow", seconds=50)
+    await service(proton_client, proton_emulator, "slow", settle=False)
+    proton_emulator.advance(10)
+    slow = await proton_client.get_service(name="slow")
     assert slow.status == "CREATE_IN_PROGRESS"
     assert slow.pipeline is not None and slow.pipeline.deployment_status == "SUCCEEDED"
 

@@ -8,7 +8,7 @@ from aioproton.emulator import Emulator
 from aioproton.emulator.backend import check_response
 from aioproton.emulator.backend._dispatch import HANDLERS
 
-from .recipes import ACCOUNT
+from ..recipes import ACCOUNT
 
 VALID = {
     "environmentTemplate": {
@@ -42,15 +42,17 @@ def test_reports_what_an_sdk_would_trip_on() -> None:
     assert check_response("TagResource", {"x": 1}) != []
 
 
-async def test_regions_are_separate(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
-    await proton.create_environment_template(name="base")
-    async with emulator.client(
+async def test_regions_are_separate(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> None:
+    await proton_client.create_environment_template(name="base")
+    async with proton_emulator.client(
         region_name="eu-west-1", retry=aioproton.RetryPolicy.never()
     ) as europe:
         assert list((await europe.list_environment_templates()).templates) == []
         created = await europe.create_environment_template(name="base", description="eu")
         assert created.arn == f"arn:aws:proton:eu-west-1:{ACCOUNT}:environment-template/base"
-    home = await proton.get_environment_template(name="base")
+    home = await proton_client.get_environment_template(name="base")
     assert home.description is None
 
 

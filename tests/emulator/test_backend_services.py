@@ -8,7 +8,7 @@ import aioproton
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Quotas
 
-from .recipes import (
+from ..recipes import (
     SETTLE,
     arn,
     env_template,
@@ -21,51 +21,57 @@ from .recipes import (
 
 
 @pytest.fixture
-async def ready(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
+async def ready(proton_emulator: Emulator, proton_client: aioproton.ProtonClient) -> None:
     """Templates ``base``/``web`` published and environment ``prod`` deployed."""
-    await env_template(proton, emulator)
-    await service_template(proton, emulator)
-    await environment(proton, emulator)
+    await env_template(proton_client, proton_emulator)
+    await service_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator)
 
 
 async def test_create_deploys_instances_and_pipeline(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
     created = await service(
-        proton, emulator, instances=[("i1", "prod"), ("i2", "prod")], settle=False
+        proton_client, proton_emulator, instances=[("i1", "prod"), ("i2", "prod")], settle=False
     )
     assert created.status == "CREATE_IN_PROGRESS"
     assert created.arn == arn("service/api")
     assert created.pipeline is not None
     assert created.pipeline.arn == arn("service/api/pipeline")
     assert created.pipeline.deployment_status == "IN_PROGRESS"
-    instance = await proton.get_service_instance(service_name="api", name="i2")
+    instance = await proton_client.get_service_instance(service_name="api", name="i2")
     assert instance.arn == arn("service/api/service-instance/i2")
     assert instance.deployment_status == "IN_PROGRESS"
     assert instance.spec == created.spec
     assert (instance.template_major_version, instance.template_minor_version) == ("1", "0")
-    emulator.advance(SETTLE)
-    done = await proton.get_service(name="api")
+    proton_emulator.advance(SETTLE)
+    done = await proton_client.get_service(name="api")
     assert done.status == "ACTIVE"
     assert done.pipeline is not None and done.pipeline.deployment_status == "SUCCEEDED"
-    listed = await proton.list_services()
+    listed = await proton_client.list_services()
     assert [s.name for s in listed.services] == ["api"]
     assert not hasattr(listed.services[0], "pipeline")
 
 
 async def test_customer_managed_pipeline(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await service_template(proton, emulator, "nopipe", pipeline=False)
+    await service_template(proton_client, proton_emulator, "nopipe", pipeline=False)
     with pytest.raises(aioproton.ValidationError, match="no pipeline"):
-        await service(proton, emulator, template="nopipe")
+        await service(proton_client, proton_emulator, template="nopipe")
     with pytest.raises(aioproton.ValidationError, match="repositoryId"):
-        await service(proton, emulator, template="nopipe", pipeline=False, repository_id="org/app")
-    created = await service(proton, emulator, template="nopipe", pipeline=False)
+        await service(
+            proton_client,
+            proton_emulator,
+            template="nopipe",
+            pipeline=False,
+            repository_id="org/app",
+        )
+    created = await service(proton_client, proton_emulator, template="nopipe", pipeline=False)
     assert created.pipeline is None
-    assert (await proton.get_service(name="api")).status == "ACTIVE"
+    assert (await proton_client.get_service(name="api")).status == "ACTIVE"
     with pytest.raises(aioproton.ResourceNotFoundError, match="no pipeline"):
-        await proton.update_service_pipeline(
+        await proton_client.update_service_pipeline(
             service_name="api", deployment_type="CURRENT_VERSION", spec=created.spec
         )
 
@@ -90,75 +96,79 @@ async def test_customer_managed_pipeline(
     ],
 )
 async def test_spec_errors_say_where(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None, spec: str, match: str
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    ready: None,
+    spec: str,
+    match: str,
 ) -> None:
     with pytest.raises(aioproton.ValidationError, match=match):
-        await proton.create_service(
+        await proton_client.create_service(
             name="api", template_name="web", template_major_version="1", spec=spec
         )
 
 
 async def test_environment_must_exist_and_be_compatible(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
     with pytest.raises(aioproton.ResourceNotFoundError, match="ghost"):
-        await service(proton, emulator, instances=[("i1", "ghost")])
-    await env_template(proton, emulator, "other")
-    await environment(proton, emulator, "elsewhere", template="other")
+        await service(proton_client, proton_emulator, instances=[("i1", "ghost")])
+    await env_template(proton_client, proton_emulator, "other")
+    await environment(proton_client, proton_emulator, "elsewhere", template="other")
     with pytest.raises(aioproton.ValidationError, match="not compatible"):
-        await service(proton, emulator, instances=[("i1", "elsewhere")])
+        await service(proton_client, proton_emulator, instances=[("i1", "elsewhere")])
 
 
 async def test_create_failures(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    emulator.script("service/api/service-instance/i2", outcome="fail", message="no capacity")
-    await service(proton, emulator, instances=[("i1", "prod"), ("i2", "prod")])
-    failed = await proton.get_service(name="api")
+    proton_emulator.script("service/api/service-instance/i2", outcome="fail", message="no capacity")
+    await service(proton_client, proton_emulator, instances=[("i1", "prod"), ("i2", "prod")])
+    failed = await proton_client.get_service(name="api")
     assert failed.status == "CREATE_FAILED"
     assert "i2" in (failed.status_message or "")
-    instance = await proton.get_service_instance(service_name="api", name="i2")
+    instance = await proton_client.get_service_instance(service_name="api", name="i2")
     assert instance.deployment_status == "FAILED"
     assert instance.deployment_status_message == "no capacity"
-    emulator.script("service/web2", outcome="fail", message="quota of something")
-    await service(proton, emulator, "web2")
-    own = await proton.get_service(name="web2")
+    proton_emulator.script("service/web2", outcome="fail", message="quota of something")
+    await service(proton_client, proton_emulator, "web2")
+    own = await proton_client.get_service(name="web2")
     assert (own.status, own.status_message) == ("CREATE_FAILED", "quota of something")
 
 
 async def test_service_waits_for_its_slowest_part(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    emulator.script("service/api/pipeline", seconds=20)
-    await service(proton, emulator, settle=False)
-    emulator.advance(10)
-    assert (await proton.get_service(name="api")).status == "CREATE_IN_PROGRESS"
-    emulator.advance(10)
-    assert (await proton.get_service(name="api")).status == "ACTIVE"
+    proton_emulator.script("service/api/pipeline", seconds=20)
+    await service(proton_client, proton_emulator, settle=False)
+    proton_emulator.advance(10)
+    assert (await proton_client.get_service(name="api")).status == "CREATE_IN_PROGRESS"
+    proton_emulator.advance(10)
+    assert (await proton_client.get_service(name="api")).status == "ACTIVE"
 
 
 async def test_update_adds_and_removes_instances(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await service(proton, emulator, instances=[("i1", "prod"), ("i2", "prod")])
-    before = await proton.get_service(name="api")
+    await service(proton_client, proton_emulator, instances=[("i1", "prod"), ("i2", "prod")])
+    before = await proton_client.get_service(name="api")
     spec = service_spec(("i1", "prod"), ("i3", "prod"), pipeline={"runtime": "python"})
-    updating = await proton.update_service(name="api", spec=spec)
+    updating = await proton_client.update_service(name="api", spec=spec)
     assert updating.status == "UPDATE_IN_PROGRESS"
     assert updating.pipeline is not None and updating.pipeline.deployment_status == "IN_PROGRESS"
-    removed = await proton.get_service_instance(service_name="api", name="i2")
-    added = await proton.get_service_instance(service_name="api", name="i3")
+    removed = await proton_client.get_service_instance(service_name="api", name="i2")
+    added = await proton_client.get_service_instance(service_name="api", name="i3")
     assert removed.deployment_status == "DELETE_IN_PROGRESS"
     assert added.deployment_status == "IN_PROGRESS"
     with pytest.raises(aioproton.ConflictError, match="UPDATE_IN_PROGRESS"):
-        await proton.update_service(name="api", spec=spec)
-    emulator.advance(SETTLE)
-    after = await proton.get_service(name="api")
+        await proton_client.update_service(name="api", spec=spec)
+    proton_emulator.advance(SETTLE)
+    after = await proton_client.get_service(name="api")
     assert after.status == "ACTIVE" and after.spec == spec
     assert after.last_modified_at > before.last_modified_at
-    names = await proton.list_service_instances(service_name="api")
+    names = await proton_client.list_service_instances(service_name="api")
     assert [i.name for i in names.service_instances] == ["i1", "i3"]
-    described = await proton.update_service(name="api", description="payments")
+    described = await proton_client.update_service(name="api", description="payments")
     assert described.status == "ACTIVE" and described.description == "payments"
 
 
@@ -171,53 +181,60 @@ async def test_update_adds_and_removes_instances(
     ],
 )
 async def test_update_cannot_modify_kept_parts(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None, spec: str, match: str
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    ready: None,
+    spec: str,
+    match: str,
 ) -> None:
-    await environment(proton, emulator, "staging")
-    await service(proton, emulator)
+    await environment(proton_client, proton_emulator, "staging")
+    await service(proton_client, proton_emulator)
     with pytest.raises(aioproton.ValidationError, match=match):
-        await proton.update_service(name="api", spec=spec)
+        await proton_client.update_service(name="api", spec=spec)
 
 
 async def test_current_value_placeholder_keeps_inputs(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await service(proton, emulator)
+    await service(proton_client, proton_emulator)
     spec = service_spec(
         ("i1", "prod"), pipeline={"runtime": "python"}, inputs="'${Proton::CURRENT_VAL}'"
     )
-    updated = await proton.update_service(name="api", spec=spec)
+    updated = await proton_client.update_service(name="api", spec=spec)
     assert updated.status == "UPDATE_IN_PROGRESS"
 
 
 async def test_update_guards_and_quota(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    emulator.backend.quotas = Quotas(instances_per_service=2)
-    await service(proton, emulator, instances=[("i1", "prod"), ("i2", "prod")])
+    proton_emulator.backend.quotas = Quotas(instances_per_service=2)
+    await service(proton_client, proton_emulator, instances=[("i1", "prod"), ("i2", "prod")])
     three = service_spec(
         ("i1", "prod"), ("i2", "prod"), ("i3", "prod"), pipeline={"runtime": "python"}
     )
     with pytest.raises(aioproton.ServiceQuotaExceededError):
-        await proton.update_service(name="api", spec=three)
-    await proton.create_component(
+        await proton_client.update_service(name="api", spec=three)
+    await proton_client.create_component(
         name="c1", manifest="m", template_file="t", service_name="api", service_instance_name="i2"
     )
-    emulator.advance(SETTLE)
+    proton_emulator.advance(SETTLE)
     with pytest.raises(aioproton.ConflictError, match="component c1"):
-        await proton.update_service(
+        await proton_client.update_service(
             name="api", spec=service_spec(("i1", "prod"), pipeline={"runtime": "python"})
         )
-    await proton.update_service_instance(
+    await proton_client.update_service_instance(
         service_name="api", name="i1", deployment_type="CURRENT_VERSION"
     )
     with pytest.raises(aioproton.ConflictError, match="in progress"):
-        await proton.update_service(
+        await proton_client.update_service(
             name="api", spec=service_spec(("i2", "prod"), pipeline={"runtime": "python"})
         )
     with pytest.raises(aioproton.ServiceQuotaExceededError):
         await service(
-            proton, emulator, "big", instances=[("a", "prod"), ("b", "prod"), ("c", "prod")]
+            proton_client,
+            proton_emulator,
+            "big",
+            instances=[("a", "prod"), ("b", "prod"), ("c", "prod")],
         )
 
 
@@ -235,90 +252,92 @@ async def test_update_guards_and_quota(
     ],
 )
 async def test_update_failure_modes(
-    emulator: Emulator,
-    proton: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
     ready: None,
     rule: dict[str, str],
     status: str,
     instances: list[str],
 ) -> None:
-    await service(proton, emulator, instances=[("i1", "prod"), ("i2", "prod")])
-    original = (await proton.get_service(name="api")).spec
-    emulator.script(outcome="fail", message="scripted failure", **rule)
+    await service(proton_client, proton_emulator, instances=[("i1", "prod"), ("i2", "prod")])
+    original = (await proton_client.get_service(name="api")).spec
+    proton_emulator.script(outcome="fail", message="scripted failure", **rule)
     spec = service_spec(("i1", "prod"), ("i3", "prod"), pipeline={"runtime": "python"})
-    await proton.update_service(name="api", spec=spec)
-    emulator.advance(SETTLE)
-    after = await proton.get_service(name="api")
+    await proton_client.update_service(name="api", spec=spec)
+    proton_emulator.advance(SETTLE)
+    after = await proton_client.get_service(name="api")
     assert after.status == status
     assert after.status_message
-    listed = await proton.list_service_instances(service_name="api")
+    listed = await proton_client.list_service_instances(service_name="api")
     assert [i.name for i in listed.service_instances] == instances
     if status == "UPDATE_FAILED_CLEANUP_COMPLETE":
         assert after.spec == original
     if status == "UPDATE_COMPLETE_CLEANUP_FAILED":
-        stuck = await proton.get_service_instance(service_name="api", name="i2")
+        stuck = await proton_client.get_service_instance(service_name="api", name="i2")
         assert stuck.deployment_status == "DELETE_FAILED"
-        await proton.update_service(name="api", spec=spec)  # retries the removal
-        emulator.advance(SETTLE)
-        assert (await proton.get_service(name="api")).status == "ACTIVE"
-        listed = await proton.list_service_instances(service_name="api")
+        await proton_client.update_service(name="api", spec=spec)  # retries the removal
+        proton_emulator.advance(SETTLE)
+        assert (await proton_client.get_service(name="api")).status == "ACTIVE"
+        listed = await proton_client.list_service_instances(service_name="api")
         assert [i.name for i in listed.service_instances] == ["i1", "i3"]
 
 
-async def test_delete_service(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
-    await world(proton, emulator)
-    await proton.create_component(
+async def test_delete_service(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> None:
+    await world(proton_client, proton_emulator)
+    await proton_client.create_component(
         name="c1", manifest="m", template_file="t", service_name="api", service_instance_name="i1"
     )
-    emulator.advance(SETTLE)
+    proton_emulator.advance(SETTLE)
     with pytest.raises(aioproton.ConflictError, match="component c1"):
-        await proton.delete_service(name="api")
-    await proton.update_component(
+        await proton_client.delete_service(name="api")
+    await proton_client.update_component(
         name="c1", deployment_type="CURRENT_VERSION", service_name="", service_instance_name=""
     )
-    emulator.advance(SETTLE)
-    emulator.script("service/api/service-instance/i1", action="delete", outcome="fail")
-    first = await proton.delete_service(name="api")
+    proton_emulator.advance(SETTLE)
+    proton_emulator.script("service/api/service-instance/i1", action="delete", outcome="fail")
+    first = await proton_client.delete_service(name="api")
     assert first is not None and first.status == "DELETE_IN_PROGRESS"
-    repeat = await proton.delete_service(name="api")
+    repeat = await proton_client.delete_service(name="api")
     assert repeat is not None and repeat.status == "DELETE_IN_PROGRESS"
-    emulator.advance(SETTLE)
-    failed = await proton.get_service(name="api")
+    proton_emulator.advance(SETTLE)
+    failed = await proton_client.get_service(name="api")
     assert failed.status == "DELETE_FAILED"
     assert failed.pipeline is None  # the pipeline was deleted; the instance was not
-    stuck = await proton.get_service_instance(service_name="api", name="i1")
+    stuck = await proton_client.get_service_instance(service_name="api", name="i1")
     assert stuck.deployment_status == "DELETE_FAILED"
-    await proton.delete_service(name="api")
-    emulator.advance(SETTLE)
+    await proton_client.delete_service(name="api")
+    proton_emulator.advance(SETTLE)
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_service(name="api")
+        await proton_client.get_service(name="api")
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_service_instance(service_name="api", name="i1")
-    assert await proton.delete_service(name="api") is None
+        await proton_client.get_service_instance(service_name="api", name="i1")
+    assert await proton_client.delete_service(name="api") is None
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.delete_service(name="never")
+        await proton_client.delete_service(name="never")
 
 
 async def test_delete_refused_while_busy(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    await service(proton, emulator, settle=False)
+    await service(proton_client, proton_emulator, settle=False)
     with pytest.raises(aioproton.ConflictError, match="CREATE_IN_PROGRESS"):
-        await proton.delete_service(name="api")
+        await proton_client.delete_service(name="api")
 
 
 async def test_name_keyed_create_and_quota(
-    emulator: Emulator, proton: aioproton.ProtonClient, ready: None
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, ready: None
 ) -> None:
-    emulator.backend.quotas = Quotas(services=1)
-    first = await service(proton, emulator, settle=False)
-    repeat = await service(proton, emulator, settle=False)
+    proton_emulator.backend.quotas = Quotas(services=1)
+    first = await service(proton_client, proton_emulator, settle=False)
+    repeat = await service(proton_client, proton_emulator, settle=False)
     assert repeat.created_at == first.created_at
     with pytest.raises(aioproton.IdempotentParameterMismatchError, match="description"):
-        await service(proton, emulator, description="other")
+        await service(proton_client, proton_emulator, description="other")
     with pytest.raises(aioproton.ServiceQuotaExceededError):
-        await service(proton, emulator, "second")
-    emulator.advance(SETTLE)
-    await proton.update_service(name="api", description="changed")
+        await service(proton_client, proton_emulator, "second")
+    proton_emulator.advance(SETTLE)
+    await proton_client.update_service(name="api", description="changed")
     with pytest.raises(aioproton.ConflictError, match="modified"):
-        await service(proton, emulator)
+        await service(proton_client, proton_emulator)

@@ -10,7 +10,7 @@ import aioproton
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 
-from .recipes import S3, SETTLE, env_template, environment, world
+from ..recipes import BUNDLE, SETTLE, env_template, environment, world
 
 
 def _client(emu: Emulator) -> aioproton.ProtonClient:
@@ -18,16 +18,18 @@ def _client(emu: Emulator) -> aioproton.ProtonClient:
 
 
 async def test_restore_resumes_pending_lifecycles(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await env_template(proton, emulator)
-    emulator.script("environment/prod", action="deploy", outcome="fail", message="later", times=2)
-    created = await environment(proton, emulator, settle=False)
-    await proton.create_environment_template_version(
-        template_name="base", source=S3, client_token="tok"
+    await env_template(proton_client, proton_emulator)
+    proton_emulator.script(
+        "environment/prod", action="deploy", outcome="fail", message="later", times=2
     )
-    snapshot = json.loads(json.dumps(emulator.backend.snapshot()))
-    clock = ManualClock(emulator.clock.now())
+    created = await environment(proton_client, proton_emulator, settle=False)
+    await proton_client.create_environment_template_version(
+        template_name="base", source=BUNDLE, client_token="tok"
+    )
+    snapshot = json.loads(json.dumps(proton_emulator.backend.snapshot()))
+    clock = ManualClock(proton_emulator.clock.now())
     async with Emulator(clock=clock, check_responses=True) as restored:
         restored.backend.restore(snapshot)
         async with _client(restored) as other:
@@ -41,7 +43,7 @@ async def test_restore_resumes_pending_lifecycles(
                 "later",
             )
             replay = await other.create_environment_template_version(
-                template_name="base", source=S3, client_token="tok"
+                template_name="base", source=BUNDLE, client_token="tok"
             )
             assert replay.major_version == "2" and replay.status == "DRAFT"
             await other.update_environment(name="prod", deployment_type="CURRENT_VERSION")
@@ -67,19 +69,21 @@ async def test_pending_events_are_kept_by_kind_name(
     assert (await proton_client.get_environment(name="prod")).deployment_status == "SUCCEEDED"
 
 
-async def test_revision_counts_changes(emulator: Emulator, proton: aioproton.ProtonClient) -> None:
-    start = emulator.backend.revision
-    await proton.list_environment_templates()
-    assert emulator.backend.revision == start
-    await env_template(proton, emulator)
-    await environment(proton, emulator, settle=False)
-    before = emulator.backend.revision
-    emulator.advance(SETTLE)
-    assert emulator.backend.revision > before  # the deployment finished on its own
-    emulator.reset()
-    assert emulator.backend.revision > before
-    assert list((await proton.list_environment_templates()).templates) == []
-    assert emulator.backend.script.rules == []
+async def test_revision_counts_changes(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+) -> None:
+    start = proton_emulator.backend.revision
+    await proton_client.list_environment_templates()
+    assert proton_emulator.backend.revision == start
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, settle=False)
+    before = proton_emulator.backend.revision
+    proton_emulator.advance(SETTLE)
+    assert proton_emulator.backend.revision > before  # the deployment finished on its own
+    proton_emulator.reset()
+    assert proton_emulator.backend.revision > before
+    assert list((await proton_client.list_environment_templates()).templates) == []
+    assert proton_emulator.backend.script.rules == []
 
 
 async def _deployment_ids(seed: int) -> list[str]:

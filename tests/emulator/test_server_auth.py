@@ -26,7 +26,8 @@ JSON = "application/x-amz-json-1.0"
 
 
 @pytest.fixture
-async def strict(clock: ManualClock) -> AsyncIterator[Emulator]:
+async def strict() -> AsyncIterator[Emulator]:
+    clock = ManualClock()
     async with Emulator(
         clock=clock,
         auth="strict",
@@ -58,8 +59,8 @@ async def boto3_error(settings: dict[str, Any], operation: str, **params: Any) -
 # ---------------------------------------------------------------------- signed (default)
 
 
-async def test_unsigned_request_is_missing_authentication_token(emulator: Emulator) -> None:
-    settings: dict[str, Any] = {**emulator.client_settings, "unsigned": True}
+async def test_unsigned_request_is_missing_authentication_token(proton_emulator: Emulator) -> None:
+    settings: dict[str, Any] = {**proton_emulator.client_settings, "unsigned": True}
     response = await boto3_error(settings, "get_account_settings")
     assert response["Error"]["Code"] == "MissingAuthenticationTokenException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
@@ -87,9 +88,8 @@ async def test_malformed_authorization_is_an_incomplete_signature(raw: Any, head
     assert response.headers["x-amzn-ErrorType"] == "IncompleteSignatureException"
 
 
-async def test_signed_mode_accepts_any_secret_and_reads_account_and_region(
-    clock: ManualClock,
-) -> None:
+async def test_signed_mode_accepts_any_secret_and_reads_account_and_region() -> None:
+    clock = ManualClock()
     async with Emulator(clock=clock, accounts={"AKIDOTHER": OTHER_ACCOUNT}) as emu:
         settings: dict[str, Any] = {
             **emu.client_settings,
@@ -182,7 +182,8 @@ async def test_strict_rejects_a_tampered_signed_header(
 # ---------------------------------------------------------------------- none
 
 
-async def test_none_mode_needs_no_signature(clock: ManualClock) -> None:
+async def test_none_mode_needs_no_signature() -> None:
+    clock = ManualClock()
     async with Emulator(clock=clock, auth="none", region="eu-central-1") as emu:
         settings: dict[str, Any] = {**emu.client_settings, "unsigned": True}
         created = await anyio.to_thread.run_sync(

@@ -156,6 +156,7 @@ def test_a_bad_skew_is_refused_at_construction(value: Any) -> None:
         strict(ManualClock(), auth_clock_skew=value)
 
 
+@pytest.mark.slow
 async def test_the_flag_is_documented_and_checked() -> None:
     command = [sys.executable, "-m", "aioproton.emulator", "--help"]
     with anyio.fail_after(60):
@@ -171,6 +172,7 @@ async def test_the_flag_is_documented_and_checked() -> None:
     assert len(bad.stderr.decode().strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 async def test_the_flag_applies_to_a_served_emulator(call: Call) -> None:
     command = [
         sys.executable, "-m", "aioproton.emulator", "--port", "0", "--clock", "manual",

@@ -24,29 +24,29 @@ S3_SOURCE = models.TemplateVersionSourceInputS3(
 
 
 @pytest.fixture
-async def control(emulator: Emulator) -> AsyncIterator[EmulatorControl]:
-    async with EmulatorControl(emulator.endpoint_url) as client:
+async def control(proton_emulator: Emulator) -> AsyncIterator[EmulatorControl]:
+    async with EmulatorControl(proton_emulator.endpoint_url) as client:
         yield client
 
 
 async def test_health_reports_the_emulator(
-    control: EmulatorControl, emulator: Emulator, clock: ManualClock
+    control: EmulatorControl, proton_emulator: Emulator, proton_clock: ManualClock
 ) -> None:
     health = await control.health()
     assert health["status"] == "ok"
     assert health["clock"] == "manual"
-    assert health["now"] == clock.now()
-    assert health["endpoint_url"] == emulator.endpoint_url
+    assert health["now"] == proton_clock.now()
+    assert health["endpoint_url"] == proton_emulator.endpoint_url
     assert health["auth"] == "signed"
-    assert health["addresses"] == [f"127.0.0.1:{emulator.endpoint_url.rsplit(':', 1)[1]}"]
+    assert health["addresses"] == [f"127.0.0.1:{proton_emulator.endpoint_url.rsplit(':', 1)[1]}"]
 
 
 async def test_request_log_over_http(
-    control: EmulatorControl, proton: aioproton.ProtonClient
+    control: EmulatorControl, proton_client: aioproton.ProtonClient
 ) -> None:
-    await proton.get_account_settings()
+    await proton_client.get_account_settings()
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_environment_template(name="nope")
+        await proton_client.get_environment_template(name="nope")
     records = await control.requests()
     assert [(r.operation, r.status, r.error_code) for r in records] == [
         ("GetAccountSettings", 200, None),
@@ -57,18 +57,20 @@ async def test_request_log_over_http(
     assert await control.requests() == []
 
 
-async def test_faults_over_http(control: EmulatorControl, proton: aioproton.ProtonClient) -> None:
+async def test_faults_over_http(
+    control: EmulatorControl, proton_client: aioproton.ProtonClient
+) -> None:
     applied = await control.set_faults(throttle_burst=1, operations={"GetAccountSettings"})
     assert applied == FaultSettings(throttle_burst=1, operations={"GetAccountSettings"})
     assert await control.faults() == applied
     with pytest.raises(aioproton.ThrottlingError):
-        await proton.get_account_settings()
-    await proton.get_account_settings()
+        await proton_client.get_account_settings()
+    await proton_client.get_account_settings()
     await control.set_faults(FaultSettings(error_rate=1.0))
     with pytest.raises(aioproton.InternalServerError):
-        await proton.get_account_settings()
+        await proton_client.get_account_settings()
     await control.clear_faults()
-    await proton.get_account_settings()
+    await proton_client.get_account_settings()
     assert await control.faults() == FaultSettings()
 
 
@@ -85,12 +87,12 @@ async def test_bad_fault_settings_are_a_400(control: EmulatorControl, raw: Any) 
 
 
 async def test_clock_control_moves_a_manual_clock(
-    control: EmulatorControl, clock: ManualClock
+    control: EmulatorControl, proton_clock: ManualClock
 ) -> None:
-    start = clock.now()
+    start = proton_clock.now()
     assert await control.now() == start
     assert await control.advance_clock(90) == start + 90
-    assert clock.now() == start + 90
+    assert proton_clock.now() == start + 90
     assert await control.set_clock(start + 1000) == start + 1000
     with pytest.raises(EmulatorControlError) as caught:
         await control.set_clock(start)
@@ -99,17 +101,17 @@ async def test_clock_control_moves_a_manual_clock(
 
 
 async def test_clock_control_drives_lifecycles(
-    control: EmulatorControl, proton: aioproton.ProtonClient, emulator: Emulator
+    control: EmulatorControl, proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
-    await proton.create_environment_template(name="timed")
-    version = await proton.create_environment_template_version(
+    await proton_client.create_environment_template(name="timed")
+    version = await proton_client.create_environment_template_version(
         template_name="timed", source=S3_SOURCE
     )
     assert version.status == "REGISTRATION_IN_PROGRESS"
-    revision = emulator.backend.revision
+    revision = proton_emulator.backend.revision
     await control.advance_clock(3600)
-    assert emulator.backend.revision > revision
-    current = await proton.get_environment_template_version(
+    assert proton_emulator.backend.revision > revision
+    current = await proton_client.get_environment_template_version(
         template_name="timed", major_version="1", minor_version="0"
     )
     assert current.status == "DRAFT"
@@ -127,14 +129,14 @@ async def test_clock_control_refuses_a_real_clock(http: aiohttp.ClientSession) -
         assert (await control.health())["clock"] == "system"
 
 
-async def test_script_over_http(control: EmulatorControl, emulator: Emulator) -> None:
+async def test_script_over_http(control: EmulatorControl, proton_emulator: Emulator) -> None:
     rule = await control.script(
         "environment/*", action="deploy", outcome="fail", message="boom", times=2
     )
     assert rule["target"] == "environment/*"
     assert rule["outcome"] == "fail"
     assert rule["times"] == 2
-    assert [r.to_dict() for r in emulator.backend.script.rules] == [rule]
+    assert [r.to_dict() for r in proton_emulator.backend.script.rules] == [rule]
     with pytest.raises(EmulatorControlError) as caught:
         await control.script("environment/*", outcome="maybe")
     assert caught.value.status == 400
@@ -142,17 +144,17 @@ async def test_script_over_http(control: EmulatorControl, emulator: Emulator) ->
     with pytest.raises(EmulatorControlError):
         await control.script("environment/*", colour="blue")
     await control.clear_script()
-    assert emulator.backend.script.rules == []
+    assert proton_emulator.backend.script.rules == []
 
 
 async def test_reset_forgets_every_resource(
-    control: EmulatorControl, proton: aioproton.ProtonClient
+    control: EmulatorControl, proton_client: aioproton.ProtonClient
 ) -> None:
-    await proton.create_environment_template(name="gone")
+    await proton_client.create_environment_template(name="gone")
     await control.reset()
-    assert (await proton.list_environment_templates()).templates == ()
+    assert (await proton_client.list_environment_templates()).templates == ()
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_environment_template(name="gone")
+        await proton_client.get_environment_template(name="gone")
 
 
 async def test_unknown_control_route_is_a_404(control: EmulatorControl) -> None:
@@ -162,7 +164,7 @@ async def test_unknown_control_route_is_a_404(control: EmulatorControl) -> None:
     assert caught.value.code == "NotFoundException"
 
 
-async def test_control_client_must_be_opened(emulator: Emulator) -> None:
-    control = EmulatorControl(emulator.endpoint_url)
+async def test_control_client_must_be_opened(proton_emulator: Emulator) -> None:
+    control = EmulatorControl(proton_emulator.endpoint_url)
     with pytest.raises(RuntimeError, match="open the control client"):
         await control.health()

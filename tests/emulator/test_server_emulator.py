@@ -20,9 +20,9 @@ S3_SOURCE = models.TemplateVersionSourceInputS3(
 )
 
 
-async def test_endpoint_and_client_settings(emulator: Emulator) -> None:
-    assert emulator.endpoint_url.startswith("http://127.0.0.1:")
-    settings = emulator.client_settings
+async def test_endpoint_and_client_settings(proton_emulator: Emulator) -> None:
+    assert proton_emulator.endpoint_url.startswith("http://127.0.0.1:")
+    settings = proton_emulator.client_settings
     assert set(settings) == {
         "endpoint_url",
         "region_name",
@@ -35,14 +35,14 @@ async def test_endpoint_and_client_settings(emulator: Emulator) -> None:
     finally:
         client.close()
     assert "accountSettings" in answer
-    async with emulator.client(retry=aioproton.RetryPolicy.never()) as proton:
+    async with proton_emulator.client(retry=aioproton.RetryPolicy.never()) as proton:
         await proton.get_account_settings()
-    assert emulator.requests.count(operation="GetAccountSettings") == 2
+    assert proton_emulator.requests.count(operation="GetAccountSettings") == 2
 
 
-async def test_binds_loopback_by_default(emulator: Emulator) -> None:
-    assert emulator.addresses
-    assert all(host == "127.0.0.1" for host, _ in emulator.addresses)
+async def test_binds_loopback_by_default(proton_emulator: Emulator) -> None:
+    assert proton_emulator.addresses
+    assert all(host == "127.0.0.1" for host, _ in proton_emulator.addresses)
 
 
 async def test_lifecycle_errors_are_clear() -> None:
@@ -85,18 +85,18 @@ def test_constructor_checks_its_arguments() -> None:
 
 
 async def test_advance_and_script_conveniences(
-    emulator: Emulator, clock: ManualClock, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_clock: ManualClock, proton_client: aioproton.ProtonClient
 ) -> None:
-    rule = emulator.script("environment-template/*", action="register", seconds=5)
+    rule = proton_emulator.script("environment-template/*", action="register", seconds=5)
     assert rule.to_dict()["seconds"] == 5
-    await proton.create_environment_template(name="fast")
-    version = await proton.create_environment_template_version(
+    await proton_client.create_environment_template(name="fast")
+    version = await proton_client.create_environment_template_version(
         template_name="fast", source=S3_SOURCE
     )
     assert version.status == "REGISTRATION_IN_PROGRESS"
-    before = clock.now()
-    assert emulator.advance(5) == before + 5
-    current = await proton.get_environment_template_version(
+    before = proton_clock.now()
+    assert proton_emulator.advance(5) == before + 5
+    current = await proton_client.get_environment_template_version(
         template_name="fast", major_version="1", minor_version="0"
     )
     assert current.status == "DRAFT"

@@ -23,17 +23,17 @@ S3_SOURCE = models.TemplateVersionSourceInputS3(
 
 
 async def test_throttle_rate_answers_429_before_processing(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(FaultSettings(throttle_rate=1.0))
+    proton_emulator.faults.configure(FaultSettings(throttle_rate=1.0))
     with pytest.raises(aioproton.ThrottlingError) as caught:
-        await proton.create_environment_template(name="throttled")
+        await proton_client.create_environment_template(name="throttled")
     assert caught.value.http_status == 429
     assert caught.value.retry_safe
-    emulator.faults.clear()
+    proton_emulator.faults.clear()
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_environment_template(name="throttled")
-    first = emulator.requests.records[0]
+        await proton_client.get_environment_template(name="throttled")
+    first = proton_emulator.requests.records[0]
     assert (first.status, first.error_code, first.committed, first.fault) == (
         429,
         "ThrottlingException",
@@ -43,59 +43,62 @@ async def test_throttle_rate_answers_429_before_processing(
 
 
 async def test_error_rate_answers_500_before_processing(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(FaultSettings(error_rate=1.0))
+    proton_emulator.faults.configure(FaultSettings(error_rate=1.0))
     with pytest.raises(aioproton.InternalServerError) as caught:
-        await proton.create_environment_template(name="failed")
+        await proton_client.create_environment_template(name="failed")
     assert caught.value.http_status == 500
     assert caught.value.fault == "server"
-    emulator.faults.clear()
+    proton_emulator.faults.clear()
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_environment_template(name="failed")
-    assert emulator.requests.count(error_code="InternalServerException", committed=False) == 1
+        await proton_client.get_environment_template(name="failed")
+    assert (
+        proton_emulator.requests.count(error_code="InternalServerException", committed=False) == 1
+    )
 
 
 async def test_throttle_burst_throttles_exactly_the_next_n_requests(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(FaultSettings(throttle_burst=2))
+    proton_emulator.faults.configure(FaultSettings(throttle_burst=2))
     outcomes = []
     for _ in range(4):
         try:
-            await proton.get_account_settings()
+            await proton_client.get_account_settings()
             outcomes.append("ok")
         except aioproton.ThrottlingError:
             outcomes.append("throttled")
     assert outcomes == ["throttled", "throttled", "ok", "ok"]
-    assert emulator.faults.burst_remaining == 0
-    assert [r.status for r in emulator.requests] == [429, 429, 200, 200]
+    assert proton_emulator.faults.burst_remaining == 0
+    assert [r.status for r in proton_emulator.requests] == [429, 429, 200, 200]
 
 
+@pytest.mark.slow
 async def test_latency_delays_the_response(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(FaultSettings(latency_min_ms=80, latency_max_ms=80))
+    proton_emulator.faults.configure(FaultSettings(latency_min_ms=80, latency_max_ms=80))
     started = time.monotonic()
-    await proton.get_account_settings()
+    await proton_client.get_account_settings()
     assert time.monotonic() - started >= 0.075
-    emulator.faults.clear()
+    proton_emulator.faults.clear()
     started = time.monotonic()
-    await proton.get_account_settings()
+    await proton_client.get_account_settings()
     assert time.monotonic() - started < 0.075
 
 
 async def test_reset_closes_the_connection_before_processing(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(FaultSettings(reset_rate=1.0))
+    proton_emulator.faults.configure(FaultSettings(reset_rate=1.0))
     with pytest.raises(aioproton.ProtonConnectionError) as caught:
-        await proton.create_environment_template(name="reset")
+        await proton_client.create_environment_template(name="reset")
     assert caught.value.ambiguous
-    emulator.faults.clear()
+    proton_emulator.faults.clear()
     with pytest.raises(aioproton.ResourceNotFoundError):
-        await proton.get_environment_template(name="reset")
-    record = emulator.requests.records[0]
+        await proton_client.get_environment_template(name="reset")
+    record = proton_emulator.requests.records[0]
     assert record.status == "reset"
     assert record.fault == "reset"
     assert not record.committed
@@ -103,63 +106,67 @@ async def test_reset_closes_the_connection_before_processing(
 
 
 async def test_drop_commits_then_drops_the_connection(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(FaultSettings(drop_rate=1.0))
+    proton_emulator.faults.configure(FaultSettings(drop_rate=1.0))
     with pytest.raises(aioproton.ProtonConnectionError) as caught:
-        await proton.create_environment_template(name="dropped", display_name="Dropped")
+        await proton_client.create_environment_template(name="dropped", display_name="Dropped")
     assert caught.value.ambiguous
-    emulator.faults.clear()
+    proton_emulator.faults.clear()
     # The client saw nothing, yet the template exists.
-    template = await proton.get_environment_template(name="dropped")
+    template = await proton_client.get_environment_template(name="dropped")
     assert template.display_name == "Dropped"
-    record = emulator.requests.records[0]
+    record = proton_emulator.requests.records[0]
     assert (record.status, record.committed, record.fault, record.error_code) == (
         "dropped",
         True,
         "drop",
         None,
     )
-    assert emulator.requests.count(operation="CreateEnvironmentTemplate", committed=True) == 1
+    assert (
+        proton_emulator.requests.count(operation="CreateEnvironmentTemplate", committed=True) == 1
+    )
 
 
 async def test_drop_records_the_client_token_of_the_lost_request(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    await proton.create_environment_template(name="tokens")
-    emulator.faults.configure(
+    await proton_client.create_environment_template(name="tokens")
+    proton_emulator.faults.configure(
         FaultSettings(drop_rate=1.0, operations={"CreateEnvironmentTemplateVersion"})
     )
     token = "5b0f5dd6-3f4f-4a1e-9f57-6f1a2f5a7c01"
     with pytest.raises(aioproton.ProtonConnectionError):
-        await proton.create_environment_template_version(
+        await proton_client.create_environment_template_version(
             template_name="tokens",
             source=S3_SOURCE,
             client_token=token,
         )
-    emulator.faults.clear()
-    dropped = emulator.requests.select(status="dropped")
+    proton_emulator.faults.clear()
+    dropped = proton_emulator.requests.select(status="dropped")
     assert len(dropped) == 1
     assert dropped[0].client_token == token
     assert dropped[0].committed
-    versions = await proton.list_environment_template_versions(template_name="tokens")
+    versions = await proton_client.list_environment_template_versions(template_name="tokens")
     assert len(versions.template_versions) == 1
 
 
 async def test_operations_filter_limits_the_faults(
-    emulator: Emulator, proton: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.faults.configure(
+    proton_emulator.faults.configure(
         FaultSettings(throttle_rate=1.0, operations={"ListEnvironmentTemplates"})
     )
-    await proton.get_account_settings()
-    await proton.create_environment_template(name="unaffected")
+    await proton_client.get_account_settings()
+    await proton_client.create_environment_template(name="unaffected")
     with pytest.raises(aioproton.ThrottlingError):
-        await proton.list_environment_templates()
-    assert [r.fault for r in emulator.requests] == [None, None, "throttle"]
+        await proton_client.list_environment_templates()
+    assert [r.fault for r in proton_emulator.requests] == [None, None, "throttle"]
 
 
-async def test_faults_are_deterministic_under_the_seed(clock: ManualClock) -> None:
+async def test_faults_are_deterministic_under_the_seed() -> None:
+    clock = ManualClock()
+
     async def outcomes(seed: int) -> list[Any]:
         settings = FaultSettings(throttle_rate=0.3, error_rate=0.3)
         async with (
@@ -229,11 +236,11 @@ def test_fault_settings_round_trip_through_json() -> None:
         FaultSettings.from_dict({"throttle_rate": "often"})
 
 
-async def test_faults_never_touch_the_control_endpoint(emulator: Emulator) -> None:
-    emulator.faults.configure(FaultSettings(throttle_rate=1.0, reset_rate=1.0))
-    async with EmulatorControl(emulator.endpoint_url) as control:
+async def test_faults_never_touch_the_control_endpoint(proton_emulator: Emulator) -> None:
+    proton_emulator.faults.configure(FaultSettings(throttle_rate=1.0, reset_rate=1.0))
+    async with EmulatorControl(proton_emulator.endpoint_url) as control:
         health = await control.health()
         assert health["status"] == "ok"
         await control.clear_requests()
         assert (await control.faults()).reset_rate == 1.0
-    assert len(emulator.requests) == 0
+    assert len(proton_emulator.requests) == 0

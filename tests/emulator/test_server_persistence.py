@@ -25,16 +25,23 @@ def client_for(url: str) -> aioproton.ProtonClient:
     )
 
 
-async def test_state_survives_an_in_process_restart(tmp_path: Path, clock: ManualClock) -> None:
+async def test_state_survives_an_in_process_restart(tmp_path: Path) -> None:
+    clock = ManualClock()
     path = tmp_path / "state.sqlite"
-    async with Emulator(clock=clock, state_file=path) as emu, client_for(emu.endpoint_url) as p:
+    async with (
+        Emulator(clock=clock, state_file=path) as emu,
+        client_for(emu.endpoint_url) as p,
+    ):
         await p.create_environment_template(name="kept", description="survives")
         await p.tag_resource(
             resource_arn="arn:aws:proton:us-east-1:123456789012:environment-template/kept",
             tags=[models.Tag(key="team", value="blue")],
         )
     assert path.exists()
-    async with Emulator(clock=clock, state_file=path) as emu, client_for(emu.endpoint_url) as p:
+    async with (
+        Emulator(clock=clock, state_file=path) as emu,
+        client_for(emu.endpoint_url) as p,
+    ):
         template = await p.get_environment_template(name="kept")
         assert template.description == "survives"
         tags = await p.list_tags_for_resource(
@@ -43,9 +50,13 @@ async def test_state_survives_an_in_process_restart(tmp_path: Path, clock: Manua
         assert [(t.key, t.value) for t in tags.tags] == [("team", "blue")]
 
 
-async def test_a_dropped_request_is_already_on_disk(tmp_path: Path, clock: ManualClock) -> None:
+async def test_a_dropped_request_is_already_on_disk(tmp_path: Path) -> None:
+    clock = ManualClock()
     path = tmp_path / "state.sqlite"
-    async with Emulator(clock=clock, state_file=path) as emu, client_for(emu.endpoint_url) as p:
+    async with (
+        Emulator(clock=clock, state_file=path) as emu,
+        client_for(emu.endpoint_url) as p,
+    ):
         emu.faults.configure(FaultSettings(drop_rate=1.0))
         with pytest.raises(aioproton.ProtonConnectionError):
             await p.create_environment_template(name="committed")
@@ -55,9 +66,13 @@ async def test_a_dropped_request_is_already_on_disk(tmp_path: Path, clock: Manua
         assert "committed" in snapshot
 
 
-async def test_reads_do_not_rewrite_the_file(tmp_path: Path, clock: ManualClock) -> None:
+async def test_reads_do_not_rewrite_the_file(tmp_path: Path) -> None:
+    clock = ManualClock()
     path = tmp_path / "state.sqlite"
-    async with Emulator(clock=clock, state_file=path) as emu, client_for(emu.endpoint_url) as p:
+    async with (
+        Emulator(clock=clock, state_file=path) as emu,
+        client_for(emu.endpoint_url) as p,
+    ):
         await p.create_environment_template(name="once")
         with sqlite3.connect(path) as db:
             (first,) = db.execute("SELECT revision FROM emulator_state").fetchone()
@@ -68,12 +83,19 @@ async def test_reads_do_not_rewrite_the_file(tmp_path: Path, clock: ManualClock)
         assert first == second == emu.backend.revision
 
 
-async def test_reset_is_persisted(tmp_path: Path, clock: ManualClock) -> None:
+async def test_reset_is_persisted(tmp_path: Path) -> None:
+    clock = ManualClock()
     path = tmp_path / "state.sqlite"
-    async with Emulator(clock=clock, state_file=path) as emu, client_for(emu.endpoint_url) as p:
+    async with (
+        Emulator(clock=clock, state_file=path) as emu,
+        client_for(emu.endpoint_url) as p,
+    ):
         await p.create_environment_template(name="forgotten")
         emu.reset()
-    async with Emulator(clock=clock, state_file=path) as emu, client_for(emu.endpoint_url) as p:
+    async with (
+        Emulator(clock=clock, state_file=path) as emu,
+        client_for(emu.endpoint_url) as p,
+    ):
         assert (await p.list_environment_templates()).templates == ()
 
 

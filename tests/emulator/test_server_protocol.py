@@ -39,7 +39,7 @@ async def test_success_has_content_type_request_id_and_json_object(raw: Any) -> 
     assert isinstance(response.json["accountSettings"], dict)
 
 
-async def test_every_response_gets_its_own_request_id(raw: Any, emulator: Emulator) -> None:
+async def test_every_response_gets_its_own_request_id(raw: Any, proton_emulator: Emulator) -> None:
     responses = [
         await raw.call("GetAccountSettings"),
         await raw.call("GetAccountSettings"),
@@ -48,28 +48,28 @@ async def test_every_response_gets_its_own_request_id(raw: Any, emulator: Emulat
     ]
     ids = [r.headers["x-amzn-RequestId"] for r in responses]
     assert len(set(ids)) == 4
-    assert [r.request_id for r in emulator.requests] == ids
+    assert [r.request_id for r in proton_emulator.requests] == ids
 
 
 async def test_request_id_reaches_the_sdk_error(
-    proton: aioproton.ProtonClient, emulator: Emulator
+    proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
     with pytest.raises(aioproton.ResourceNotFoundError) as caught:
-        await proton.get_environment_template(name="missing")
-    record = emulator.requests.last()
+        await proton_client.get_environment_template(name="missing")
+    record = proton_emulator.requests.last()
     assert record is not None
     assert caught.value.request_id == record.request_id
     assert caught.value.http_status == 404
 
 
-async def test_timestamps_are_epoch_second_numbers(raw: Any, clock: ManualClock) -> None:
+async def test_timestamps_are_epoch_second_numbers(raw: Any, proton_clock: ManualClock) -> None:
     response = await raw.call("CreateEnvironmentTemplate", {"name": "stamps"})
     assert response.status == 200, response.body
     template = response.json["environmentTemplate"]
     for key in ("createdAt", "lastModifiedAt"):
         assert isinstance(template[key], (int, float))
         assert not isinstance(template[key], bool)
-        assert template[key] == pytest.approx(clock.now())
+        assert template[key] == pytest.approx(proton_clock.now())
     assert b"null" not in response.body
 
 
@@ -92,12 +92,12 @@ async def test_empty_body_counts_as_an_empty_object(raw: Any) -> None:
     ],
 )
 async def test_malformed_or_non_object_body_is_a_serialization_exception(
-    raw: Any, emulator: Emulator, body: bytes, detail: str
+    raw: Any, proton_emulator: Emulator, body: bytes, detail: str
 ) -> None:
     response = await raw.call("ListEnvironmentTemplates", body)
     message = assert_error(response, 400, "SerializationException")
     assert detail in message
-    record = emulator.requests.last()
+    record = proton_emulator.requests.last()
     assert record is not None
     assert record.operation == "ListEnvironmentTemplates"
     assert record.error_code == "SerializationException"
@@ -136,7 +136,8 @@ async def test_unknown_path_is_a_404_with_a_request_id(raw: Any, path: str) -> N
     assert path in message
 
 
-async def test_body_over_the_limit_is_413(clock: ManualClock, http: aiohttp.ClientSession) -> None:
+async def test_body_over_the_limit_is_413(http: aiohttp.ClientSession) -> None:
+    clock = ManualClock()
     async with Emulator(clock=clock, max_body_bytes=1024, auth="none") as emu:
         url = emu.endpoint_url
         headers = {"X-Amz-Target": "AwsProton20200720.GetAccountSettings", "Content-Type": JSON}
@@ -163,14 +164,14 @@ async def test_body_over_the_limit_is_413(clock: ManualClock, http: aiohttp.Clie
 
 async def test_unexpected_backend_failure_is_a_generic_500_with_the_traceback_logged(
     raw: Any,
-    emulator: Emulator,
+    proton_emulator: Emulator,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(emulator.backend, "handle", broken)
+    monkeypatch.setattr(proton_emulator.backend, "handle", broken)
     with caplog.at_level(logging.ERROR, logger="aioproton.emulator"):
         response = await raw.call("GetAccountSettings")
     message = assert_error(response, 500, "InternalServerException")
@@ -183,7 +184,7 @@ async def test_unexpected_backend_failure_is_a_generic_500_with_the_traceback_lo
 
 
 async def test_check_responses_turns_an_invalid_backend_answer_into_a_500(
-    raw: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    raw: Any, proton_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def sloppy(ctx: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -195,7 +196,7 @@ async def test_check_responses_turns_an_invalid_backend_answer_into_a_500(
             }
         }
 
-    monkeypatch.setattr(emulator.backend, "handle", sloppy)
+    monkeypatch.setattr(proton_emulator.backend, "handle", sloppy)
     response = await raw.call("GetEnvironmentTemplate", {"name": "t"})
     message = assert_error(response, 500, "InternalServerException")
     assert "environmentTemplate.lastModifiedAt: required but missing" in message
@@ -204,8 +205,9 @@ async def test_check_responses_turns_an_invalid_backend_answer_into_a_500(
 
 
 async def test_without_check_responses_the_backend_answer_is_passed_through(
-    clock: ManualClock, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+    http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    clock = ManualClock()
     async with Emulator(clock=clock, auth="none") as emu:
         monkeypatch.setattr(emu.backend, "handle", lambda *a: {"unexpected": None, "extra": 1})
         headers = {"X-Amz-Target": "AwsProton20200720.GetAccountSettings"}

@@ -48,6 +48,7 @@ def deep(depth: int) -> str:
         pytest.param("[1, 2, 3]", id="not-an-object"),
     ],
 )
+@pytest.mark.slow
 async def test_a_damaged_snapshot_is_one_line_and_exit_1(
     tmp_path: Path, snapshot: str | bytes
 ) -> None:
@@ -63,6 +64,7 @@ async def test_a_damaged_snapshot_is_one_line_and_exit_1(
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow
 async def test_a_state_table_of_another_shape_is_one_line(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite"
     with sqlite3.connect(state) as db:
@@ -75,6 +77,7 @@ async def test_a_state_table_of_another_shape_is_one_line(tmp_path: Path) -> Non
     assert str(state) in stderr
 
 
+@pytest.mark.slow
 async def test_a_file_that_is_not_sqlite_is_one_line(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite"
     state.write_bytes(b"definitely not a database file, just some bytes" * 100)

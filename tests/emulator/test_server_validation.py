@@ -16,23 +16,23 @@ from aioproton.emulator import Emulator
 
 
 @pytest.fixture
-async def unchecked(emulator: Emulator) -> AsyncIterator[aioproton.ProtonClient]:
+async def unchecked(proton_emulator: Emulator) -> AsyncIterator[aioproton.ProtonClient]:
     """An SDK client that sends what it is given, so the server has to judge it."""
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=aioproton.RetryPolicy.never(), validate=False
+        **proton_emulator.client_settings, retry=aioproton.RetryPolicy.never(), validate=False
     ) as client:
         yield client
 
 
 async def test_too_long_name_is_rejected_with_the_member_and_rule(
-    unchecked: aioproton.ProtonClient, emulator: Emulator
+    unchecked: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
     with pytest.raises(aioproton.ValidationError) as caught:
         await unchecked.create_environment_template(name="a" * 101)
     assert caught.value.http_status == 400
     assert caught.value.message == "1 validation error detected: name: length 101 exceeds 100"
     assert not isinstance(caught.value, aioproton.ParameterValidationError)
-    record = emulator.requests.last()
+    record = proton_emulator.requests.last()
     assert record is not None
     assert record.error_code == "ValidationException"
     assert not record.committed
@@ -88,9 +88,9 @@ async def test_unknown_members_are_ignored_as_the_service_does(raw: Any) -> None
     assert response.json["environmentTemplate"]["name"] == "extra"
 
 
-async def test_boto3_sees_server_side_validation(emulator: Emulator) -> None:
+async def test_boto3_sees_server_side_validation(proton_emulator: Emulator) -> None:
     """boto3 checks only minimums and types; the maximum is the server's job."""
-    client = boto3.client("proton", **emulator.client_settings)
+    client = boto3.client("proton", **proton_emulator.client_settings)
     try:
         with pytest.raises(botocore.exceptions.ClientError) as caught:
             await anyio.to_thread.run_sync(

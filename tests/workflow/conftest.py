@@ -1,4 +1,5 @@
-"""Fixtures: an emulator and a client sharing one ManualClock, and a builder of resources.
+"""The workflow tests' folder settings: the plugin's emulator with one-minute deployments,
+a client whose retries give up fast, and resources built from ``tests.recipes``.
 
 Lifecycles never take real time: the emulator applies them lazily on the manual clock,
 and every waiter, retry and rate limiter sleeps on that same clock.
@@ -6,16 +7,14 @@ and every waiter, retry and rate limiter sleeps on that same clock.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
-import anyio
 import attrs
 import pytest
 
 import aioproton
-from aioproton import models
 from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Timings
@@ -28,163 +27,25 @@ from aioproton.workflow import (
     Waiters,
 )
 
-ACCOUNT = "123456789012"
-SERVICE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-service"
-COMPONENT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-component"
-ENV_SPEC = "proton: EnvironmentSpec\nspec: {}\n"
-MANIFEST = "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n"
-TEMPLATE_FILE = "Resources: {}\n"
-BUNDLE = models.TemplateVersionSourceInputS3(
-    value=models.S3ObjectSource(bucket="bundles", key="template.tar.gz")
-)
-FAST_RETRIES = aioproton.RetryPolicy(max_attempts=4, initial_delay=0.001, max_delay=0.005)
+from ..recipes import FAST_RETRIES, PIPELINE, TEMPLATE_FILE, World, service_spec
+
+HERE = Path(__file__).resolve().parent
 DEPLOY_SECONDS = 60.0
-#: Clock seconds that settle every default lifecycle.
+#: Clock seconds that settle every lifecycle at these timings.
 SETTLE = 10 * DEPLOY_SECONDS
+EMULATOR = pytest.mark.proton_emulator(timings=Timings(deploy_seconds=DEPLOY_SECONDS))
 
 
-async def eventually(condition: Callable[[], bool], *, limit: float = 10.0) -> None:
-    """Wait (in real time, bounded) for something only the server side can show."""
-    with anyio.fail_after(limit):
-        for _ in itertools.count():
-            if condition():
-                return
-            await anyio.sleep(0.002)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """This folder's tests run on an emulator with one-minute deployments, unless marked."""
+    for item in items:
+        if item.path.is_relative_to(HERE) and item.get_closest_marker(EMULATOR.name) is None:
+            item.add_marker(EMULATOR)
 
 
-def service_spec(instances: Sequence[tuple[str, str]], *, pipeline: bool = False) -> str:
-    lines = ["proton: ServiceSpec"]
-    if pipeline:
-        lines.append("pipeline: {}")
-    lines.append("instances:")
-    for name, environment in instances:
-        lines += [f"  - name: {name}", f"    environment: {environment}", "    spec: {}"]
-    return "\n".join(lines) + "\n"
-
-
-class World:
-    """Creates templates, environments, services and components, settled and ready."""
-
-    def __init__(self, emulator: Emulator, proton: aioproton.ProtonClient) -> None:
-        self.emulator = emulator
-        self.proton = proton
-
-    def settle(self, seconds: float = SETTLE) -> None:
-        self.emulator.advance(seconds)
-
-    async def environment_template(
-        self, name: str = "base", versions: Sequence[str] = ("1.0",)
-    ) -> None:
-        await self.proton.create_environment_template(name=name)
-        await self._versions("environment", name, versions)
-
-    async def service_template(
-        self,
-        name: str = "web",
-        versions: Sequence[str] = ("1.0",),
-        *,
-        environment_template: str = "base",
-        environment_major: str = "1",
-        pipeline: bool = False,
-    ) -> None:
-        await self.proton.create_service_template(
-            name=name, pipeline_provisioning=None if pipeline else "CUSTOMER_MANAGED"
-        )
-        await self._versions(
-            "service",
-            name,
-            versions,
-            compatible=[
-                models.CompatibleEnvironmentTemplateInput(
-                    template_name=environment_template, major_version=environment_major
-                )
-            ],
-        )
-
-    async def _versions(
-        self,
-        kind: str,
-        template: str,
-        versions: Sequence[str],
-        compatible: Sequence[models.CompatibleEnvironmentTemplateInput] = (),
-    ) -> None:
-        majors: set[str] = set()
-        for version in versions:
-            major, _, minor = version.partition(".")
-            given = major if major in majors else None
-            if kind == "environment":
-                created_env = await self.proton.create_environment_template_version(
-                    template_name=template, source=BUNDLE, major_version=given
-                )
-                number = (created_env.major_version, created_env.minor_version)
-            else:
-                created_svc = await self.proton.create_service_template_version(
-                    template_name=template,
-                    source=BUNDLE,
-                    major_version=given,
-                    compatible_environment_templates=list(compatible),
-                    supported_component_sources=["DIRECTLY_DEFINED"],
-                )
-                number = (created_svc.major_version, created_svc.minor_version)
-            assert number == (major, minor), f"expected {version}, the emulator made {number}"
-            majors.add(major)
-            self.settle()
-            if kind == "environment":
-                await self.proton.update_environment_template_version(
-                    template_name=template,
-                    major_version=major,
-                    minor_version=minor,
-                    status="PUBLISHED",
-                )
-            else:
-                await self.proton.update_service_template_version(
-                    template_name=template,
-                    major_version=major,
-                    minor_version=minor,
-                    status="PUBLISHED",
-                )
-
-    async def environment(
-        self, name: str, *, template: str = "base", major: str = "1", minor: str | None = None
-    ) -> models.Environment:
-        await self.proton.create_environment(
-            name=name,
-            template_name=template,
-            template_major_version=major,
-            template_minor_version=minor,
-            spec=ENV_SPEC,
-            proton_service_role_arn=SERVICE_ROLE,
-            component_role_arn=COMPONENT_ROLE,
-        )
-        self.settle()
-        return await self.proton.get_environment(name=name)
-
-    async def service(
-        self,
-        name: str,
-        instances: Sequence[tuple[str, str]],
-        *,
-        template: str = "web",
-        major: str = "1",
-        minor: str | None = None,
-        pipeline: bool = False,
-    ) -> models.Service:
-        await self.proton.create_service(
-            name=name,
-            template_name=template,
-            template_major_version=major,
-            template_minor_version=minor,
-            spec=service_spec(instances, pipeline=pipeline),
-        )
-        self.settle()
-        return await self.proton.get_service(name=name)
-
-    async def component(self, name: str, environment: str) -> models.Component:
-        await self.proton.create_component(
-            name=name, environment_name=environment, manifest=MANIFEST, template_file=TEMPLATE_FILE
-        )
-        self.settle()
-        return await self.proton.get_component(name=name)
+@pytest.fixture
+def proton_client_settings() -> dict[str, Any]:
+    return {"retry": FAST_RETRIES}
 
 
 @attrs.frozen
@@ -225,7 +86,7 @@ async def _deployable(kind: str, world: World) -> Deployable:
             lambda: proton.update_service_pipeline(
                 service_name="api",
                 deployment_type="CURRENT_VERSION",
-                spec=service_spec([("one", "prod")], pipeline=True),
+                spec=service_spec(("one", "prod"), pipeline=PIPELINE),
             ),
         )
     return Deployable(
@@ -243,34 +104,13 @@ async def deployable(request: pytest.FixtureRequest, world: World) -> Deployable
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def waiters(proton_client: aioproton.ProtonClient, proton_clock: ManualClock) -> Waiters:
+    return Waiters(proton_client, clock=proton_clock, seed=1)
 
 
 @pytest.fixture
-async def emulator(clock: ManualClock) -> AsyncIterator[Emulator]:
-    async with Emulator(
-        clock=clock, timings=Timings(deploy_seconds=DEPLOY_SECONDS), check_responses=True
-    ) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def proton(emulator: Emulator, clock: ManualClock) -> AsyncIterator[aioproton.ProtonClient]:
-    async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=FAST_RETRIES, clock=clock
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-def waiters(proton: aioproton.ProtonClient, clock: ManualClock) -> Waiters:
-    return Waiters(proton, clock=clock, seed=1)
-
-
-@pytest.fixture
-def world(emulator: Emulator, proton: aioproton.ProtonClient) -> World:
-    return World(emulator, proton)
+def world(proton_emulator: Emulator, proton_client: aioproton.ProtonClient) -> World:
+    return World(proton_emulator, proton_client, settle=SETTLE)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from aioproton.workflow import (
     run_bulk,
 )
 
-from .conftest import World
+from ..recipes import World
 
 
 class Gauge:
@@ -41,9 +41,9 @@ class Gauge:
 
 
 async def test_concurrency_is_bounded_and_reached(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator
+    base: World, proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
-    emulator.faults.configure(
+    proton_emulator.faults.configure(
         FaultSettings(latency_min_ms=5, latency_max_ms=10, operations={"GetEnvironment"})
     )
     gauge = Gauge()
@@ -51,19 +51,19 @@ async def test_concurrency_is_bounded_and_reached(
     async def read(index: int) -> str:
         gauge.enter()
         try:
-            env = await proton.get_environment(name="prod")
+            env = await proton_client.get_environment(name="prod")
             return f"{index}:{env.name}"
         finally:
             gauge.leave()
 
-    summary = await run_bulk(range(30), read, concurrency=5, proton=proton)
+    summary = await run_bulk(range(30), read, concurrency=5, proton=proton_client)
     assert gauge.peak == summary.peak_concurrency == 5
     assert summary.ok
     assert summary.succeeded == 30
     assert sorted(r.value for r in summary.results if r.value) == sorted(
         f"{i}:prod" for i in range(30)
     )
-    assert emulator.requests.count(operation="GetEnvironment") >= 30
+    assert proton_emulator.requests.count(operation="GetEnvironment") >= 30
 
 
 async def test_results_stream_as_they_finish() -> None:
@@ -172,13 +172,13 @@ async def test_leaving_the_block_early_cancels_the_rest() -> None:
     assert gauge.entered == gauge.left
 
 
-async def test_async_iterables_and_stop(base: World, proton: aioproton.ProtonClient) -> None:
+async def test_async_iterables_and_stop(base: World, proton_client: aioproton.ProtonClient) -> None:
     await base.environment("dev")
 
     async def name_of(env: aioproton.models.EnvironmentSummary) -> str:
         return env.name
 
-    summary = await run_bulk(proton.paginate.list_environments(), name_of, concurrency=2)
+    summary = await run_bulk(proton_client.paginate.list_environments(), name_of, concurrency=2)
     assert sorted(r.value for r in summary.results if r.value) == ["dev", "prod"]
 
     async def numbers() -> AsyncIterator[int]:
@@ -191,11 +191,13 @@ async def test_async_iterables_and_stop(base: World, proton: aioproton.ProtonCli
     assert not run.summary.ok
 
 
-async def test_concurrency_above_the_pool_warns_or_is_refused(emulator: Emulator) -> None:
+async def test_concurrency_above_the_pool_warns_or_is_refused(proton_emulator: Emulator) -> None:
     async def nothing(index: int) -> None:
         return None
 
-    async with aioproton.ProtonClient(**emulator.client_settings, max_pool_connections=2) as small:
+    async with aioproton.ProtonClient(
+        **proton_emulator.client_settings, max_pool_connections=2
+    ) as small:
         with pytest.warns(ConcurrencyWarning, match="max_concurrency 2"):
             summary = await run_bulk(range(4), nothing, concurrency=3, proton=small)
         assert summary.ok

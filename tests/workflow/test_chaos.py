@@ -26,7 +26,7 @@ from aioproton.workflow import (
     run_bulk,
 )
 
-from .conftest import ENV_SPEC, MANIFEST, SERVICE_ROLE, TEMPLATE_FILE, World
+from ..recipes import ENV_SPEC, MANIFEST, SERVICE_ROLE, TEMPLATE_FILE, World
 
 pytestmark = pytest.mark.slow
 
@@ -52,20 +52,20 @@ def failing_environment(index: int) -> bool:
 
 
 async def test_chaos_creates_waits_and_rollout(
-    world: World, emulator: Emulator, clock: ManualClock
+    world: World, proton_emulator: Emulator, proton_clock: ManualClock
 ) -> None:
-    emulator.backend.quotas = Quotas(environments=2 * COUNT, components=2 * COUNT)
+    proton_emulator.backend.quotas = Quotas(environments=2 * COUNT, components=2 * COUNT)
     await world.environment_template("base", ("1.0", "1.1"))
     await world.environment("prod", minor="0")
-    emulator.script("component/c-9*", action="deploy", outcome="fail", times=None)
-    emulator.script("environment/env-7*", action="deploy", outcome="fail", times=None)
-    emulator.faults.configure(CHAOS)
+    proton_emulator.script("component/c-9*", action="deploy", outcome="fail", times=None)
+    proton_emulator.script("environment/env-7*", action="deploy", outcome="fail", times=None)
+    proton_emulator.faults.configure(CHAOS)
 
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=STUBBORN, clock=clock
+        **proton_emulator.client_settings, retry=STUBBORN, clock=proton_clock
     ) as proton:
-        calls = IdempotentCalls(clock=clock, retry=DurableRetry(deadline=FOREVER))
-        waiters = Waiters(proton, clock=clock, seed=3)
+        calls = IdempotentCalls(clock=proton_clock, retry=DurableRetry(deadline=FOREVER))
+        waiters = Waiters(proton, clock=proton_clock, seed=3)
 
         async def component(index: int) -> str:
             name = f"c-{index}"
@@ -100,7 +100,7 @@ async def test_chaos_creates_waits_and_rollout(
             return await (component(index) if kind == "component" else environment(index))
 
         items = [(kind, index) for index in range(COUNT) for kind in ("component", "environment")]
-        summary = await run_bulk(items, create, concurrency=40, proton=proton, clock=clock)
+        summary = await run_bulk(items, create, concurrency=40, proton=proton, clock=proton_clock)
 
         assert len(summary.results) == 2 * COUNT
         for result in summary.results:
@@ -121,21 +121,23 @@ async def test_chaos_creates_waits_and_rollout(
             environment_template="base",
             version="1.1",
             concurrency=30,
-            clock=clock,
+            clock=proton_clock,
             waiters=waiters,
             retry=DurableRetry(deadline=FOREVER),
             wait_timeout=FOREVER,
         )
         report = await rollout.run()
 
-    faults = {r.fault for r in emulator.requests if r.fault}
+    faults = {r.fault for r in proton_emulator.requests if r.fault}
     assert {"throttle", "error", "drop"} <= faults
-    dropped_creates = emulator.requests.count(operation="CreateComponent", status="dropped")
-    dropped_creates += emulator.requests.count(operation="CreateEnvironment", status="dropped")
+    dropped_creates = proton_emulator.requests.count(operation="CreateComponent", status="dropped")
+    dropped_creates += proton_emulator.requests.count(
+        operation="CreateEnvironment", status="dropped"
+    )
     assert dropped_creates >= 1
 
-    emulator.faults.configure(FaultSettings())
-    async with aioproton.ProtonClient(**emulator.client_settings) as clean:
+    proton_emulator.faults.configure(FaultSettings())
+    async with aioproton.ProtonClient(**proton_emulator.client_settings) as clean:
         components = [c async for c in clean.paginate.list_components()]
         environments = [e async for e in clean.paginate.list_environments()]
     assert sorted(c.name for c in components) == sorted(f"c-{i}" for i in range(COUNT))

@@ -23,7 +23,7 @@ import aioproton
 from aioproton.emulator import EmulatorControl, RequestRecord
 from aioproton.workflow import Waiters
 
-from .conftest import BUNDLE, COMPONENT_ROLE, ENV_SPEC, SERVICE_ROLE, service_spec
+from ..recipes import BUNDLE, COMPONENT_ROLE, ENV_SPEC, SERVICE_ROLE, service_spec
 from .daemon_worker import COMPONENTS
 
 pytestmark = pytest.mark.slow
@@ -116,7 +116,7 @@ async def set_up(url: str) -> None:
         instances = [(f"i{index}", "prod") for index in range(INSTANCES)]
         await proton.create_service(
             name="api", template_name="web", template_major_version="1",
-            template_minor_version="0", spec=service_spec(instances),
+            template_minor_version="0", spec=service_spec(*instances),
         )  # fmt: skip
         await waiters.service_created("api", timeout=60)
 

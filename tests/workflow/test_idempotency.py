@@ -20,7 +20,7 @@ from aioproton.workflow import (
     TokenStore,
 )
 
-from .conftest import BUNDLE, ENV_SPEC, MANIFEST, SERVICE_ROLE, TEMPLATE_FILE, World
+from ..recipes import BUNDLE, ENV_SPEC, MANIFEST, SERVICE_ROLE, TEMPLATE_FILE, World
 
 EXPIRED = TOKEN_LIFETIME + 60
 
@@ -53,18 +53,22 @@ async def component_names(proton: aioproton.ProtonClient) -> list[str]:
 
 async def test_one_key_one_token_across_calls_and_restarts(
     base: World,
-    proton: aioproton.ProtonClient,
-    emulator: Emulator,
-    clock: ManualClock,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "tokens.db"
-    first = await create_component(calls_for(clock, SqliteTokenStore(path)), proton, "k1", "web")
+    first = await create_component(
+        calls_for(proton_clock, SqliteTokenStore(path)), proton_client, "k1", "web"
+    )
     # A new process: a new store instance on the same file, a new IdempotentCalls.
-    again = await create_component(calls_for(clock, SqliteTokenStore(path)), proton, "k1", "web")
+    again = await create_component(
+        calls_for(proton_clock, SqliteTokenStore(path)), proton_client, "k1", "web"
+    )
     assert again.arn == first.arn
-    assert await component_names(proton) == ["web"]
-    sent = {r.client_token for r in emulator.requests.select(operation="CreateComponent")}
+    assert await component_names(proton_client) == ["web"]
+    sent = {r.client_token for r in proton_emulator.requests.select(operation="CreateComponent")}
     assert len(sent) == 1
     assert first.last_client_request_token in sent
     record = await SqliteTokenStore(path).get("k1")
@@ -73,23 +77,26 @@ async def test_one_key_one_token_across_calls_and_restarts(
 
 
 async def test_a_key_reused_with_other_parameters_is_refused_before_sending(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    calls = calls_for(clock)
-    await create_component(calls, proton, "k1", "web")
-    sent = emulator.requests.count(operation="CreateComponent")
+    calls = calls_for(proton_clock)
+    await create_component(calls, proton_client, "k1", "web")
+    sent = proton_emulator.requests.count(operation="CreateComponent")
     with pytest.raises(aioproton.IdempotentParameterMismatchError, match=r"'k1'.*nothing was sent"):
-        await create_component(calls, proton, "k1", "api")
-    assert emulator.requests.count(operation="CreateComponent") == sent
+        await create_component(calls, proton_client, "k1", "api")
+    assert proton_emulator.requests.count(operation="CreateComponent") == sent
 
 
 async def test_the_services_mismatch_stays_distinct_and_is_explained(
-    base: World, proton: aioproton.ProtonClient, clock: ManualClock
+    base: World, proton_client: aioproton.ProtonClient, proton_clock: ManualClock
 ) -> None:
-    calls = calls_for(clock)
+    calls = calls_for(proton_clock)
     await calls.call(
         None,
-        proton.create_component,
+        proton_client.create_component,
         client_token="tok-1",
         name="web",
         environment_name="prod",
@@ -99,7 +106,7 @@ async def test_the_services_mismatch_stays_distinct_and_is_explained(
     with pytest.raises(aioproton.IdempotentParameterMismatchError) as caught:
         await calls.call(
             None,
-            proton.create_component,
+            proton_client.create_component,
             client_token="tok-1",
             name="web",
             environment_name="prod",
@@ -113,7 +120,7 @@ async def test_the_services_mismatch_stays_distinct_and_is_explained(
     with pytest.raises(aioproton.IdempotentParameterMismatchError, match="already exists"):
         await calls.call(
             None,
-            proton.create_environment,
+            proton_client.create_environment,
             name="prod",
             template_name="base",
             template_major_version="1",
@@ -126,42 +133,48 @@ async def test_the_services_mismatch_stays_distinct_and_is_explained(
 
 
 async def test_an_expired_token_is_reconciled_from_the_resource(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    calls = calls_for(clock)
-    first = await create_component(calls, proton, "k1", "web")
-    sent = emulator.requests.count(operation="CreateComponent")
+    calls = calls_for(proton_clock)
+    first = await create_component(calls, proton_client, "k1", "web")
+    sent = proton_emulator.requests.count(operation="CreateComponent")
     base.settle(EXPIRED)
-    found = await create_component(calls, proton, "k1", "web")
+    found = await create_component(calls, proton_client, "k1", "web")
     assert found.arn == first.arn
-    assert emulator.requests.count(operation="CreateComponent") == sent, "nothing resent"
+    assert proton_emulator.requests.count(operation="CreateComponent") == sent, "nothing resent"
 
-    await proton.delete_component(name="web")
+    await proton_client.delete_component(name="web")
     base.settle()
     base.settle(EXPIRED)
-    remade = await create_component(calls, proton, "k1", "web")
+    remade = await create_component(calls, proton_client, "k1", "web")
     assert remade.last_client_request_token != first.last_client_request_token
-    assert await component_names(proton) == ["web"]
+    assert await component_names(proton_client) == ["web"]
 
 
 async def test_an_expired_token_is_refused_when_the_resource_cannot_tell(
-    base: World, proton: aioproton.ProtonClient, clock: ManualClock
+    base: World, proton_client: aioproton.ProtonClient, proton_clock: ManualClock
 ) -> None:
-    calls = calls_for(clock)
+    calls = calls_for(proton_clock)
     await calls.call(
-        "v1", proton.create_environment_template_version, template_name="base", source=BUNDLE
+        "v1", proton_client.create_environment_template_version, template_name="base", source=BUNDLE
     )
     base.settle(EXPIRED)
     with pytest.raises(TokenExpiredError, match="8-hour") as caught:
         await calls.call(
-            "v1", proton.create_environment_template_version, template_name="base", source=BUNDLE
+            "v1",
+            proton_client.create_environment_template_version,
+            template_name="base",
+            source=BUNDLE,
         )
     assert caught.value.key == "v1"
     assert caught.value.age >= TOKEN_LIFETIME
 
-    await create_component(calls, proton, "k2", "api")
+    await create_component(calls, proton_client, "k2", "api")
     base.settle()
-    await proton.update_component(
+    await proton_client.update_component(
         name="api",
         deployment_type="CURRENT_VERSION",
         template_file=TEMPLATE_FILE,
@@ -169,42 +182,50 @@ async def test_an_expired_token_is_refused_when_the_resource_cannot_tell(
     )
     base.settle(EXPIRED)
     with pytest.raises(TokenExpiredError, match="someone-else"):
-        await create_component(calls, proton, "k2", "api")
+        await create_component(calls, proton_client, "k2", "api")
 
 
 # ---------------------------------------------------------------------- unclear outcomes
 
 
 async def test_dropped_token_creates_make_each_resource_once(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    emulator.faults.configure(FaultSettings(drop_rate=0.5, operations={"CreateComponent"}, seed=4))
-    calls = calls_for(clock)
+    proton_emulator.faults.configure(
+        FaultSettings(drop_rate=0.5, operations={"CreateComponent"}, seed=4)
+    )
+    calls = calls_for(proton_clock)
     for index in range(8):
-        await create_component(calls, proton, f"key-{index}", f"c{index}")
-    assert await component_names(proton) == [f"c{index}" for index in range(8)]
-    assert emulator.requests.count(operation="CreateComponent", status="dropped") >= 1
+        await create_component(calls, proton_client, f"key-{index}", f"c{index}")
+    assert await component_names(proton_client) == [f"c{index}" for index in range(8)]
+    assert proton_emulator.requests.count(operation="CreateComponent", status="dropped") >= 1
     for index in range(8):
-        component = await proton.get_component(name=f"c{index}")
+        component = await proton_client.get_component(name=f"c{index}")
         tokens = {
             r.client_token
-            for r in emulator.requests.select(operation="CreateComponent")
+            for r in proton_emulator.requests.select(operation="CreateComponent")
             if r.client_token == component.last_client_request_token
         }
         assert len(tokens) == 1
 
 
 async def test_dropped_name_keyed_creates_make_each_resource_once(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    emulator.faults.configure(
+    proton_emulator.faults.configure(
         FaultSettings(drop_rate=0.5, operations={"CreateEnvironment"}, seed=2)
     )
-    calls = calls_for(clock)
+    calls = calls_for(proton_clock)
     for index in range(6):
         env = await calls.call(
             None,
-            proton.create_environment,
+            proton_client.create_environment,
             name=f"env{index}",
             template_name="base",
             template_major_version="1",
@@ -212,83 +233,92 @@ async def test_dropped_name_keyed_creates_make_each_resource_once(
             proton_service_role_arn=SERVICE_ROLE,
         )
         assert env.name == f"env{index}"
-    names = sorted([e.name async for e in proton.paginate.list_environments()])
+    names = sorted([e.name async for e in proton_client.paginate.list_environments()])
     assert names == sorted(["prod", *(f"env{index}" for index in range(6))])
-    assert emulator.requests.count(operation="CreateEnvironment", status="dropped") >= 1
+    assert proton_emulator.requests.count(operation="CreateEnvironment", status="dropped") >= 1
 
 
 async def test_a_create_whose_answers_all_were_lost_is_read_back(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    await proton.create_environment(
+    await proton_client.create_environment(
         name="taken", template_name="base", template_major_version="1",
         spec="proton: EnvironmentSpec\nspec: {owner: someone-else}\n",
         proton_service_role_arn=SERVICE_ROLE,
     )  # fmt: skip
-    emulator.faults.configure(FaultSettings(drop_rate=1.0, operations={"CreateEnvironment"}))
-    calls = calls_for(clock)
+    proton_emulator.faults.configure(FaultSettings(drop_rate=1.0, operations={"CreateEnvironment"}))
+    calls = calls_for(proton_clock)
     mine = {
         "template_name": "base", "template_major_version": "1", "spec": ENV_SPEC,
         "proton_service_role_arn": SERVICE_ROLE,
     }  # fmt: skip
-    env = await calls.call(None, proton.create_environment, name="mine", **mine)  # type: ignore[arg-type]
+    env = await calls.call(None, proton_client.create_environment, name="mine", **mine)  # type: ignore[arg-type]
     assert env.name == "mine"
-    assert emulator.requests.count(operation="CreateEnvironment", status="dropped") == 4
+    assert proton_emulator.requests.count(operation="CreateEnvironment", status="dropped") == 4
     with pytest.raises(StateConflictError, match="spec") as caught:
-        await calls.call(None, proton.create_environment, name="taken", **mine)  # type: ignore[arg-type]
+        await calls.call(None, proton_client.create_environment, name="taken", **mine)  # type: ignore[arg-type]
     assert isinstance(caught.value.__cause__, aioproton.ProtonConnectionError)
-    emulator.faults.configure(FaultSettings())
-    names = sorted([e.name async for e in proton.paginate.list_environments()])
+    proton_emulator.faults.configure(FaultSettings())
+    names = sorted([e.name async for e in proton_client.paginate.list_environments()])
     assert names == ["mine", "prod", "taken"]
 
 
 async def test_an_update_whose_answer_was_lost_is_read_back_not_resent(
-    world: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    world: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
     await world.environment_template("base", ("1.0", "1.1"))
     await world.environment("prod", minor="0")
-    emulator.faults.configure(FaultSettings(drop_rate=1.0, operations={"UpdateEnvironment"}))
-    env = await calls_for(clock).call(
+    proton_emulator.faults.configure(FaultSettings(drop_rate=1.0, operations={"UpdateEnvironment"}))
+    env = await calls_for(proton_clock).call(
         None,
-        proton.update_environment,
+        proton_client.update_environment,
         name="prod",
         deployment_type="MINOR_VERSION",
         template_major_version="1",
         template_minor_version="1",
     )
     assert env.deployment_status == "IN_PROGRESS"
-    assert emulator.requests.count(operation="UpdateEnvironment", committed=True) == 1
-    emulator.faults.configure(FaultSettings())
+    assert proton_emulator.requests.count(operation="UpdateEnvironment", committed=True) == 1
+    proton_emulator.faults.configure(FaultSettings())
     world.settle()
-    settled = await proton.get_environment(name="prod")
+    settled = await proton_client.get_environment(name="prod")
     assert (settled.template_major_version, settled.template_minor_version) == ("1", "1")
 
 
 async def test_an_update_that_never_landed_is_sent_again(
-    world: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    world: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
     await world.environment_template("base", ("1.0", "1.1"))
     await world.environment("prod", minor="0")
-    emulator.faults.configure(
+    proton_emulator.faults.configure(
         FaultSettings(reset_rate=0.7, operations={"UpdateEnvironment"}, seed=1)
     )
-    await calls_for(clock).call(
+    await calls_for(proton_clock).call(
         None,
-        proton.update_environment,
+        proton_client.update_environment,
         name="prod",
         deployment_type="MINOR_VERSION",
         template_major_version="1",
         template_minor_version="1",
     )
-    assert emulator.requests.count(operation="UpdateEnvironment", fault="reset") >= 1
-    assert emulator.requests.count(operation="UpdateEnvironment", committed=True) == 1
+    assert proton_emulator.requests.count(operation="UpdateEnvironment", fault="reset") >= 1
+    assert proton_emulator.requests.count(operation="UpdateEnvironment", committed=True) == 1
 
 
 async def test_a_different_state_after_an_unclear_outcome_is_a_conflict(
-    world: World, proton: aioproton.ProtonClient, clock: ManualClock
+    world: World, proton_client: aioproton.ProtonClient, proton_clock: ManualClock
 ) -> None:
     await world.environment_template("base", ("1.0", "1.1"))
-    calls = calls_for(clock)
+    calls = calls_for(proton_clock)
     create = {
         "template_name": "base",
         "template_major_version": "1",
@@ -296,64 +326,76 @@ async def test_a_different_state_after_an_unclear_outcome_is_a_conflict(
         "spec": ENV_SPEC,
         "proton_service_role_arn": SERVICE_ROLE,
     }
-    await calls.call(None, proton.create_environment, name="moved", **create)  # type: ignore[arg-type]
-    await calls.call(None, proton.create_environment, name="same", **create)  # type: ignore[arg-type]
+    await calls.call(None, proton_client.create_environment, name="moved", **create)  # type: ignore[arg-type]
+    await calls.call(None, proton_client.create_environment, name="same", **create)  # type: ignore[arg-type]
     world.settle()
-    await proton.update_environment(
+    await proton_client.update_environment(
         name="moved", deployment_type="MINOR_VERSION", template_minor_version="1"
     )
-    await proton.update_environment(name="same", deployment_type="CURRENT_VERSION")
+    await proton_client.update_environment(name="same", deployment_type="CURRENT_VERSION")
     world.settle()
     # Both were modified since creation: the service answers a repeat with a conflict.
     with pytest.raises(StateConflictError) as caught:
-        await calls.call(None, proton.create_environment, name="moved", **create)  # type: ignore[arg-type]
+        await calls.call(None, proton_client.create_environment, name="moved", **create)  # type: ignore[arg-type]
     assert any("template_minor_version" in d for d in caught.value.differences)
     assert isinstance(caught.value.__cause__, aioproton.ConflictError)
-    same = await calls.call(None, proton.create_environment, name="same", **create)  # type: ignore[arg-type]
+    same = await calls.call(None, proton_client.create_environment, name="same", **create)  # type: ignore[arg-type]
     assert same.name == "same"
 
 
 async def test_deleting_what_is_already_gone_succeeds(
-    base: World, proton: aioproton.ProtonClient, clock: ManualClock
+    base: World, proton_client: aioproton.ProtonClient, proton_clock: ManualClock
 ) -> None:
-    calls = calls_for(clock)
-    assert await calls.call(None, proton.delete_component, name="ghost") is None
+    calls = calls_for(proton_clock)
+    assert await calls.call(None, proton_client.delete_component, name="ghost") is None
     await base.environment("dev")
-    first = await calls.call(None, proton.delete_environment, name="dev")
+    first = await calls.call(None, proton_client.delete_environment, name="dev")
     assert first is not None
     base.settle()
-    assert await calls.call(None, proton.delete_environment, name="dev") is None
+    assert await calls.call(None, proton_client.delete_environment, name="dev") is None
 
 
 # ---------------------------------------------------------------------- durable retries
 
 
 async def test_durable_retries_outlast_the_clients_own_with_one_token(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    emulator.faults.configure(FaultSettings(throttle_burst=10, operations={"CreateComponent"}))
-    made = await create_component(calls_for(clock, MemoryTokenStore()), proton, "k", "web")
-    attempts = emulator.requests.select(operation="CreateComponent")
+    proton_emulator.faults.configure(
+        FaultSettings(throttle_burst=10, operations={"CreateComponent"})
+    )
+    made = await create_component(
+        calls_for(proton_clock, MemoryTokenStore()), proton_client, "k", "web"
+    )
+    attempts = proton_emulator.requests.select(operation="CreateComponent")
     assert len(attempts) == 11
     assert {r.client_token for r in attempts} == {made.last_client_request_token}
-    assert await component_names(proton) == ["web"]
+    assert await component_names(proton_client) == ["web"]
 
 
 async def test_durable_retries_stop_at_their_deadline(
-    base: World, proton: aioproton.ProtonClient, emulator: Emulator, clock: ManualClock
+    base: World,
+    proton_client: aioproton.ProtonClient,
+    proton_emulator: Emulator,
+    proton_clock: ManualClock,
 ) -> None:
-    emulator.faults.configure(FaultSettings(throttle_rate=1.0, operations={"CreateComponent"}))
-    calls = calls_for(clock, retry=DurableRetry(deadline=120, initial_delay=5, max_delay=30))
+    proton_emulator.faults.configure(
+        FaultSettings(throttle_rate=1.0, operations={"CreateComponent"})
+    )
+    calls = calls_for(proton_clock, retry=DurableRetry(deadline=120, initial_delay=5, max_delay=30))
     with pytest.raises(aioproton.ThrottlingError):
-        await create_component(calls, proton, "k", "web")
-    assert emulator.requests.count(operation="CreateComponent") > 4
-    assert await component_names(proton) == []
+        await create_component(calls, proton_client, "k", "web")
+    assert proton_emulator.requests.count(operation="CreateComponent") > 4
+    assert await component_names(proton_client) == []
 
 
 async def test_call_checks_its_arguments(
-    proton: aioproton.ProtonClient, clock: ManualClock
+    proton_client: aioproton.ProtonClient, proton_clock: ManualClock
 ) -> None:
-    calls = calls_for(clock)
+    calls = calls_for(proton_clock)
 
     async def not_an_operation(**kwargs: object) -> None:
         return None
@@ -363,7 +405,7 @@ async def test_call_checks_its_arguments(
     with pytest.raises(ValueError, match="either"):
         await calls.call(
             "k",
-            proton.create_component,
+            proton_client.create_component,
             client_token="t",
             name="n",
             manifest="m",

@@ -9,7 +9,7 @@ from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator, FaultSettings
 from aioproton.workflow import AdaptiveRateLimiter
 
-from .conftest import World
+from ..recipes import World
 
 PATIENT = aioproton.RetryPolicy(max_attempts=20, initial_delay=0.001, max_delay=0.005)
 
@@ -56,20 +56,20 @@ def test_settings_are_checked() -> None:
 
 
 async def test_the_client_slows_down_when_throttled_and_recovers(
-    base: World, emulator: Emulator, clock: ManualClock
+    base: World, proton_emulator: Emulator, proton_clock: ManualClock
 ) -> None:
-    limiter = AdaptiveRateLimiter(rate=20, max_rate=20, increase=0.5, clock=clock)
+    limiter = AdaptiveRateLimiter(rate=20, max_rate=20, increase=0.5, clock=proton_clock)
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=PATIENT, clock=clock, rate_limiter=limiter
+        **proton_emulator.client_settings, retry=PATIENT, clock=proton_clock, rate_limiter=limiter
     ) as proton:
-        emulator.faults.configure(FaultSettings(throttle_rate=0.5, seed=8))
+        proton_emulator.faults.configure(FaultSettings(throttle_rate=0.5, seed=8))
         for _ in range(20):
             await proton.get_environment(name="prod")
-            clock.advance(0.2)
+            proton_clock.advance(0.2)
         assert limiter.throttled >= 1
         slowed = limiter.rate
         assert slowed < 20
-        emulator.faults.configure(FaultSettings())
+        proton_emulator.faults.configure(FaultSettings())
         for _ in range(40):
             await proton.get_environment(name="prod")
         assert limiter.rate > slowed

@@ -17,7 +17,8 @@ from aioproton.emulator import Emulator
 from aioproton.emulator.backend import Timings
 from aioproton.workflow import FixedDelay, StateChange, Waiters, WaitOptions, WaitTimeoutError
 
-from .conftest import World
+from ..recipes import World
+from .conftest import SETTLE
 
 pytestmark = pytest.mark.proton_emulator(timings=Timings(deploy_seconds=60))
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.proton_emulator(timings=Timings(deploy_seconds=60))
 async def test_a_shared_on_change_can_tell_which_resource_changed(
     proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    world = World(proton_emulator, proton_client)
+    world = World(proton_emulator, proton_client, settle=SETTLE)
     await world.environment_template("base", ("1.0",))
     await world.environment("prod")
     await world.service_template("web", ("1.0",))
@@ -79,7 +80,7 @@ async def test_a_shared_on_change_can_tell_which_resource_changed(
 async def test_a_resource_deleted_underneath_keeps_its_name_and_arn_in_the_last_change(
     proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    world = World(proton_emulator, proton_client)
+    world = World(proton_emulator, proton_client, settle=SETTLE)
     await world.environment_template("base", ("1.0",))
     await world.environment("prod")
     component = await world.component("c1", "prod")

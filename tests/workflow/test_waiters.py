@@ -25,7 +25,8 @@ from aioproton.workflow import (
     WaitTimeoutError,
 )
 
-from .conftest import BUNDLE, TEMPLATE_FILE, Deployable, World, eventually, service_spec
+from ..recipes import BUNDLE, PIPELINE, TEMPLATE_FILE, World, eventually, service_spec
+from .conftest import Deployable
 
 NEVER = 10_000_000.0  # scripted seconds for a deployment that outlasts every wait
 
@@ -48,9 +49,11 @@ async def test_deployed_returns_the_resource_once_it_succeeds(
 
 
 async def test_deployed_raises_deployment_failed_with_message_and_history(
-    deployable: Deployable, waiters: Waiters, emulator: Emulator
+    deployable: Deployable, waiters: Waiters, proton_emulator: Emulator
 ) -> None:
-    emulator.script(deployable.path, action="deploy", outcome="fail", message="stack rolled back")
+    proton_emulator.script(
+        deployable.path, action="deploy", outcome="fail", message="stack rolled back"
+    )
     await deployable.update()
     waiter = waiters.deployed(deployable.target, timeout=3600)
     with pytest.raises(DeploymentFailedError) as caught:
@@ -68,10 +71,10 @@ async def test_deployed_raises_deployment_failed_with_message_and_history(
 
 
 async def test_deployed_raises_cancelled_when_the_deployment_is_cancelled(
-    deployable: Deployable, waiters: Waiters, proton: aioproton.ProtonClient
+    deployable: Deployable, waiters: Waiters, proton_client: aioproton.ProtonClient
 ) -> None:
     await deployable.update()
-    await deployable.target.cancel(proton)
+    await deployable.target.cancel(proton_client)
     with pytest.raises(DeploymentCancelledError) as caught:
         await waiters.deployed(deployable.target, timeout=3600)
     assert caught.value.status == "CANCELLED"
@@ -79,10 +82,10 @@ async def test_deployed_raises_cancelled_when_the_deployment_is_cancelled(
 
 
 async def test_cancel_finished_returns_the_cancelled_resource(
-    deployable: Deployable, waiters: Waiters, proton: aioproton.ProtonClient
+    deployable: Deployable, waiters: Waiters, proton_client: aioproton.ProtonClient
 ) -> None:
     await deployable.update()
-    cancelling = await deployable.target.cancel(proton)
+    cancelling = await deployable.target.cancel(proton_client)
     assert cancelling.deployment_status == "CANCELLING"
     waiter = waiters.cancel_finished(deployable.target, timeout=600)
     final = await waiter
@@ -91,11 +94,11 @@ async def test_cancel_finished_returns_the_cancelled_resource(
 
 
 async def test_deployed_times_out_at_the_deadline(
-    deployable: Deployable, waiters: Waiters, emulator: Emulator, clock: ManualClock
+    deployable: Deployable, waiters: Waiters, proton_emulator: Emulator, proton_clock: ManualClock
 ) -> None:
-    emulator.script(deployable.path, action="deploy", seconds=NEVER)
+    proton_emulator.script(deployable.path, action="deploy", seconds=NEVER)
     await deployable.update()
-    began = clock.now()
+    began = proton_clock.now()
     with pytest.raises(WaitTimeoutError) as caught:
         await waiters.deployed(deployable.target, timeout=900)
     error = caught.value
@@ -103,56 +106,56 @@ async def test_deployed_times_out_at_the_deadline(
     assert error.status == "IN_PROGRESS"
     assert "timed out" in str(error)
     # The last poll happens at the deadline, not a full delay after it.
-    assert clock.now() <= began + 900 + 1e-6
+    assert proton_clock.now() <= began + 900 + 1e-6
 
 
 async def test_attempt_cap_ends_the_wait(
-    base: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    base: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.script("environment/prod", action="deploy", seconds=NEVER)
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
-    before = emulator.requests.count(operation="GetEnvironment")
+    proton_emulator.script("environment/prod", action="deploy", seconds=NEVER)
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    before = proton_emulator.requests.count(operation="GetEnvironment")
     waiter = waiters.environment_deployed("prod", timeout=NEVER, max_attempts=3)
     with pytest.raises(WaitTimeoutError) as caught:
         await waiter
     assert caught.value.attempts == waiter.attempts == 3
     assert "3 polls" in str(caught.value)
-    assert emulator.requests.count(operation="GetEnvironment") - before == 3
+    assert proton_emulator.requests.count(operation="GetEnvironment") - before == 3
 
 
 async def test_deployment_record_waiter(
-    base: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    base: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    env = await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    env = await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     assert env.last_attempted_deployment_id is not None
     record = await waiters.deployment_finished(env.last_attempted_deployment_id, timeout=3600)
     assert record.deployment_status == "SUCCEEDED"
     assert record.completed_at is not None
 
-    emulator.script("environment/prod", action="deploy", outcome="fail", message="nope")
-    env = await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.script("environment/prod", action="deploy", outcome="fail", message="nope")
+    env = await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     assert env.last_attempted_deployment_id is not None
     with pytest.raises(DeploymentFailedError, match="nope"):
         await waiters.deployment_finished(env.last_attempted_deployment_id, timeout=3600)
 
-    env = await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    env = await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     assert env.last_attempted_deployment_id is not None
-    await proton.cancel_environment_deployment(environment_name="prod")
+    await proton_client.cancel_environment_deployment(environment_name="prod")
     with pytest.raises(DeploymentCancelledError):
         await waiters.deployment_finished(env.last_attempted_deployment_id, timeout=3600)
 
-    emulator.script("environment/prod", action="deploy", seconds=NEVER)
-    env = await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.script("environment/prod", action="deploy", seconds=NEVER)
+    env = await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     assert env.last_attempted_deployment_id is not None
     with pytest.raises(WaitTimeoutError):
         await waiters.deployment_finished(env.last_attempted_deployment_id, timeout=120)
 
 
 async def test_settled_accepts_any_end(
-    base: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    base: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
-    emulator.script("environment/prod", action="deploy", outcome="fail")
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.script("environment/prod", action="deploy", outcome="fail")
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     final = await waiters.settled(EnvironmentTarget("prod"), timeout=3600)
     assert final.deployment_status == "FAILED"
 
@@ -161,20 +164,20 @@ async def test_settled_accepts_any_end(
 
 
 async def test_service_created_and_its_failure(
-    world: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    world: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
     await world.environment_template("base", ("1.0",))
     await world.environment("prod")
     await world.service_template("web", ("1.0",))
-    spec = service_spec([("one", "prod")])
-    await proton.create_service(
+    spec = service_spec(("one", "prod"))
+    await proton_client.create_service(
         name="ok", template_name="web", template_major_version="1", spec=spec
     )
     service = await waiters.service_created("ok", timeout=3600)
     assert service.status == "ACTIVE"
 
-    emulator.script("service/bad/service-instance/one", action="deploy", outcome="fail")
-    await proton.create_service(
+    proton_emulator.script("service/bad/service-instance/one", action="deploy", outcome="fail")
+    await proton_client.create_service(
         name="bad", template_name="web", template_major_version="1", spec=spec
     )
     with pytest.raises(DeploymentFailedError) as caught:
@@ -184,33 +187,35 @@ async def test_service_created_and_its_failure(
 
 
 async def test_service_updated_and_its_failures(
-    world: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    world: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
     await world.environment_template("base", ("1.0",))
     await world.environment("prod")
     await world.service_template("web", ("1.0",))
     await world.service("api", [("one", "prod")])
-    await proton.update_service(name="api", spec=service_spec([("one", "prod"), ("two", "prod")]))
+    await proton_client.update_service(
+        name="api", spec=service_spec(("one", "prod"), ("two", "prod"))
+    )
     service = await waiters.service_updated("api", timeout=3600)
     assert service.status == "ACTIVE"
 
-    emulator.script("service/api/service-instance/three", action="deploy", outcome="fail")
-    await proton.update_service(
-        name="api", spec=service_spec([("one", "prod"), ("two", "prod"), ("three", "prod")])
+    proton_emulator.script("service/api/service-instance/three", action="deploy", outcome="fail")
+    await proton_client.update_service(
+        name="api", spec=service_spec(("one", "prod"), ("two", "prod"), ("three", "prod"))
     )
     with pytest.raises(DeploymentFailedError) as caught:
         await waiters.service_updated("api", timeout=3600)
     assert caught.value.status == "UPDATE_FAILED_CLEANUP_COMPLETE"
 
-    emulator.script("service/api/service-instance/two", action="delete", outcome="fail")
-    await proton.update_service(name="api", spec=service_spec([("one", "prod")]))
+    proton_emulator.script("service/api/service-instance/two", action="delete", outcome="fail")
+    await proton_client.update_service(name="api", spec=service_spec(("one", "prod")))
     with pytest.raises(DeploymentFailedError) as caught:
         await waiters.service_updated("api", timeout=3600)
     assert caught.value.status == "UPDATE_COMPLETE_CLEANUP_FAILED"
 
 
 async def test_service_deleted_and_delete_failed(
-    world: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    world: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
     await world.environment_template("base", ("1.0",))
     await world.environment("prod")
@@ -218,13 +223,13 @@ async def test_service_deleted_and_delete_failed(
     await world.service("api", [("one", "prod")])
     await world.service("gone", [("one", "prod")])
 
-    emulator.script("service/api", action="delete", outcome="fail", message="stuck")
-    await proton.delete_service(name="api")
+    proton_emulator.script("service/api", action="delete", outcome="fail", message="stuck")
+    await proton_client.delete_service(name="api")
     with pytest.raises(DeleteFailedError, match="stuck") as caught:
         await waiters.service_deleted("api", timeout=3600)
     assert caught.value.status == "DELETE_FAILED"
 
-    await proton.delete_service(name="gone")
+    await proton_client.delete_service(name="gone")
     waiter = waiters.service_deleted("gone", timeout=3600)
     assert await waiter is None
     assert waiter.history[-1].status == "DELETED"
@@ -235,50 +240,50 @@ async def test_service_deleted_and_delete_failed(
 
 
 async def test_environment_and_component_deleted(
-    base: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    base: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
     await base.component("c1", "prod")
     await base.component("c2", "prod")
-    await proton.delete_component(name="c1")
+    await proton_client.delete_component(name="c1")
     assert await waiters.component_deleted("c1", timeout=3600) is None
 
-    emulator.script("component/c2", action="delete", outcome="fail", message="in use")
-    await proton.delete_component(name="c2")
+    proton_emulator.script("component/c2", action="delete", outcome="fail", message="in use")
+    await proton_client.delete_component(name="c2")
     with pytest.raises(DeleteFailedError, match="in use"):
         await waiters.component_deleted("c2", timeout=3600)
 
     await base.environment("dev")
-    await proton.delete_environment(name="dev")
+    await proton_client.delete_environment(name="dev")
     waiter = waiters.environment_deleted("dev", timeout=3600)
     assert await waiter is None
     assert [change.status for change in waiter.history] == ["DELETE_IN_PROGRESS", "DELETED"]
 
     await base.environment("qa")
-    emulator.script("environment/qa", action="delete", outcome="fail")
-    await proton.delete_environment(name="qa")
+    proton_emulator.script("environment/qa", action="delete", outcome="fail")
+    await proton_client.delete_environment(name="qa")
     with pytest.raises(DeleteFailedError):
         await waiters.environment_deleted("qa", timeout=3600)
 
 
 async def test_resource_deleted_while_waiting_for_its_deployment_is_gone(
-    base: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    base: World, waiters: Waiters, proton_emulator: Emulator, proton_client: aioproton.ProtonClient
 ) -> None:
     await base.component("c1", "prod")
-    emulator.script("component/c1", action="delete", seconds=1)
-    await proton.delete_component(name="c1")
+    proton_emulator.script("component/c1", action="delete", seconds=1)
+    await proton_client.delete_component(name="c1")
     with pytest.raises(ResourceGoneError) as caught:
         await waiters.component_deployed("c1", timeout=3600)
     assert caught.value.statuses == ("DELETE_IN_PROGRESS", "DELETED")
     assert isinstance(caught.value.__cause__, aioproton.ResourceNotFoundError)
 
 
-async def test_missing_resource_fails_at_once(waiters: Waiters, emulator: Emulator) -> None:
-    assert emulator.requests.count(operation="GetEnvironment") == 0
+async def test_missing_resource_fails_at_once(waiters: Waiters, proton_emulator: Emulator) -> None:
+    assert proton_emulator.requests.count(operation="GetEnvironment") == 0
     waiter = waiters.environment_deployed("nowhere", timeout=3600)
     with pytest.raises(aioproton.ResourceNotFoundError):
         await waiter
     assert waiter.attempts == 1
-    assert emulator.requests.count(operation="GetEnvironment") == 1
+    assert proton_emulator.requests.count(operation="GetEnvironment") == 1
 
 
 # ---------------------------------------------------------------------- template versions
@@ -286,7 +291,11 @@ async def test_missing_resource_fails_at_once(waiters: Waiters, emulator: Emulat
 
 @pytest.mark.parametrize("kind", ["environment", "service"])
 async def test_template_version_registered_and_registration_failed(
-    kind: str, base: World, waiters: Waiters, emulator: Emulator, proton: aioproton.ProtonClient
+    kind: str,
+    base: World,
+    waiters: Waiters,
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
 ) -> None:
     compatible = [
         models.CompatibleEnvironmentTemplateInput(template_name="base", major_version="1")
@@ -294,11 +303,11 @@ async def test_template_version_registered_and_registration_failed(
 
     async def create(template: str) -> tuple[str, str]:
         if kind == "environment":
-            made_env = await proton.create_environment_template_version(
+            made_env = await proton_client.create_environment_template_version(
                 template_name=template, source=BUNDLE
             )
             return made_env.major_version, made_env.minor_version
-        made_svc = await proton.create_service_template_version(
+        made_svc = await proton_client.create_service_template_version(
             template_name=template, source=BUNDLE, compatible_environment_templates=compatible
         )
         return made_svc.major_version, made_svc.minor_version
@@ -312,14 +321,14 @@ async def test_template_version_registered_and_registration_failed(
 
     for name in ("good", "bad"):
         if kind == "environment":
-            await proton.create_environment_template(name=name)
+            await proton_client.create_environment_template(name=name)
         else:
-            await proton.create_service_template(name=name)
+            await proton_client.create_service_template(name=name)
     good = await create("good")
     version = await registered("good", *good)
     assert version.status == "DRAFT"
 
-    emulator.script(
+    proton_emulator.script(
         f"{kind}-template/bad:1.0", action="register", outcome="fail", message="bad schema"
     )
     bad = await create("bad")
@@ -332,42 +341,45 @@ async def test_template_version_registered_and_registration_failed(
 
 
 async def test_every_waiter_times_out_while_busy(
-    base: World, emulator: Emulator, proton: aioproton.ProtonClient, clock: ManualClock
+    base: World,
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    proton_clock: ManualClock,
 ) -> None:
-    waiters = Waiters(proton, clock=clock)
+    waiters = Waiters(proton_client, clock=proton_clock)
     await base.service_template("web", ("1.0",), pipeline=True)
     await base.service("upd", [("one", "prod")], pipeline=True)
     await base.service("del", [("one", "prod")], pipeline=True)
     await base.component("c2", "prod")
     await base.environment("spare")
-    await proton.create_environment_template(name="slow")
-    await proton.create_service_template(name="slowweb")
+    await proton_client.create_environment_template(name="slow")
+    await proton_client.create_service_template(name="slowweb")
     # From here on, every lifecycle outlasts every wait.
-    emulator.script("*", action="any", seconds=NEVER, times=None)
-    await proton.create_service(
+    proton_emulator.script("*", action="any", seconds=NEVER, times=None)
+    await proton_client.create_service(
         name="api",
         template_name="web",
         template_major_version="1",
-        spec=service_spec([("one", "prod")], pipeline=True),
+        spec=service_spec(("one", "prod"), pipeline=PIPELINE),
     )
-    await proton.update_service(
-        name="upd", spec=service_spec([("one", "prod"), ("two", "prod")], pipeline=True)
+    await proton_client.update_service(
+        name="upd", spec=service_spec(("one", "prod"), ("two", "prod"), pipeline=PIPELINE)
     )
-    await proton.delete_service(name="del")
-    await proton.create_component(
+    await proton_client.delete_service(name="del")
+    await proton_client.create_component(
         name="c1", environment_name="prod", manifest="m", template_file=TEMPLATE_FILE
     )
-    await proton.delete_component(name="c2")
-    await proton.delete_environment(name="spare")
-    await proton.create_environment_template_version(template_name="slow", source=BUNDLE)
-    await proton.create_service_template_version(
+    await proton_client.delete_component(name="c2")
+    await proton_client.delete_environment(name="spare")
+    await proton_client.create_environment_template_version(template_name="slow", source=BUNDLE)
+    await proton_client.create_service_template_version(
         template_name="slowweb",
         source=BUNDLE,
         compatible_environment_templates=[
             models.CompatibleEnvironmentTemplateInput(template_name="base", major_version="1")
         ],
     )
-    env = await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    env = await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     assert env.last_attempted_deployment_id is not None
     made: list[Waiter[Any]] = [
         waiters.environment_deployed("prod", timeout=300),
@@ -412,14 +424,14 @@ async def test_every_waiter_times_out_while_busy(
 
 
 async def test_throttling_and_server_errors_slow_the_waiter_down_but_do_not_fail_it(
-    base: World, emulator: Emulator, clock: ManualClock
+    base: World, proton_emulator: Emulator, proton_clock: ManualClock
 ) -> None:
     async with aioproton.ProtonClient(
-        **emulator.client_settings, retry=aioproton.RetryPolicy.never(), clock=clock
+        **proton_emulator.client_settings, retry=aioproton.RetryPolicy.never(), clock=proton_clock
     ) as proton:
         await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
-        before = emulator.requests.count(operation="GetEnvironment")
-        emulator.faults.configure(
+        before = proton_emulator.requests.count(operation="GetEnvironment")
+        proton_emulator.faults.configure(
             FaultSettings(
                 throttle_rate=0.4,
                 error_rate=0.2,
@@ -428,19 +440,20 @@ async def test_throttling_and_server_errors_slow_the_waiter_down_but_do_not_fail
                 seed=3,
             )
         )
-        waiter = Waiters(proton, clock=clock, history=False).environment_deployed(
+        waiter = Waiters(proton, clock=proton_clock, history=False).environment_deployed(
             "prod", timeout=3600
         )
         final = await waiter
     assert final.deployment_status == "SUCCEEDED"
-    failed = emulator.requests.count(operation="GetEnvironment", fault="throttle") + (
-        emulator.requests.count(operation="GetEnvironment", fault="error")
+    failed = proton_emulator.requests.count(operation="GetEnvironment", fault="throttle") + (
+        proton_emulator.requests.count(operation="GetEnvironment", fault="error")
     )
     assert failed >= 1
-    assert waiter.attempts == emulator.requests.count(operation="GetEnvironment") - before
+    assert waiter.attempts == proton_emulator.requests.count(operation="GetEnvironment") - before
 
 
-async def test_access_denied_is_final(clock: ManualClock) -> None:
+async def test_access_denied_is_final() -> None:
+    clock = ManualClock()
     async with (
         Emulator(clock=clock, auth="strict") as strict,
         aioproton.ProtonClient(
@@ -457,16 +470,21 @@ async def test_access_denied_is_final(clock: ManualClock) -> None:
     assert waiter.attempts == 1
 
 
-async def test_validation_error_is_final(emulator: Emulator, clock: ManualClock) -> None:
+async def test_validation_error_is_final(
+    proton_emulator: Emulator, proton_clock: ManualClock
+) -> None:
     async with aioproton.ProtonClient(
-        **emulator.client_settings, validate=False, clock=clock
+        **proton_emulator.client_settings, validate=False, clock=proton_clock
     ) as proton:
-        waiter = Waiters(proton, clock=clock).environment_deployed("not a name!", timeout=3600)
+        waiter = Waiters(proton, clock=proton_clock).environment_deployed(
+            "not a name!", timeout=3600
+        )
         with pytest.raises(aioproton.ValidationError):
             await waiter
     assert waiter.attempts == 1
     assert (
-        emulator.requests.count(operation="GetEnvironment", error_code="ValidationException") == 1
+        proton_emulator.requests.count(operation="GetEnvironment", error_code="ValidationException")
+        == 1
     )
 
 
@@ -474,7 +492,10 @@ async def test_validation_error_is_final(emulator: Emulator, clock: ManualClock)
 
 
 async def test_progress_stream_and_callbacks_see_every_change(
-    base: World, emulator: Emulator, proton: aioproton.ProtonClient, clock: ManualClock
+    base: World,
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    proton_clock: ManualClock,
 ) -> None:
     seen_sync: list[StateChange[Any]] = []
     seen_async: list[str] = []
@@ -482,8 +503,8 @@ async def test_progress_stream_and_callbacks_see_every_change(
     async def record(change: StateChange[Any]) -> None:
         seen_async.append(change.status)
 
-    waiters = Waiters(proton, clock=clock, on_change=seen_sync.append)
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    waiters = Waiters(proton_client, clock=proton_clock, on_change=seen_sync.append)
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     waiter = waiters.environment_deployed("prod", timeout=3600)
     streamed = [change async for change in waiter.progress()]
     assert [(c.previous, c.status) for c in streamed] == [
@@ -495,8 +516,8 @@ async def test_progress_stream_and_callbacks_see_every_change(
     assert streamed[-1].resource.deployment_status == "SUCCEEDED"
     assert waiter.result().deployment_status == "SUCCEEDED"
 
-    emulator.script("environment/prod", action="deploy", outcome="fail", message="boom")
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.script("environment/prod", action="deploy", outcome="fail", message="boom")
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     failing = waiters.deployed(EnvironmentTarget("prod"), timeout=3600, on_change=record)
     streamed = []
 
@@ -512,12 +533,13 @@ async def test_progress_stream_and_callbacks_see_every_change(
         await failing.progress().__anext__()
 
 
+@pytest.mark.slow
 async def test_cancelling_the_waiting_task_stops_it_and_leaves_no_request_running(
-    base: World, emulator: Emulator, proton: aioproton.ProtonClient, waiters: Waiters
+    base: World, proton_emulator: Emulator, proton_client: aioproton.ProtonClient, waiters: Waiters
 ) -> None:
-    emulator.script("environment/prod", action="deploy", seconds=NEVER)
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
-    emulator.faults.configure(
+    proton_emulator.script("environment/prod", action="deploy", seconds=NEVER)
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.faults.configure(
         FaultSettings(latency_min_ms=400, latency_max_ms=400, operations={"GetEnvironment"})
     )
     waiter = waiters.environment_deployed("prod", timeout=NEVER)
@@ -531,29 +553,32 @@ async def test_cancelling_the_waiting_task_stops_it_and_leaves_no_request_runnin
 
     async with anyio.create_task_group() as group:
         group.start_soon(wait)
-        await eventually(lambda: proton.in_flight > 0)
+        await eventually(lambda: proton_client.in_flight > 0)
         group.cancel_scope.cancel()
     assert outcome == ["left"]
-    assert proton.in_flight == 0
+    assert proton_client.in_flight == 0
     assert not waiter.done
-    received = len(emulator.requests)
+    received = len(proton_emulator.requests)
     await anyio.sleep(0.5)  # the abandoned request must not be retried behind our back
-    assert len(emulator.requests) <= received + 1
-    assert proton.in_flight == 0
+    assert len(proton_emulator.requests) <= received + 1
+    assert proton_client.in_flight == 0
 
 
 # ---------------------------------------------------------------------- history
 
 
 async def test_history_guides_polling_for_later_deployments(
-    base: World, emulator: Emulator, proton: aioproton.ProtonClient, clock: ManualClock
+    base: World,
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    proton_clock: ManualClock,
 ) -> None:
-    emulator.script("environment/prod", action="deploy", seconds=600, times=None)
+    proton_emulator.script("environment/prod", action="deploy", seconds=600, times=None)
     for _ in range(2):
-        await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+        await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
         base.settle(700)
-    waiters = Waiters(proton, clock=clock, seed=5)
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    waiters = Waiters(proton_client, clock=proton_clock, seed=5)
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     waiter = waiters.environment_deployed("prod", timeout=3600)
     final = await waiter
     assert final.deployment_status == "SUCCEEDED"
@@ -561,32 +586,32 @@ async def test_history_guides_polling_for_later_deployments(
     assert waiter.expected.samples == (600.0, 600.0, 60.0)  # two updates, then the create
     # A fixed 5-second waiter needs 121 polls for ten minutes; history needs far fewer.
     assert waiter.attempts <= 40
-    assert emulator.requests.count(operation="ListDeployments") == 1
+    assert proton_emulator.requests.count(operation="ListDeployments") == 1
 
-    no_history = Waiters(proton, clock=clock, history=False, seed=5)
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    no_history = Waiters(proton_client, clock=proton_clock, history=False, seed=5)
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     blind = no_history.environment_deployed("prod", timeout=3600)
     await blind
     assert blind.expected is None
-    assert emulator.requests.count(operation="ListDeployments") == 1
+    assert proton_emulator.requests.count(operation="ListDeployments") == 1
 
 
-def test_waiters_refuse_a_schedule_with_delay_bounds(proton: aioproton.ProtonClient) -> None:
+def test_waiters_refuse_a_schedule_with_delay_bounds(proton_client: aioproton.ProtonClient) -> None:
     from aioproton.workflow import FixedDelay
 
     with pytest.raises(ValueError, match="either"):
-        Waiters(proton, schedule=FixedDelay(5), min_delay=1)
+        Waiters(proton_client, schedule=FixedDelay(5), min_delay=1)
     with pytest.raises(ValueError, match="timeout"):
-        Waiters(proton).environment_deployed("prod", timeout=0)
+        Waiters(proton_client).environment_deployed("prod", timeout=0)
 
 
 async def test_waiter_errors_pickle_and_stay_catchable(
-    base: World, emulator: Emulator, proton: aioproton.ProtonClient, waiters: Waiters
+    base: World, proton_emulator: Emulator, proton_client: aioproton.ProtonClient, waiters: Waiters
 ) -> None:
     import pickle
 
-    emulator.script("environment/prod", action="deploy", outcome="fail", message="boom")
-    await proton.update_environment(name="prod", deployment_type="CURRENT_VERSION")
+    proton_emulator.script("environment/prod", action="deploy", outcome="fail", message="boom")
+    await proton_client.update_environment(name="prod", deployment_type="CURRENT_VERSION")
     with pytest.raises(WaiterError) as caught:
         await waiters.environment_deployed("prod", timeout=3600)
     copy = pickle.loads(pickle.dumps(caught.value))
