@@ -13,7 +13,7 @@ from aioproton.clock import SystemClock
 from aioproton.emulator import defaults
 from aioproton.emulator.__main__ import build_parser as emulator_parser
 
-from .conftest import environment_template
+from ..recipes import env_template
 
 PROCESS_KEY = "AKIDFROMPROCESS00000"
 PROCESS_SECRET = "secret-from-credential-process"
@@ -74,6 +74,7 @@ def credential_process_home(home: Path) -> Path:
     return config
 
 
+@pytest.mark.slow
 def test_a_credential_process_is_used_with_an_endpoint(monkeypatch, tmp_path):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
@@ -140,10 +141,8 @@ async def test_debug_logs_each_request_and_response_without_secrets(proton_emula
 
 
 @pytest.mark.slow
-async def test_rollout_takes_rate_and_burst(
-    proton_emulator, proton_client, proton_waiters, run_cli
-):
-    await environment_template(proton_client, proton_waiters)
+async def test_rollout_takes_rate_and_burst(proton_emulator, proton_client, run_cli):
+    await env_template(proton_client, proton_emulator)
     result = await run_cli(
         "rollout",
         "--endpoint-url",

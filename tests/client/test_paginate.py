@@ -67,7 +67,9 @@ async def test_the_last_page_is_marked_and_its_token_lists_nothing(
     proton_client: aioproton.ProtonClient, proton_emulator: Emulator
 ) -> None:
     names = await make_templates(proton_client, 7)
-    pages = [p async for p in proton_client.paginate.list_environment_templates(page_size=3).pages()]
+    pages = [
+        p async for p in proton_client.paginate.list_environment_templates(page_size=3).pages()
+    ]
     assert [p.is_last for p in pages] == [False, False, True]
     assert pages[-1].next_token is None
     proton_emulator.requests.clear()
@@ -90,7 +92,9 @@ async def test_a_checkpoint_loop_resumes_after_a_restart_without_starting_over(
     checkpoint: str | None = None
     seen: list[str] = []
     for _restart in range(3):  # the same loop, run again after each "restart"
-        listing = proton_client.paginate.list_environment_templates(page_size=2, starting_token=checkpoint)
+        listing = proton_client.paginate.list_environment_templates(
+            page_size=2, starting_token=checkpoint
+        )
         async for page in listing.pages():
             seen.extend(t.name for t in page.items)
             checkpoint = page.resume_token

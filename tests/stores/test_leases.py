@@ -115,6 +115,7 @@ async def test_a_waiting_holder_gets_the_lease_when_the_first_lets_go(
     assert order == ["first in", "first out", "second in"]
 
 
+@pytest.mark.slow
 async def test_a_killed_holder_is_taken_over_after_expiry_with_a_higher_fence(
     backend: tuple[str, str], tmp_path: Path, holders: list[subprocess.Popen[bytes]]
 ) -> None:
@@ -129,6 +130,7 @@ async def test_a_killed_holder_is_taken_over_after_expiry_with_a_higher_fence(
             assert lease.fencing_token == old_fence + 1
 
 
+@pytest.mark.slow
 async def test_a_paused_holder_stops_writing_once_resumed(
     backend: tuple[str, str], tmp_path: Path, holders: list[subprocess.Popen[bytes]]
 ) -> None:

@@ -101,6 +101,7 @@ async def test_its_lease_store_shares_the_database(proton_postgres_url: str) -> 
     assert await query(proton_postgres_url, "SELECT holder FROM aioproton_leases") == [(None,)]
 
 
+@pytest.mark.slow
 def test_without_the_extra_the_import_says_what_to_install() -> None:
     result = subprocess.run(
         [

@@ -12,7 +12,7 @@ import pytest
 import aioproton
 from aioproton.emulator import Emulator
 
-from ..workflow.conftest import World
+from ..recipes import World
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 from aioproton.workflow import IdempotentCalls, MemoryTokenStore, SqliteTokenStore, TokenStore
 
-from .conftest import BUNDLE
+from ..recipes import BUNDLE
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -13,7 +13,8 @@ from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 from aioproton.workflow import AdaptiveRateLimiter, MaxRate, Rollout, RolloutStatus
 
-from .conftest import World, eventually
+from ..recipes import World, eventually
+from .conftest import SETTLE
 
 #: Long enough that no deployment ends on its own during a test, however far the
 #: waiters' polls move the manual clock.
@@ -21,7 +22,7 @@ FOREVER = 10.0**7
 
 
 async def fleet(emulator: Emulator, proton: aioproton.ProtonClient, count: int) -> World:
-    world = World(emulator, proton)
+    world = World(emulator, proton, settle=SETTLE)
     await world.environment_template("base", ("1.0", "1.1"))
     for index in range(count):
         await world.environment(f"e{index}", major="1", minor="0")
