@@ -19,7 +19,7 @@ from aioproton.workflow import (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[LeaseStore, LeaseStore]:
     """Two replicas' stores over one lease table."""
     if request.param == "sqlite":
