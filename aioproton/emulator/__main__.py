@@ -106,7 +106,12 @@ def _clock_skew(text: str) -> ClockSkew:
     return value
 
 
-def _clock(text: str) -> Clock:
+#: The spellings ``parse_clock`` (and ``--clock``) accept.
+CLOCK_SPELLINGS = "system, manual or scaled:SPEED"
+
+
+def parse_clock(text: str) -> Clock:
+    """The clock that ``--clock TEXT`` names; ValueError for any other spelling."""
     if text == "system":
         return SystemClock()
     if text == "manual":
@@ -117,7 +122,14 @@ def _clock(text: str) -> Clock:
             return ScaledClock(float(speed))
         except ValueError:
             pass
-    raise argparse.ArgumentTypeError(f"expected system, manual or scaled:SPEED, got {text!r}")
+    raise ValueError(f"expected {CLOCK_SPELLINGS}, got {text!r}")
+
+
+def _clock(text: str) -> Clock:
+    try:
+        return parse_clock(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
@@ -173,7 +185,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         metavar="AKID:ACCOUNT_ID",
         help="the account an access key acts as (repeatable; default 123456789012)",
     )
-    add("--clock", type=_clock, default="system", help="system, manual or scaled:SPEED")
+    add("--clock", type=_clock, default="system", help=CLOCK_SPELLINGS)
     add("--check-responses", action="store_true", help="answer 500 to invalid responses")
     add(
         "--max-body-bytes",

@@ -29,8 +29,10 @@ EmulatorFactory = Callable[..., Awaitable["Emulator"]]
 
 def emulator_settings(request: pytest.FixtureRequest, **overrides: Any) -> dict[str, Any]:
     """What a test's emulator is built with: a fresh ManualClock, response checking,
-    then the ``proton_emulator`` marker's keywords, then ``overrides``."""
+    then the ``proton_emulator`` marker's keywords, then ``overrides``; a clock may be
+    spelled as ``aioproton emulator --clock`` takes it (``clock="scaled:600"``)."""
     from ..clock import ManualClock
+    from ._settings import resolve_settings
 
     settings: dict[str, Any] = {"clock": ManualClock(), "check_responses": True}
     marker = request.node.get_closest_marker(MARKER)
@@ -39,7 +41,7 @@ def emulator_settings(request: pytest.FixtureRequest, **overrides: Any) -> dict[
             raise TypeError(f"@pytest.mark.{MARKER} takes keyword arguments only")
         settings.update(marker.kwargs)
     settings.update(overrides)
-    return settings
+    return resolve_settings(settings, where=f"@pytest.mark.{MARKER} or proton_emulator_factory")
 
 
 async def proton_emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:

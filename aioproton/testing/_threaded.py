@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 import anyio.from_thread
 
-from ..emulator import ClientSettings, Emulator, FaultSettings, RequestRecord
+from ..emulator import ClientSettings, Emulator, FaultSettings, RequestLog
 from ..emulator.backend import ScriptRule
+from ._settings import resolve_settings
 
 __all__ = ["EmulatorThread"]
 
@@ -27,11 +28,12 @@ T = TypeVar("T")
 class EmulatorThread:
     """An :class:`Emulator` on its own thread; use it as a (sync) context manager.
 
-    ``settings`` are the ``Emulator`` keyword arguments.
+    ``settings`` are the ``Emulator`` keyword arguments; ``clock`` may also be spelled
+    as on the command line (``"scaled:600"``).
     """
 
     def __init__(self, **settings: Any) -> None:
-        self.emulator = Emulator(**settings)
+        self.emulator = Emulator(**resolve_settings(settings, where="EmulatorThread"))
         self._portal_context: AbstractContextManager[anyio.from_thread.BlockingPortal] | None
         self._portal_context = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
@@ -101,9 +103,14 @@ class EmulatorThread:
         self.call(self.emulator.faults.configure, chosen)
         return chosen
 
-    def requests(self) -> list[RequestRecord]:
-        """The API requests served so far, oldest first."""
-        return self.call(lambda: self.emulator.requests.records)
+    @property
+    def requests(self) -> RequestLog:
+        """The emulator's request log, as ``Emulator.requests``: records, select, count.
+
+        A request is logged before its response is written, so a call that returned is
+        in it.
+        """
+        return self.emulator.requests
 
     def reset(self) -> None:
         """Forget every resource and script rule."""

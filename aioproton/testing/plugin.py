@@ -37,7 +37,7 @@ import sys
 
 import pytest
 
-from . import _fixtures, _postgres
+from . import _drivers, _fixtures, _postgres
 
 #: The name the ``pytest11`` entry point registers this module under.
 ENTRY_POINT = "aioproton"
@@ -77,7 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     manager = config.pluginmanager
     if (
         manager.has_plugin("asyncio")
-        and _asyncio_mode(config) == "strict"
+        and _drivers.asyncio_mode(config) == "strict"
         and not manager.has_plugin(_STRICT_PLUGIN)
     ):
         from . import _strict
@@ -85,8 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
         manager.register(_strict, _STRICT_PLUGIN)
 
 
-def _asyncio_mode(config: pytest.Config) -> str:
-    mode = config.getoption("asyncio_mode", None)
-    if mode is None:
-        mode = config.getini("asyncio_mode")
-    return str(mode)
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> None:
+    """Fail a test whose aioproton async fixture no async plugin will run, saying why."""
+    _drivers.fail_undriven(fixturedef, request)

@@ -229,7 +229,7 @@ class TestEndpoint:
         assert isinstance(proton_endpoint, EmulatorThread)
         proton = boto3.client("proton", **proton_endpoint.client_settings)
         proton.create_environment_template(name="base")
-        assert [r.operation for r in proton_endpoint.requests()] == ["CreateEnvironmentTemplate"]
+        assert [r.operation for r in proton_endpoint.requests] == ["CreateEnvironmentTemplate"]
 
     def test_controls_run_on_the_emulator_thread(self, proton_endpoint):
         import boto3
