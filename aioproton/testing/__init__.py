@@ -10,8 +10,9 @@ is installed) gives each test a fresh emulator and a client bound to it::
 
 :class:`ProtonFaults` (the ``proton_faults`` fixture) injects faults and scripts
 outcomes; :class:`EmulatorThread` (the ``proton_endpoint`` fixture) serves an emulator
-to synchronous code such as boto3. They load on first use, so the plugin adds nothing
-to the start of a pytest run.
+to synchronous code such as boto3. :func:`mock_proton` points every AWS SDK in the
+process at an emulator, as moto's ``mock_aws`` does, for code that takes no endpoint.
+They load on first use, so the plugin adds nothing to the start of a pytest run.
 
 :class:`TokenStoreContract` checks a token store of your own against the contract the
 shipped ones meet; :class:`PostgresServer` (the ``proton_postgres`` fixtures) starts a
@@ -27,6 +28,7 @@ from .._lazy import lazy_exports
 if TYPE_CHECKING:
     from ._contract import TokenStoreContract as TokenStoreContract
     from ._faults import ProtonFaults as ProtonFaults
+    from ._mock import mock_proton as mock_proton
     from ._postgres import PostgresServer as PostgresServer
     from ._threaded import EmulatorThread as EmulatorThread
 
@@ -35,6 +37,7 @@ _EXPORTS = {
     "PostgresServer": "._postgres",
     "ProtonFaults": "._faults",
     "TokenStoreContract": "._contract",
+    "mock_proton": "._mock",
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
