@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -119,7 +120,8 @@ def parse_clock(text: str) -> Clock:
     kind, sep, speed = text.partition(":")
     if kind == "scaled" and sep:
         try:
-            return ScaledClock(float(speed))
+            if math.isfinite(float(speed)):
+                return ScaledClock(float(speed))
         except ValueError:
             pass
     raise ValueError(f"expected {CLOCK_SPELLINGS}, got {text!r}")

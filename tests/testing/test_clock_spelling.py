@@ -31,7 +31,7 @@ async def test_the_factory_takes_the_spelling_too(proton_emulator_factory: Any) 
     assert isinstance(emulator.clock, ManualClock)
 
 
-BAD_SPELLINGS = ["scaled:fast", "scaled:0", "hourly", "scaled"]
+BAD_SPELLINGS = ["scaled:fast", "scaled:0", "scaled:inf", "scaled:nan", "hourly", "scaled"]
 
 
 @pytest.mark.parametrize(
