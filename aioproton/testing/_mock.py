@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from ..emulator import defaults
@@ -116,8 +117,17 @@ class mock_proton:
     # ------------------------------------------------------------------ async
 
     async def __aenter__(self) -> EmulatorThread:
-        # Starting the thread blocks briefly; do it off the event loop.
-        return await anyio.to_thread.run_sync(self.__enter__)
+        # Starting the thread blocks briefly: off the event loop, and whole, so that a
+        # cancellation meanwhile stops the mock it started instead of leaking it.
+        with anyio.CancelScope(shield=True):
+            server = await anyio.to_thread.run_sync(self.__enter__)
+        try:
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self.__exit__, None, None, None)
+            raise
+        return server
 
     async def __aexit__(
         self,

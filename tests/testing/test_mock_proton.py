@@ -8,11 +8,13 @@ inherits the mocked environment.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 
 import aiobotocore.session
+import anyio
 import boto3
 import pytest
 
@@ -175,3 +177,21 @@ def test_a_mock_that_cannot_start_leaves_the_environment_alone() -> None:
     assert dict(os.environ) == before
     with mock_proton():  # and it released the process-wide slot
         pass
+
+
+async def test_a_cancelled_async_start_leaves_nothing_behind(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = dict(os.environ)
+    entered = False
+    with caplog.at_level(logging.INFO, "aioproton.testing"), anyio.CancelScope() as scope:
+        scope.cancel()
+        async with mock_proton():
+            entered = True
+    assert not entered
+    # The start ran to its end (it is shielded), then the cancellation stopped it.
+    (started,) = [r for r in caplog.records if r.name == "aioproton.testing"]
+    assert started.endpoint_url.startswith("http://127.0.0.1:")  # type: ignore[attr-defined]
+    assert dict(os.environ) == before
+    async with mock_proton() as server:  # the process-wide slot was released
+        assert os.environ["AWS_ENDPOINT_URL_PROTON"] == server.endpoint_url
