@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Any
 
+import botocore.configprovider
 import botocore.credentials
 import botocore.exceptions
 from aiobotocore.credentials import create_credential_resolver
@@ -69,7 +70,7 @@ async def open_transport(
             verify = session.get_config_variable("ca_bundle") or True
         endpoint = resolve(
             region=region,
-            endpoint_url=config.endpoint_url,
+            endpoint_url=config.endpoint_url or configured_endpoint_url(session),
             use_fips=use_fips,
             use_dualstack=use_dualstack,
         )
@@ -132,6 +133,22 @@ async def _chain(config: ClientConfig, session: AioSession, *, region: str, fres
     # None: every call raises NoCredentialsError (a typed CredentialsNotFoundError),
     # as with a botocore client.
     return found
+
+
+def configured_endpoint_url(session: AioSession) -> str | None:
+    """The endpoint the environment or the profile names for Proton, as a botocore client
+    finds it: ``AWS_ENDPOINT_URL_PROTON``, ``AWS_ENDPOINT_URL``, then the profile's
+    ``services`` section and ``endpoint_url`` (unless ``ignore_configured_endpoint_urls``).
+    Read at each open, so a changed environment (``mock_proton()``) is seen."""
+    if session.get_config_variable("ignore_configured_endpoint_urls"):
+        return None
+    provider = botocore.configprovider.ConfiguredEndpointProvider(
+        full_config=session.full_config,
+        scoped_config=session.get_scoped_config(),
+        client_name="proton",
+    )
+    found = provider.provide()
+    return str(found) if found else None
 
 
 def _setting(value: bool | None, session: AioSession, name: str) -> bool:

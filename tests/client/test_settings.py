@@ -286,3 +286,20 @@ async def test_opening_logs_where_the_client_sends_and_how_it_signs(
     assert record.credentials == "explicit"  # type: ignore[attr-defined]
     assert record.proxy is None  # type: ignore[attr-defined]
     assert "t0ken-value" not in caplog.text
+
+
+async def test_the_configured_proton_endpoint_is_used_unless_ignored(
+    proton_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS_ENDPOINT_URL_PROTON names the endpoint as it does for any botocore client."""
+    settings = dict(proton_emulator.client_settings)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PROTON", settings.pop("endpoint_url"))
+    async with aioproton.ProtonClient(**settings) as proton:
+        assert not (await proton.list_environments()).environments
+    assert proton_emulator.requests.count(operation="ListEnvironments") == 1
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    never = aioproton.RetryPolicy.never()
+    async with aioproton.ProtonClient(**settings, retry=never, connect_timeout=0.5) as proton:
+        with pytest.raises(aioproton.ProtonConnectionError, match=r"amazonaws\.com"):
+            await proton.list_environments()  # AWS's endpoint: unreachable from here
+    assert proton_emulator.requests.count(operation="ListEnvironments") == 1

@@ -122,6 +122,11 @@ PINNED = (
     ("botocore.utils:is_valid_endpoint_url", "ef8800434dc473ee11c565ce3b7324e709d4c489"),
     ("aiobotocore.httpsession:AIOHTTPSession.send", "28c1cd8009ba0e6c65117939c0e64ba6e428eef6"),
     ("botocore.useragent:UserAgentString.to_string", "9eba9b66963d3756b57504fb29b71bed1ce1496e"),
+    # AWS_ENDPOINT_URL_PROTON and the profile's services section (private upstream).
+    (
+        "botocore.configprovider:ConfiguredEndpointProvider",
+        "6f0e8f36f20e92f0e9449d989b0108c0c4e73715",
+    ),
 )
 
 
