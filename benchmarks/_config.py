@@ -1,27 +1,36 @@
 """What a run measures and how big: the peers, the emulator's clock and the sizes.
 
 Every figure of the table depends on these numbers, so they live in one place and are
-printed with the results.
+printed with the results. Nothing here imports a client: a worker that measures one
+client must not have loaded another.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
 
 import attrs
 
-#: Every client in table order; aioproton first, as the base of every ratio.
-PEERS = ("aioproton", "aiobotocore", "boto3", "capo-proton")
-BASE = PEERS[0]
+if TYPE_CHECKING:
+    from aioproton.emulator import ClientSettings
+
+#: Every client in table order. ``floor`` is no client: one aiohttp session sending a
+#: request signed in advance and ``json.loads`` of the answer, the least any client can do.
+PEERS = ("aioproton", "aiobotocore", "boto3", "capo-proton", "floor")
+#: The base of every ratio: stock aiobotocore, what most async users would otherwise use.
+BASE = "aiobotocore"
 
 #: Dummy credentials: the emulator accepts any well-formed signature.
 ACCESS_KEY_ID = "AKIDBENCHMARK0000000"
 SECRET_ACCESS_KEY = "benchmark-secret-access-key"
 
-#: The call, list and waiter fixtures live in one region, the rollout fixtures in
-#: another, so that the rollout's instances never show up in the 10,000-item listing.
+#: The call fixtures live in one region, the rollout fixtures in another.
 MAIN_REGION = "us-east-1"
 ROLLOUT_REGION = "us-west-2"
+
+#: What GetEnvironment reads, on the emulator and on the canned-answer server.
+ENVIRONMENT = "bench-env"
 
 #: The emulator runs on a scaled clock: a deployment of DEPLOY_SECONDS simulated
 #: seconds takes DEPLOY_SECONDS / CLOCK_SPEED real seconds, and so does every
@@ -34,32 +43,25 @@ BOTOCORE_WAITER_DELAY = 5.0
 
 #: The most items one Proton List page holds (MaxPageResults).
 PAGE_SIZE = 100
-INSTANCES_PER_SERVICE = 20  # the service quota
 
 
 @attrs.frozen
 class Sizes:
     """How much work each measurement does; ``quick`` is for the harness test.
 
-    Each round runs every client in a fresh process, which repeats its latency,
-    throughput and listing-time measurements ``repeats`` times and pages through the
-    listing once more for memory; the table keeps each client's best sample.
+    Every round measures every client once in a fresh process, next to a fresh
+    aiobotocore process; the table reports the median of the per-round ratios.
     """
 
     rounds: int
-    repeats: int
-    latency_calls: int
+    cpu_calls: int
     throughput_calls: int
     concurrency: tuple[int, ...]
-    list_services: int
+    list_items: int
     rollout_services: int
     rollout_instances: int
     rollout_concurrency: int
     quick: bool
-
-    @property
-    def list_items(self) -> int:
-        return self.list_services * INSTANCES_PER_SERVICE
 
     @property
     def rollout_items(self) -> int:
@@ -67,12 +69,11 @@ class Sizes:
 
 
 FULL = Sizes(
-    rounds=3,
-    repeats=2,
-    latency_calls=300,
-    throughput_calls=800,
+    rounds=5,
+    cpu_calls=300,
+    throughput_calls=600,
     concurrency=(1, 10, 100),
-    list_services=500,  # x 20 instances = 10,000 ListServiceInstances items
+    list_items=10_000,  # ListEnvironments items on the canned-answer server
     rollout_services=10,
     rollout_instances=10,
     rollout_concurrency=20,
@@ -80,22 +81,30 @@ FULL = Sizes(
 )
 
 QUICK = Sizes(
-    rounds=1,
-    repeats=1,
-    latency_calls=40,
-    throughput_calls=200,
+    rounds=2,
+    cpu_calls=20,
+    throughput_calls=100,
     concurrency=(1, 10, 100),
-    list_services=10,
+    list_items=300,
     rollout_services=2,
-    rollout_instances=5,
-    rollout_concurrency=5,
+    rollout_instances=3,
+    rollout_concurrency=3,
     quick=True,
 )
+
+_MODULES = {"capo-proton": "capo_proton", "floor": "aiohttp"}
 
 
 def installed(peer: str) -> bool:
     """Whether the peer's package can be imported here."""
-    module = {"aioproton": "aioproton", "aiobotocore": "aiobotocore", "boto3": "boto3"}.get(
-        peer, "capo_proton"
-    )
-    return importlib.util.find_spec(module) is not None
+    return importlib.util.find_spec(_MODULES.get(peer, peer)) is not None
+
+
+def settings(url: str, region: str = MAIN_REGION) -> ClientSettings:
+    """Keyword arguments for ``ProtonClient`` (and, renamed, for every peer)."""
+    return {
+        "endpoint_url": url,
+        "region_name": region,
+        "aws_access_key_id": ACCESS_KEY_ID,
+        "aws_secret_access_key": SECRET_ACCESS_KEY,
+    }

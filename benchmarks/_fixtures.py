@@ -1,36 +1,34 @@
-"""Filling the emulator before anything is timed.
+"""Filling the emulator before anything is timed, and the canned server's answers.
 
-The main region gets one environment (what GetEnvironment reads) and services whose
-instances make the listing: 500 services x 20 instances (the per-service quota) are
-exactly 10,000 ListServiceInstances items, within the 1,000-service quota. The rollout
-region gets one service template per rollout peer, each with its own services, so the
-peers roll out identical, separate fleets.
+The main region gets one environment (what GetEnvironment reads). The rollout region
+gets one service template per rollout peer, each with its own services, so the peers
+roll out identical, separate fleets. The canned-answer server replays what the
+emulator answers for that environment, so every server sends the clients the same JSON.
 """
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
 import aioproton
 from aioproton import models
 
+from . import _canned, _floor
 from ._config import (
-    ACCESS_KEY_ID,
     CLOCK_SPEED,
-    INSTANCES_PER_SERVICE,
+    ENVIRONMENT,
     MAIN_REGION,
+    PAGE_SIZE,
     ROLLOUT_REGION,
-    SECRET_ACCESS_KEY,
     Sizes,
+    settings,
 )
 
-if TYPE_CHECKING:
-    from aioproton.emulator import ClientSettings
-
-ENVIRONMENT = "bench-env"
 ENV_TEMPLATE = "bench-base"
 LIST_TEMPLATE = "bench-web"
 ROLE = "arn:aws:iam::123456789012:role/proton-service"
@@ -39,16 +37,6 @@ _SOURCE = models.TemplateVersionSourceInputS3(
     models.S3ObjectSource(bucket="bench-templates", key="bundle.tar.gz")
 )
 _SETUP_CONCURRENCY = 16
-
-
-def settings(url: str, region: str) -> ClientSettings:
-    """Keyword arguments for ``ProtonClient`` (and, renamed, for every peer)."""
-    return {
-        "endpoint_url": url,
-        "region_name": region,
-        "aws_access_key_id": ACCESS_KEY_ID,
-        "aws_secret_access_key": SECRET_ACCESS_KEY,
-    }
 
 
 def rollout_template(peer: str) -> str:
@@ -154,16 +142,10 @@ async def _services(
     await _until(all_active, f"services of {template} active")
 
 
-async def fill_main(url: str, sizes: Sizes) -> None:
-    """The environment GetEnvironment reads, and the instances the listing pages through."""
+async def fill_main(url: str) -> None:
+    """The environment GetEnvironment reads."""
     async with aioproton.ProtonClient(**settings(url, MAIN_REGION)) as proton:
         await _environment(proton)
-        await _services(proton, LIST_TEMPLATE, "list", sizes.list_services, INSTANCES_PER_SERVICE)
-        total = 0
-        async for page in proton.paginate.list_service_instances(page_size=100).pages():
-            total += len(page.items)
-        if total != sizes.list_items:
-            raise RuntimeError(f"expected {sizes.list_items} service instances, found {total}")
 
 
 async def fill_rollout(url: str, sizes: Sizes, peers: tuple[str, ...]) -> None:
@@ -186,7 +168,7 @@ async def fill_rollout(url: str, sizes: Sizes, peers: tuple[str, ...]) -> None:
 async def fill(url: str, sizes: Sizes, rollout_peers: tuple[str, ...]) -> None:
     """Both regions at once."""
     async with anyio.create_task_group() as group:
-        group.start_soon(fill_main, url, sizes)
+        group.start_soon(fill_main, url)
         group.start_soon(fill_rollout, url, sizes, rollout_peers)
 
 
@@ -196,3 +178,19 @@ async def publish_rollout_version(url: str, peers: tuple[str, ...], minor: int) 
     async with client as proton, anyio.create_task_group() as group:
         for peer in peers:
             group.start_soon(_published, proton, "service", rollout_template(peer), minor)
+
+
+def _wire(url: str, operation: str, params: dict[str, Any]) -> Any:
+    """The emulator's JSON answer to one signed request."""
+    body, headers = _floor.sign(url, MAIN_REGION, operation, params)
+    request = urllib.request.Request(url + "/", data=body.encode(), headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def canned_bodies(url: str, items: int) -> str:
+    """The canned server's answers: the emulator's environment, as itself and as
+    ``items`` listed summaries."""
+    environment = _wire(url, "GetEnvironment", {"name": ENVIRONMENT})
+    summary = _wire(url, "ListEnvironments", {"maxResults": 1})["environments"][0]
+    return _canned.bodies(environment, summary, items, PAGE_SIZE)

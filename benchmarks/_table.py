@@ -1,12 +1,15 @@
-"""The one table: a row per measurement, a column per client, ratios to aioproton.
+"""The one table: a row per measurement, a column per client, paired ratios to aiobotocore.
 
-Rounds are combined by keeping each client's best figure (the lowest time, the highest
-rate): on a shared machine noise only ever makes a run slower, so the best round is
-the one least disturbed. Every ratio is ``peer / aioproton`` for that row.
+Each round measures a client and aiobotocore one right after the other (the order
+alternating between rounds), so both see the same moment of a shared machine; the
+ratio of that pair is the round's figure. A row reports the median of those ratios and
+their spread (lowest to highest), never the ratio of two independently chosen samples.
+Absolute figures are medians too, kept as context; only the ratios compare.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -15,18 +18,20 @@ import attrs
 from ._config import BASE
 
 Better = Literal["lower", "higher"]
+#: The client whose absolute figures get a column of their own, beside the base's.
+SUBJECT = "aioproton"
 
 
 def _int(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _one(value: float) -> str:
+    return f"{value:,.1f}"
+
+
 def _two(value: float) -> str:
     return f"{value:,.2f}"
-
-
-def _three(value: float) -> str:
-    return f"{value:,.3f}"
 
 
 @attrs.frozen
@@ -35,69 +40,92 @@ class Row:
     label: str
     better: Better
     render: Callable[[float], str] = _int
+    scale: float = 1.0  # the measured unit times this is the unit of the label
 
 
 @attrs.define
 class Table:
-    """Figures per row and client, with notes for whatever is missing."""
+    """Absolute figures and paired ratios per row and client, with notes for the gaps."""
 
     rows: list[Row]
     peers: list[str]
     values: dict[str, dict[str, list[float]]] = attrs.field(factory=dict)
+    ratios: dict[str, dict[str, list[float]]] = attrs.field(factory=dict)
     missing: dict[str, dict[str, str]] = attrs.field(factory=dict)
     notes: list[str] = attrs.field(factory=list)
 
     def add(self, key: str, peer: str, value: float) -> None:
+        """One absolute figure (in the row's measured unit)."""
         self.values.setdefault(key, {}).setdefault(peer, []).append(value)
+
+    def pair(self, key: str, peer: str, value: float, base: float) -> None:
+        """``peer``'s figure and the base's, measured side by side in one round."""
+        self.add(key, peer, value)
+        if base > 0:
+            self.ratios.setdefault(key, {}).setdefault(peer, []).append(value / base)
 
     def mark(self, key: str, peer: str, why: str) -> None:
         """``peer`` has no figure on row ``key``; ``why`` is printed under the table."""
         self.missing.setdefault(key, {})[peer] = why
 
-    def best(self, key: str, peer: str) -> float | None:
-        row = self._row(key)
+    def median(self, key: str, peer: str) -> float | None:
         found = self.values.get(key, {}).get(peer)
         if not found:
             return None
-        return min(found) if row.better == "lower" else max(found)
+        return statistics.median(found) * self._row(key).scale
 
     def ratio(self, key: str, peer: str) -> float | None:
-        base, value = self.best(key, BASE), self.best(key, peer)
-        if base is None or value is None or base == 0:
-            return None
-        return value / base
+        """The median of the per-round ratios, or 1.0 for the base itself."""
+        if peer == BASE:
+            return 1.0 if self.values.get(key, {}).get(peer) else None
+        found = self.ratios.get(key, {}).get(peer)
+        return statistics.median(found) if found else None
+
+    def spread(self, key: str, peer: str) -> tuple[float, float] | None:
+        """The lowest and highest per-round ratio."""
+        found = self.ratios.get(key, {}).get(peer)
+        return (min(found), max(found)) if found else None
 
     def _row(self, key: str) -> Row:
         return next(row for row in self.rows if row.key == key)
 
     # ------------------------------------------------------------------ rendering
 
+    def columns(self) -> list[str]:
+        ratio_peers = [peer for peer in self.peers if peer != BASE]
+        return [f"{BASE} (abs)", f"{SUBJECT} (abs)", *ratio_peers]
+
     def cells(self) -> list[list[str]]:
         """Header and body as text cells."""
-        header = ["benchmark", "better", *self.peers]
+        header = ["benchmark", "better", *self.columns()]
         body = []
         for row in self.rows:
-            line = [row.label, row.better]
-            for peer in self.peers:
-                line.append(self._cell(row, peer))
+            line = [row.label, row.better, self._absolute(row, BASE), self._absolute(row, SUBJECT)]
+            line += [self._cell(row, peer) for peer in self.peers if peer != BASE]
             body.append(line)
         return [header, *body]
 
+    def _absent(self, row: Row, peer: str) -> str:
+        return "n/a" if peer in self.missing.get(row.key, {}) else "-"
+
+    def _absolute(self, row: Row, peer: str) -> str:
+        value = self.median(row.key, peer)
+        return self._absent(row, peer) if value is None else row.render(value)
+
     def _cell(self, row: Row, peer: str) -> str:
-        value = self.best(row.key, peer)
-        if value is None:
-            return "n/a" if peer in self.missing.get(row.key, {}) else "-"
-        text = row.render(value)
-        ratio = self.ratio(row.key, peer)
-        if peer == BASE or ratio is None:
-            return text
-        return f"{text} ({ratio:.2f}x)"
+        ratio, spread = self.ratio(row.key, peer), self.spread(row.key, peer)
+        if ratio is None or spread is None:
+            return self._absent(row, peer)
+        if len(self.ratios[row.key][peer]) == 1:
+            return f"{ratio:.2f}x"
+        return f"{ratio:.2f}x ({spread[0]:.2f}-{spread[1]:.2f})"
 
     def footnotes(self) -> list[str]:
         lines = [
-            "(N.NNx) = the client's figure / aioproton's on that row. 'better' says which "
-            "way is better: on a 'lower' row a ratio above 1.00x means aioproton is ahead, "
-            "on a 'higher' row a ratio below 1.00x does.",
+            f"N.NNx (lo-hi) = the client's figure / {BASE}'s, measured side by side in each "
+            "round: the median over rounds, and the lowest and highest round. 'better' says "
+            f"which way is better: on a 'lower' row a ratio below 1.00x beats {BASE}, on a "
+            "'higher' row a ratio above 1.00x does. The (abs) columns are medians, for context.",
         ]
         grouped: dict[str, tuple[list[str], list[str]]] = {}
         for row in self.rows:
@@ -127,7 +155,7 @@ class Table:
 
     def markdown(self) -> str:
         cells = self.cells()
-        align = ["---", ":---:", *("---:" for _ in self.peers)]
+        align = ["---", ":---:", *("---:" for _ in cells[0][2:])]
         lines = ["| " + " | ".join(cells[0]) + " |", "| " + " | ".join(align) + " |"]
         lines += ["| " + " | ".join(line) + " |" for line in cells[1:]]
         notes = [f"- {note}" for note in self.footnotes()]
@@ -135,15 +163,18 @@ class Table:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "base": BASE,
             "peers": self.peers,
             "rows": [
                 {
                     "key": row.key,
                     "label": row.label,
                     "better": row.better,
-                    "best": {peer: self.best(row.key, peer) for peer in self.peers},
+                    "median": {peer: self.median(row.key, peer) for peer in self.peers},
                     "ratio": {peer: self.ratio(row.key, peer) for peer in self.peers},
-                    "rounds": self.values.get(row.key, {}),
+                    "spread": {peer: self.spread(row.key, peer) for peer in self.peers},
+                    "rounds": self.ratios.get(row.key, {}),
+                    "values": self.values.get(row.key, {}),
                     "missing": self.missing.get(row.key, {}),
                 }
                 for row in self.rows
@@ -154,35 +185,27 @@ class Table:
 
 def rows(list_items: int, concurrency: Sequence[int], waiter: Sequence[Row]) -> list[Row]:
     """Every row of the table, in order."""
+    busiest = max(concurrency)
     return [
-        Row("latency_us", "1. GetEnvironment latency, sequential, median (us)", "lower"),
-        Row("cpu_us", "1. client CPU per GetEnvironment (us)", "lower"),
+        Row("startup", "1. import + client creation, fresh process (ms)", "lower", scale=1e3),
+        Row("first_call", "1. first call after creating the client (ms)", "lower", _one, 1e3),
+        Row("cpu_call", "2. client CPU per GetEnvironment, c=1 (us)", "lower"),
+        Row(f"cpu_call_{busiest}", f"2. client CPU per GetEnvironment, c={busiest} (us)", "lower"),
+        Row(
+            "cpu_item",
+            f"2. client CPU per listed item, {list_items:,} environments (us)",
+            "lower",
+            _one,
+        ),
         *(
-            Row(
-                f"throughput_{c}",
-                f"2. GetEnvironment throughput, concurrency {c} (calls/s)",
-                "higher",
-            )
+            Row(f"canned_rate_{c}", f"3. throughput, canned server, c={c} (calls/s)", "higher")
             for c in concurrency
         ),
-        Row(
-            "page_seconds",
-            f"3. ListServiceInstances, {list_items:,} items: time (s)",
-            "lower",
-            _three,
-        ),
-        Row(
-            "page_cpu",
-            f"3. ListServiceInstances, {list_items:,} items: client CPU (s)",
-            "lower",
-            _three,
-        ),
-        Row(
-            "page_peak_kib",
-            f"3. ListServiceInstances, {list_items:,} items: peak memory (KiB)",
-            "lower",
+        *(
+            Row(f"emulator_rate_{c}", f"4. throughput, emulator, c={c} (calls/s)", "higher")
+            for c in concurrency
         ),
         *waiter,
-        Row("rollout_rate", "5. rollout: instances updated per second", "higher", _two),
-        Row("rollout_calls", "5. rollout: API calls per instance", "lower", _two),
+        Row("rollout_rate", "6. rollout: instances updated per second", "higher", _two),
+        Row("rollout_calls", "6. rollout: API calls per instance", "lower", _two),
     ]

@@ -1,4 +1,4 @@
-"""Row 4: waiter calls and lag, measured by ``benchmarks/waiter_lag.py``.
+"""Row 5: waiter calls and lag, measured by ``benchmarks/waiter_lag.py``.
 
 That module owns the measurement (aioproton's history-aware waiter against botocore's
 fixed 5 s waiter and the JS/Go SDKs' backoff, all watching the same deployments on a
@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from ._config import Sizes
+from ._config import BASE, Sizes
 from ._table import Row, Table
 
 MODULE = "benchmarks.waiter_lag"
@@ -29,16 +29,16 @@ def _seconds(value: float) -> str:
 
 
 ROWS = (
-    Row("waiter_calls", "4. waiter: API calls per deployment", "lower", lambda v: f"{v:,.1f}"),
+    Row("waiter_calls", "5. waiter: API calls per deployment", "lower", lambda v: f"{v:,.1f}"),
     Row(
         "waiter_p50",
-        "4. waiter: lag after the deployment ended, p50 (simulated s)",
+        "5. waiter: lag after the deployment ended, p50 (simulated s)",
         "lower",
         _seconds,
     ),
     Row(
         "waiter_p95",
-        "4. waiter: lag after the deployment ended, p95 (simulated s)",
+        "5. waiter: lag after the deployment ended, p95 (simulated s)",
         "lower",
         _seconds,
     ),
@@ -74,37 +74,39 @@ def run(job: dict[str, Any]) -> dict[str, dict[str, float]]:
     return summary
 
 
-def _columns(strategy: str) -> tuple[str, ...]:
-    if "aioproton" in strategy:
-        return ("aioproton",)
-    if "botocore" in strategy:
-        return ("aiobotocore", "boto3")
-    return ()
-
-
 def fill(table: Table, result: dict[str, dict[str, float]]) -> None:
-    """Put one waiter_lag run into the table."""
+    """Put one waiter_lag run into the table.
+
+    Every strategy watched the same deployments at the same time, so the run is one
+    paired round: aioproton's figures against botocore's.
+    """
     settings = result.pop("settings")
+    botocore = next(figures for name, figures in result.items() if "botocore" in name)
     for strategy, figures in result.items():
-        columns = _columns(strategy)
-        for row in ROWS:
-            for peer in columns:
-                if peer in table.peers:
-                    table.add(row.key, peer, figures[row.key])
-        if not columns:
+        if "aioproton" in strategy:
+            for row in ROWS:
+                table.pair(row.key, "aioproton", figures[row.key], botocore[row.key])
+        elif "botocore" in strategy:
+            for row in ROWS:
+                table.add(row.key, BASE, figures[row.key])
+                if "boto3" in table.peers:
+                    table.pair(row.key, "boto3", figures[row.key], figures[row.key])
+        else:
             table.notes.append(
-                f"row 4, {strategy} (no Python client ships it): "
+                f"row 5, {strategy} (no Python client ships it): "
                 f"{figures['waiter_calls']:.1f} calls per deployment, lag p50 "
                 f"{figures['waiter_p50']:.2f} s, p95 {figures['waiter_p95']:.2f} s"
             )
     table.notes.append(
-        f"row 4 is {MODULE}: {settings['count']:.0f} concurrent deployments of 5 s to "
-        f"10 min, clock x{settings['speed']:g}; aiobotocore and boto3 share botocore's "
-        "fixed 5 s waiter, so both columns show it"
+        f"row 5 is {MODULE}: {settings['count']:.0f} concurrent deployments of 5 s to "
+        f"10 min, clock x{settings['speed']:g}, one run in simulated time; aiobotocore and "
+        "boto3 share botocore's fixed 5 s waiter, so both columns show it"
     )
     for row in ROWS:
         if "capo-proton" in table.peers:
             table.mark(row.key, "capo-proton", "capo-proton 0.11 has no waiters")
+        if "floor" in table.peers:
+            table.mark(row.key, "floor", "the floor makes single calls only")
 
 
 def skip(table: Table, why: str) -> None:

@@ -1,8 +1,8 @@
 """One client's measurements in a fresh process: ``python -m benchmarks._worker JOB``.
 
 Each client runs in its own interpreter so that none inherits another's imports,
-caches, threads or heap, and so its CPU time and traced memory are its own. ``JOB`` is
-JSON; the result is one JSON line on stdout.
+caches, threads or heap, and so its CPU time is its own. ``JOB`` is JSON; the result is
+one JSON line on stdout: one figure per table row.
 """
 
 from __future__ import annotations
@@ -14,60 +14,49 @@ from typing import Any
 import anyio
 
 from . import _measure, _waiter
-from ._config import MAIN_REGION, ROLLOUT_REGION
-from ._fixtures import settings
+from ._config import PAGE_SIZE, ROLLOUT_REGION, settings
 from ._peers import open_async, open_boto3
 from ._rollout import ROLLOUTS
 
-Samples = dict[str, list[float]]
+Figures = dict[str, float]
 
 
-def _sample(samples: Samples, key: str, value: float) -> None:
-    samples.setdefault(key, []).append(value)
+def _pages(items: int) -> int:
+    return -(-items // PAGE_SIZE)
 
 
-async def _async_client(job: dict[str, Any]) -> Samples:
-    peer, config, repeats = job["peer"], settings(job["url"], MAIN_REGION), job["repeats"]
-    samples: Samples = {}
-    async with open_async(peer, config, 1) as client:
-        for _ in range(repeats):
-            for key, value in (await _measure.latency(client.get, job["latency_calls"])).items():
-                _sample(samples, key, value)
-    for concurrency in job["concurrency"]:
-        async with open_async(peer, config, concurrency) as client:
-            for _ in range(repeats):
-                rate = await _measure.throughput(client.get, job["throughput_calls"], concurrency)
-                _sample(samples, f"throughput_{concurrency}", rate)
-    async with open_async(peer, config, 1) as client:
-        expected = job["list_items"]
+async def _async_client(job: dict[str, Any]) -> Figures:
+    peer, canned, emulator = job["peer"], settings(job["canned"]), settings(job["emulator"])
+    items, calls, figures = job["list_items"], job["throughput_calls"], {}
+    async with open_async(peer, canned, 1, pages=_pages(items)) as client:
+        figures["cpu_call"] = await _measure.cpu_per_call(client.get, job["cpu_calls"])
         await client.warm()
-        for _ in range(repeats):
-            for key, value in (await _measure.page_time(client.count, expected)).items():
-                _sample(samples, key, value)
-        _sample(samples, "page_peak_bytes", await _measure.page_memory(client.count, expected))
-    return samples
+        figures["cpu_item"] = await _measure.cpu_per_item(client.count, items)
+    for server, config in (("canned", canned), ("emulator", emulator)):
+        for concurrency in job["concurrency"]:
+            async with open_async(peer, config, concurrency) as client:
+                rate, cpu = await _measure.throughput(client.get, calls, concurrency)
+            figures[f"{server}_rate_{concurrency}"] = rate
+            if server == "canned" and concurrency == max(job["concurrency"]):
+                figures[f"cpu_call_{concurrency}"] = cpu
+    return figures
 
 
-def _boto3_client(job: dict[str, Any]) -> Samples:
-    config, repeats = settings(job["url"], MAIN_REGION), job["repeats"]
-    samples: Samples = {}
-    with open_boto3(config, 1) as client:
-        for _ in range(repeats):
-            for key, value in _measure.latency_sync(client.get, job["latency_calls"]).items():
-                _sample(samples, key, value)
-    for concurrency in job["concurrency"]:
-        with open_boto3(config, concurrency) as client:
-            for _ in range(repeats):
-                rate = _measure.throughput_sync(client.get, job["throughput_calls"], concurrency)
-                _sample(samples, f"throughput_{concurrency}", rate)
-    with open_boto3(config, 1) as client:
-        expected = job["list_items"]
+def _boto3_client(job: dict[str, Any]) -> Figures:
+    canned, emulator = settings(job["canned"]), settings(job["emulator"])
+    items, calls, figures = job["list_items"], job["throughput_calls"], {}
+    with open_boto3(canned, 1) as client:
+        figures["cpu_call"] = _measure.cpu_per_call_sync(client.get, job["cpu_calls"])
         client.warm()
-        for _ in range(repeats):
-            for key, value in _measure.page_time_sync(client.count, expected).items():
-                _sample(samples, key, value)
-        _sample(samples, "page_peak_bytes", _measure.page_memory_sync(client.count, expected))
-    return samples
+        figures["cpu_item"] = _measure.cpu_per_item_sync(client.count, items)
+    for server, config in (("canned", canned), ("emulator", emulator)):
+        for concurrency in job["concurrency"]:
+            with open_boto3(config, concurrency) as client:
+                rate, cpu = _measure.throughput_sync(client.get, calls, concurrency)
+            figures[f"{server}_rate_{concurrency}"] = rate
+            if server == "canned" and concurrency == max(job["concurrency"]):
+                figures[f"cpu_call_{concurrency}"] = cpu
+    return figures
 
 
 def run(job: dict[str, Any]) -> Any:
