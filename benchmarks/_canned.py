@@ -52,7 +52,10 @@ class Answers:
         if operation == "GetEnvironment":
             return self.get
         if operation == "ListEnvironments":
-            token = json.loads(body or b"{}").get("nextToken") or "p0"
+            try:
+                token = str(json.loads(body or b"{}").get("nextToken") or "p0")
+            except (ValueError, AttributeError):
+                return _error("SerializationException", "the body is not a JSON object")
             index = int(token[1:]) if token[1:].isdigit() else -1
             if 0 <= index < len(self.pages):
                 return self.pages[index]
@@ -102,7 +105,7 @@ async def serve(data: dict[str, Any]) -> None:
 
 def bodies(get: dict[str, Any], summary: dict[str, Any], items: int, page_size: int) -> str:
     """The BODIES file's text: ``items`` copies of one environment summary, renamed, paged."""
-    pages = []
+    pages: list[str] = []
     for start in range(0, items, page_size):
         environments = []
         for index in range(start, min(items, start + page_size)):

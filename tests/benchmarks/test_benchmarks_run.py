@@ -1,8 +1,8 @@
 """``benchmarks/run.py --quick`` still runs end to end and prints the whole table.
 
-Only the harness is checked (every row, every client column, a figure and a ratio in
-each cell that should have one); no duration is asserted, the figures are whatever
-this machine gives.
+Only the harness is checked (every row, every client column, a paired ratio with its
+spread in each cell that should have one, one ratio per round); no duration is
+asserted, the figures are whatever this machine gives.
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_KEYS = [
-    "latency_us",
-    "cpu_us",
-    "throughput_1",
-    "throughput_10",
-    "throughput_100",
-    "page_seconds",
-    "page_cpu",
-    "page_peak_kib",
+    "startup",
+    "first_call",
+    "cpu_call",
+    "cpu_call_100",
+    "cpu_item",
+    "canned_rate_1",
+    "canned_rate_10",
+    "canned_rate_100",
+    "emulator_rate_1",
+    "emulator_rate_10",
+    "emulator_rate_100",
     "waiter_calls",
     "waiter_p50",
     "waiter_p95",
@@ -35,10 +38,14 @@ ROW_KEYS = [
     "rollout_calls",
 ]
 #: Rows each client has no figure on, by design (the table says why).
+WAITERS = {"waiter_calls", "waiter_p50", "waiter_p95"}
+ROLLOUT = {"rollout_rate", "rollout_calls"}
 NOT_MEASURED = {
-    "boto3": {"rollout_rate", "rollout_calls"},
-    "capo-proton": {"waiter_calls", "waiter_p50", "waiter_p95", "rollout_rate", "rollout_calls"},
+    "boto3": ROLLOUT,
+    "capo-proton": WAITERS | ROLLOUT,
+    "floor": WAITERS | ROLLOUT,
 }
+QUICK_ROUNDS = 2
 CAPO_INSTALLED = importlib.util.find_spec("capo_proton") is not None
 
 
@@ -81,8 +88,18 @@ def test_the_table_has_every_row_in_order(run: dict[str, Any]) -> None:
         assert f"| {row['label']} |" in run["markdown"]
 
 
-@pytest.mark.parametrize("peer", ["aioproton", "aiobotocore", "boto3"])
-def test_every_peer_has_a_column_with_figures_and_ratios(run: dict[str, Any], peer: str) -> None:
+def test_the_base_column_holds_absolute_figures(run: dict[str, Any]) -> None:
+    assert run["figures"]["base"] == "aiobotocore"
+    header = run["stdout"].splitlines()[0]
+    assert "aiobotocore (abs)" in header and "aioproton (abs)" in header
+    for key in ROW_KEYS:
+        row = _row(run, key)
+        assert row["median"]["aiobotocore"] > 0, f"{key}: no figure for aiobotocore"
+        assert row["ratio"]["aiobotocore"] == 1.0
+
+
+@pytest.mark.parametrize("peer", ["aioproton", "boto3", "floor"])
+def test_every_peer_has_a_column_of_paired_ratios(run: dict[str, Any], peer: str) -> None:
     _check_column(run, peer)
 
 
@@ -100,11 +117,19 @@ def _check_column(run: dict[str, Any], peer: str) -> None:
     assert peer in run["figures"]["peers"]
     for key in ROW_KEYS:
         row = _row(run, key)
+        line = next(line for line in run["stdout"].splitlines() if line.startswith(row["label"]))
         if key in NOT_MEASURED.get(peer, set()):
-            assert row["best"][peer] is None
+            assert row["ratio"][peer] is None
             assert row["missing"][peer], f"{key}: {peer} has no figure and no reason"
+            assert "n/a" in line
             continue
-        best = row["best"][peer]
-        assert best is not None and best >= 0, f"{key}: no figure for {peer}"
-        if peer != "aioproton":
-            assert row["ratio"][peer] is not None, f"{key}: no ratio for {peer}"
+        ratio, (low, high) = row["ratio"][peer], row["spread"][peer]
+        assert row["median"][peer] > 0, f"{key}: no figure for {peer}"
+        assert 0 < low <= ratio <= high, f"{key}: {peer}'s ratio is not within its spread"
+        # A waiter run is one paired round in simulated time; everything else is paired
+        # once per round.
+        rounds = 1 if key in WAITERS else QUICK_ROUNDS
+        assert len(row["rounds"][peer]) == rounds, f"{key}: {peer} was not paired every round"
+        assert f"{ratio:.2f}x" in line
+        if rounds > 1:
+            assert f"({low:.2f}-{high:.2f})" in line
