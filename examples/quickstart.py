@@ -82,6 +82,8 @@ async def tour(p: Proton) -> None:
     version = await publish_environment_template(client, waiters, base)
     print(f"1. environment template {base} {version}: registered and published")
     await client.create_service_template(name=web, display_name="Web service")
+    # Its pipeline deploys with the account's pipeline role: CreateService needs one.
+    await client.update_account_settings(pipeline_service_role_arn=ROLE)
     version = await publish_service_template(client, waiters, web, base)
     print(f"2. service template {web} {version}: registered and published")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import anyio
 from _harness import (
+    ROLE,
     Proton,
     environment,
     environment_template,
@@ -48,6 +49,8 @@ async def scenario(p: Proton) -> None:
     await environment_template(p, base)
     await environment(p, dev, base)
     await p.client.create_service_template(name=web)
+    # The template has a pipeline, which deploys with the account's pipeline role.
+    await p.client.update_account_settings(pipeline_service_role_arn=ROLE)
     await service_template_version(p, web, base)
     for service in services:
         await p.client.create_service(

@@ -21,6 +21,7 @@ from aioproton.emulator import Emulator
 ACCOUNT = "123456789012"
 SERVICE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-service"
 COMPONENT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-components"
+PIPELINE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton-pipelines"
 CONNECTION_ARN = f"arn:aws:codestar-connections:us-east-1:{ACCOUNT}:connection/abc"
 BUNDLE = models.TemplateVersionSourceInputS3(
     models.S3ObjectSource(bucket="templates-bucket", key="bundle.tar.gz")
@@ -114,10 +115,16 @@ async def service_template(
     components: bool = True,
     settle: Settle = True,
 ) -> None:
-    """A service template (with a pipeline unless told) whose versions are published."""
+    """A service template (with a pipeline unless told) whose versions are published.
+
+    A template with a pipeline also gives the account its pipeline role, which
+    CreateService needs for it.
+    """
     await proton.create_service_template(
         name=name, pipeline_provisioning=None if pipeline else "CUSTOMER_MANAGED"
     )
+    if pipeline:
+        await proton.update_account_settings(pipeline_service_role_arn=PIPELINE_ROLE)
     extra = _service_version_settings(env_templates, components=components)
     await _versions(proton, emu, "service", name, versions, publish=publish, settle=settle, **extra)
 

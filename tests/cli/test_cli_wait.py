@@ -9,7 +9,7 @@ import pytest
 
 from aioproton import models
 
-from ..recipes import env_template, environment, service_spec, template_version
+from ..recipes import PIPELINE_ROLE, env_template, environment, service_spec, template_version
 from .conftest import collect, polled
 
 pytestmark = pytest.mark.slow
@@ -135,6 +135,7 @@ async def test_every_kind_of_subject(
     proton_emulator, proton_client, proton_waiters, deployed, run_cli
 ):
     await proton_client.create_service_template(name="web")
+    await proton_client.update_account_settings(pipeline_service_role_arn=PIPELINE_ROLE)
     await template_version(proton_client, proton_emulator, "service", "web")
     await proton_client.create_service(
         name="api",

@@ -35,6 +35,7 @@ from ..recipes import ACCOUNT as ACCOUNT
 from ..recipes import COMPONENT_ROLE as COMPONENT_ROLE
 from ..recipes import ENV_SPEC as ENV_SPEC
 from ..recipes import MANIFEST as MANIFEST
+from ..recipes import PIPELINE_ROLE as PIPELINE_ROLE
 from ..recipes import SERVICE_ROLE as ROLE
 from ..recipes import TEMPLATE_FILE as TEMPLATE_FILE
 
@@ -356,8 +357,13 @@ def service_template(
     environment_template: str = "base",
     **extra: Any,
 ) -> None:
-    """A service template (with a pipeline) compatible with ``environment_template`` 1."""
+    """A service template (with a pipeline) compatible with ``environment_template`` 1.
+
+    The account also gets its pipeline role, which CreateService needs for the pipeline.
+    """
     proton.create_service_template(name=name, **extra)
+    if extra.get("pipelineProvisioning") != "CUSTOMER_MANAGED":
+        proton.update_account_settings(pipelineServiceRoleArn=PIPELINE_ROLE)
     _versions(
         proton,
         "service",

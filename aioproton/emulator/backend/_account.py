@@ -3,6 +3,16 @@
 An empty string removes a role. The repository must be linked (CreateRepository);
 UpdateAccountSettings does not list ResourceNotFoundException, so a dangling one is a
 ValidationException.
+
+A service whose template has a pipeline needs a pipeline role: reference §7.5, *"the
+account needs a pipeline role (``UpdateAccountSettings.pipelineServiceRoleArn`` /
+``pipelineCodebuildRoleArn``) [G]"*. The reference gives no error; the real service was
+reported answering ``ValidationException: Operation cannot be run until pipeline roles
+have been configured`` (aws-samples/aws-proton-cloudformation-sample-templates#44), so
+that is the answer here, with the advice appended. Which role counts [I]: a pipeline
+whose bundle manifest uses the ``codebuild`` rendering engine needs the CodeBuild role;
+one read from a bundle with another engine needs the pipeline service role; an opaque
+bundle (nothing read) accepts either.
 """
 
 from __future__ import annotations
@@ -35,6 +45,23 @@ def repository_branch(
         "name": value["name"],
         "provider": value["provider"],
     }
+
+
+def require_pipeline_role(region: Region, engine: str | None) -> None:
+    """Refuse a pipeline the account has no role for (``engine``: the bundle's, if read)."""
+    settings = region.settings
+    if engine == "codebuild":
+        present, member = settings.pipeline_codebuild_role_arn, "pipelineCodebuildRoleArn"
+    elif engine is not None:
+        present, member = settings.pipeline_service_role_arn, "pipelineServiceRoleArn"
+    else:
+        present = settings.pipeline_service_role_arn or settings.pipeline_codebuild_role_arn
+        member = "pipelineServiceRoleArn (or pipelineCodebuildRoleArn)"
+    if not present:
+        raise ValidationException(
+            "Operation cannot be run until pipeline roles have been configured; call "
+            f"UpdateAccountSettings with {member} first."
+        )
 
 
 def render(region: Region) -> dict[str, Any]:

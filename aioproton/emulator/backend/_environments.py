@@ -25,6 +25,7 @@ from . import (
     _deployable,
     _deployment_lifecycle,
     _idempotency,
+    _placeholders,
     _specs,
     _tags,
     _version_rules,
@@ -212,6 +213,7 @@ def update(call: Call) -> dict[str, Any]:
     spec = p.get("spec")
     if spec is not None:
         _specs.environment_spec(spec)
+        spec = _placeholders.environment(spec, env.spec)
     _check_update_provisioning(call, env)
     if target is not None and env.connection_id is not None:
         connection = p.get("environmentAccountConnectionId") or env.connection_id

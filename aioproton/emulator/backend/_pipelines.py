@@ -1,13 +1,19 @@
 """Service pipelines: their deployments, their view and UpdateServicePipeline.
 
 A pipeline belongs to a service whose template has one (not CUSTOMER_MANAGED). It is
-created with the service's version, re-deployed by UpdateService (same version, the
-new spec) and deleted with the service (``_services``); UpdateServicePipeline moves it
-per the deploymentType matrix. Like the service, it stores the whole service spec
-document. A ``spec`` with deploymentType NONE is accepted and ignored (the model
-requires it). A pipeline needs no account pipeline role here. Its deployments are filed
-under the environment of the service's first instance (by name), or under the
-service's own name when it has none.
+created with the service's version, re-deployed by UpdateService (same version, the new
+spec) and deleted with the service (``_services``); UpdateServicePipeline moves it per
+the deploymentType matrix. Like the service, it stores the whole service spec document.
+A ``spec`` with deploymentType NONE is accepted and ignored (the model requires it).
+CreateService refuses a pipeline the account has no role for (``_account``). Its
+deployments are filed under the environment of the service's first instance (by name),
+or under the service's own name when it has none.
+
+CancelServicePipelineDeployment cancels only what UpdateServicePipeline started. Its
+model documentation speaks of *"an UpdateServicePipeline action"* [M], and §5.3 says that
+while UpdateService runs, the *"pipeline (if any) → IN_PROGRESS and pipeline actions
+blocked"* [G]: a cancel of the re-deployment UpdateService started is a
+ConflictException (409).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConflictException
-from . import _arns, _deployable, _deployment_lifecycle, _specs, _version_rules
+from . import _arns, _deployable, _deployment_lifecycle, _placeholders, _specs, _version_rules
 from ._deployable import SERVICE_PIPELINE, get_pipeline, get_service, render_deployed
 from ._deployment_lifecycle import pipeline_state
 from ._engine import Call
@@ -81,7 +87,8 @@ def update_pipeline(call: Call) -> dict[str, Any]:
     target = _version_rules.for_update(template, current, p, spec_required=True)
     if target is not None:
         _specs.service_spec(p["spec"], need_instances=False)
-        deploy_pipeline(call, service, pipeline, "update", target, p["spec"])
+        spec = _placeholders.service_spec(p["spec"], service)
+        deploy_pipeline(call, service, pipeline, "update", target, spec)
     return {OUTPUT: render_pipeline(region, service.name, pipeline)}
 
 
@@ -89,7 +96,25 @@ def _render(call: Call, pipeline: Pipeline) -> dict[str, Any]:
     return render_pipeline(call.region, call.params["serviceName"], pipeline)
 
 
+_SHARED = _deployable.handlers(SERVICE_PIPELINE, _render)
+
+
+def cancel_pipeline(call: Call) -> dict[str, Any]:
+    service = get_service(call.region, call.params["serviceName"])
+    pipeline = get_pipeline(call.region, service.name)
+    active = pipeline.deploy.active_id
+    op = service.op
+    if op is not None and op.action == "update" and active is not None and active in op.roles:
+        raise ConflictException(
+            f"The pipeline of service {service.name} is being deployed by UpdateService, "
+            "which cannot be cancelled; only a deployment started by UpdateServicePipeline "
+            "can be. Wait for the service update to finish."
+        )
+    return _SHARED["CancelServicePipelineDeployment"](call)
+
+
 HANDLERS = {
     "UpdateServicePipeline": update_pipeline,
-    **_deployable.handlers(SERVICE_PIPELINE, _render),
+    **_SHARED,
+    "CancelServicePipelineDeployment": cancel_pipeline,
 }

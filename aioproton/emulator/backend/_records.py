@@ -61,6 +61,10 @@ class TemplateVersion:
     supported_component_sources: list[str] | None = None
     planned_outcome: str = "succeed"
     planned_message: str | None = None
+    # Set when the schema was read from a real bundle (``_bundles``): specs are then
+    # checked against it, and the pipeline's rendering engine decides its account role.
+    schema_from_bundle: bool = False
+    pipeline_engine: str | None = None
 
     @property
     def number(self) -> str:

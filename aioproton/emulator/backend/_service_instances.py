@@ -19,7 +19,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ValidationException
-from . import _arns, _deployable, _deployment_lifecycle, _idempotency, _specs, _tags, _version_rules
+from . import (
+    _arns,
+    _deployable,
+    _deployment_lifecycle,
+    _idempotency,
+    _placeholders,
+    _specs,
+    _tags,
+    _version_rules,
+)
 from ._deployable import (
     SERVICE_INSTANCE,
     get_environment,
@@ -201,6 +210,7 @@ def update(call: Call) -> dict[str, Any]:
     spec = p.get("spec")
     if spec is not None:
         _specs.service_spec(spec, need_instances=False)
+        spec = _placeholders.service_spec(spec, get_service(region, instance.service_name))
     if target is not None and target[0] != instance.major:
         env = get_environment(region, instance.environment_name)
         check_compatible(_version_rules.find(template, *target), env, template.name)

@@ -1,9 +1,9 @@
 """Services: the service-level lifecycle over its instances and pipeline.
 
-CreateService, UpdateService (with a spec) and DeleteService start a service
-operation: the service's own timer (script target ``service/<name>``) plus one child
-deployment per instance created or removed and one for the pipeline. The service
-settles when its timer has run and every child has ended:
+CreateService, UpdateService (with a spec) and DeleteService start a service operation:
+the service's own timer (script target ``service/<name>``) plus one child deployment per
+instance created or removed and one for the pipeline. The service settles when its timer
+has run and every child has ended:
 
 - create: ACTIVE, or CREATE_FAILED when the service's plan or any child fails;
 - update: ACTIVE; UPDATE_FAILED when the service's plan or the pipeline fails;
@@ -14,13 +14,14 @@ settles when its timer has run and every child has ended:
 - delete: the service disappears, or DELETE_FAILED when the plan or a child fails.
 
 UpdateService re-deploys the pipeline (same version, the new spec). Instances added by
-UpdateService deploy the template's recommended version. Kept instances must keep
-their environment and inputs, and pipeline inputs must not change
-(``${Proton::CURRENT_VAL}`` keeps a value): otherwise a ValidationException. A
-pipeline needs no account pipeline role here. The CLEANUP_IN_PROGRESS states are
-never entered: cleanup is immediate. A description-only UpdateService is accepted in
-any state but DELETE_IN_PROGRESS. CreateServiceInstance leaves the service's spec as it
-is, so a later UpdateService that does not list the instance removes it.
+UpdateService deploy the template's recommended version. Kept instances must keep their
+environment and inputs, and pipeline inputs must not change (``${Proton::CURRENT_VAL}``
+keeps a value and is stored substituted, see ``_placeholders``): otherwise a
+ValidationException. A template with a pipeline needs the account's pipeline role
+(``_account``). The CLEANUP_IN_PROGRESS states are never entered: cleanup is immediate.
+A description-only UpdateService is accepted in any state but DELETE_IN_PROGRESS.
+CreateServiceInstance leaves the service's spec as it is, so a later UpdateService that
+does not list the instance removes it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConflictException, ValidationException
-from . import _arns, _idempotency, _specs, _tags, _version_rules
+from . import _arns, _idempotency, _placeholders, _specs, _tags, _version_rules
+from ._account import require_pipeline_role
 from ._deployable import get_environment, get_service, new_deploy
 from ._engine import Call, Engine
 from ._pagination import paginate
@@ -129,6 +131,8 @@ def create(call: Call) -> dict[str, Any]:
             raise ValidationException(
                 f"Service template {template.name} has no pipeline; don't pass {', '.join(given)}."
             )
+    else:
+        require_pipeline_role(region, version.pipeline_engine)
     limit = call.quotas.instances_per_service
     call.engine.check_quota(len(spec.instances) - 1, limit, "service instances per service")
     for item in spec.instances:
@@ -173,7 +177,7 @@ def create(call: Call) -> dict[str, Any]:
     return {OUTPUT: render(region, service)}
 
 
-def _check_kept(service: Service, spec: _specs.ServiceSpec, current: _specs.ServiceSpec) -> None:
+def _check_kept(service: Service, spec: _specs.ServiceSpec) -> None:
     for item in spec.instances:
         instance = service.instances.get(item.name)
         if instance is None:
@@ -184,16 +188,17 @@ def _check_kept(service: Service, spec: _specs.ServiceSpec, current: _specs.Serv
                 f"{instance.environment_name}; UpdateService cannot move it to "
                 f"{item.environment}."
             )
-        entry = current.instance(item.name)
-        if entry is not None and not _specs.same_inputs(item.inputs, entry.inputs):
+        current = _placeholders.current_instance_inputs(service, item.name)
+        if current is not None and not _specs.same_inputs(item.inputs, current):
             raise ValidationException(
                 f"UpdateService cannot change the inputs of existing service instance "
                 f"{item.name}; use UpdateServiceInstance."
             )
+    current_pipeline = _placeholders.current_pipeline_inputs(service)
     if (
         spec.pipeline is not None
-        and current.pipeline is not None
-        and not _specs.same_inputs(spec.pipeline, current.pipeline)
+        and current_pipeline is not None
+        and not _specs.same_inputs(spec.pipeline, current_pipeline)
     ):
         raise ValidationException(
             "UpdateService cannot change the pipeline inputs; use UpdateServicePipeline."
@@ -217,12 +222,14 @@ def update(call: Call) -> dict[str, Any]:
     if service.pipeline is not None and service.pipeline.deploy.status in BUSY:
         raise ConflictException(f"The pipeline of service {service.name} is being deployed.")
     template = get_template(region, "service", service.template_name)
-    spec = _specs.service_spec(p["spec"])
+    _specs.service_spec(p["spec"])
+    text = _placeholders.service_spec(p["spec"], service)
+    spec = _specs.service_spec(text)
     if not template.has_pipeline and spec.pipeline is not None:
         raise ValidationException(
             f"Service template {template.name} has no pipeline; remove the pipeline section."
         )
-    _check_kept(service, spec, _specs.service_spec(service.spec))
+    _check_kept(service, spec)
     wanted = {item.name for item in spec.instances}
     removed = [i for name, i in sorted(service.instances.items()) if name not in wanted]
     added = [item for item in spec.instances if item.name not in service.instances]
@@ -249,7 +256,7 @@ def update(call: Call) -> dict[str, Any]:
         for item in added:
             check_compatible(version, get_environment(region, item.environment), template.name)
     op = _begin(call, service, "update")
-    service.spec = p["spec"]
+    service.spec = text
     if "description" in p:
         service.description = p["description"]
     service.status = UPDATE_IN_PROGRESS
@@ -258,14 +265,14 @@ def update(call: Call) -> dict[str, Any]:
     service.modified = True
     if version is not None:
         for item in added:
-            _, dep = add_instance(call, service, item.name, item.environment, version, p["spec"])
+            _, dep = add_instance(call, service, item.name, item.environment, version, text)
             op.roles[dep.id] = f"create:{item.name}"
     for instance in removed:
         dep = remove_instance(call, instance)
         op.roles[dep.id] = f"delete:{instance.name}"
     if service.pipeline is not None:
         pipe = service.pipeline
-        dep = deploy_pipeline(call, service, pipe, "update", (pipe.major, pipe.minor), p["spec"])
+        dep = deploy_pipeline(call, service, pipe, "update", (pipe.major, pipe.minor), text)
         op.roles[dep.id] = "pipeline"
     if removed:
         block(call, service.name, None, "Service instances were removed manually.")
