@@ -155,6 +155,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     add("--seed", type=int, default=0, help="seed for ids and fault decisions")
     add("--state-file", help="SQLite file that keeps the state across restarts")
     add(
+        "--bundle-root", metavar="DIR", help="template bundles: DIR/<bucket>/<key> stands in for S3"
+    )
+    add(
         "--auth",
         choices=("signed", "strict", "none"),
         default="signed",
@@ -260,6 +263,7 @@ def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Emul
             accounts=dict(args.account),
             faults=faults,
             state_file=args.state_file,
+            bundle_root=args.bundle_root,
             check_responses=args.check_responses,
             max_body_bytes=args.max_body_bytes,
             region=args.region,

@@ -14,10 +14,14 @@ JSON in, JSON out; never faulted, never recorded in the request log, and never o
     POST   /_emulator/script      add a ScriptRule ({"target": ..., "action": ..., ...})
     DELETE /_emulator/script      remove every rule
     POST   /_emulator/reset       empty the backend (state and script)
+    PUT    /_emulator/bundles     {"bucket", "key", "content": base64 tar.gz}: an S3 object
+                                  template versions can name (in memory; kept by reset)
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import json
 import logging
@@ -97,6 +101,7 @@ class ControlRoutes:
             ("POST", "/script", self.add_script),
             ("DELETE", "/script", self.clear_script),
             ("POST", "/reset", self.reset),
+            ("PUT", "/bundles", self.put_bundle),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, PREFIX + path, handler)
@@ -186,6 +191,21 @@ class ControlRoutes:
         self.server.backend.script.clear()
         self.server.persist(force=True)
         return {}
+
+    @_json_handler
+    async def put_bundle(self, request: web.Request) -> Mapping[str, Any]:
+        body = await self._body(request)
+        bucket, key, content = body.get("bucket"), body.get("key"), body.get("content")
+        if not all(isinstance(value, str) and value for value in (bucket, key, content)):
+            raise ControlError(
+                'send {"bucket": ..., "key": ..., "content": base64 of the tar.gz bundle}'
+            )
+        try:
+            data = base64.b64decode(str(content), validate=True)
+        except binascii.Error as exc:
+            raise ControlError(f"content is not base64: {exc}") from exc
+        self.server.backend.bundles.s3.register(str(bucket), str(key), data)
+        return {"bucket": bucket, "key": key, "size": len(data)}
 
     @_json_handler
     async def reset(self, request: web.Request) -> Mapping[str, Any]:

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -88,6 +89,8 @@ class Emulator:
     ``accounts`` maps access key ids to account ids (default ``123456789012``).
     ``check_responses`` turns a response that breaks the model into a 500 (for tests).
     ``state_file`` keeps the state in SQLite across restarts (see ``_persistence``).
+    ``bundle_root`` stands in for S3: ``<bundle_root>/<bucket>/<key>`` is the tar.gz
+    template bundle a version's ``source`` names (see ``backend._bundles``).
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class Emulator:
         max_body_bytes: int = 1_048_576,
         region: str = DEFAULT_REGION,
         auth_clock_skew: ClockSkew = "auto",
+        bundle_root: str | os.PathLike[str] | None = None,
     ) -> None:
         if timings is not None and deploy_seconds is not None:
             raise ValueError("give either timings or deploy_seconds, not both")
@@ -126,6 +130,8 @@ class Emulator:
         self.backend = ProtonBackend(
             clock=self.clock, timings=timings if timings is not None else Timings(), seed=seed
         )
+        if bundle_root is not None:
+            self.backend.bundles.s3.root = Path(bundle_root)
         self.faults = FaultInjector(faults, seed=seed)
         self.requests = RequestLog()
         self._credentials = dict(credentials)

@@ -32,6 +32,7 @@ from . import (
     _template_versions,
     _templates,
 )
+from ._bundles import BundleResolver
 from ._engine import Call, Engine, Handler, RequestContext
 from ._limits import Quotas, Timings
 from ._script import OutcomeScript
@@ -81,6 +82,11 @@ class ProtonBackend:
     @property
     def script(self) -> OutcomeScript:
         return self._engine.script
+
+    @property
+    def bundles(self) -> BundleResolver:
+        """Where template bundles are read from (see ``_bundles``)."""
+        return self._engine.bundles
 
     @property
     def quotas(self) -> Quotas:

@@ -21,6 +21,7 @@ import attrs
 from ...clock import Clock
 from ..errors import ServiceQuotaExceededException
 from . import _arns
+from ._bundles import BundleResolver
 from ._limits import Quotas, Timings
 from ._records import Deployment
 from ._script import OutcomeScript
@@ -60,6 +61,7 @@ class Engine:
         self.seed = seed
         self.rng = random.Random(seed)
         self.world = World(now=clock.now())
+        self.bundles = BundleResolver()
         self._handlers: dict[EventKind, EventHandler] = {}
         self._settled: list[SettledHook] = []
 

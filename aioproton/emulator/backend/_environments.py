@@ -26,6 +26,7 @@ from . import (
     _deployment_lifecycle,
     _idempotency,
     _placeholders,
+    _schemas,
     _specs,
     _tags,
     _version_rules,
@@ -107,7 +108,7 @@ def create(call: Call) -> dict[str, Any]:
     version = _version_rules.for_create(
         template, p["templateMajorVersion"], p.get("templateMinorVersion")
     )
-    _specs.environment_spec(p["spec"])
+    _schemas.check_environment(version, _specs.environment_spec(p["spec"]))
     _check_create_provisioning(call, template)
     repository = None
     if "provisioningRepository" in p:
@@ -214,6 +215,9 @@ def update(call: Call) -> dict[str, Any]:
     if spec is not None:
         _specs.environment_spec(spec)
         spec = _placeholders.environment(spec, env.spec)
+    if target is not None:
+        inputs = _specs.environment_spec(spec if spec is not None else env.spec)
+        _schemas.check_environment(_version_rules.find(template, *target[:2]), inputs)
     _check_update_provisioning(call, env)
     if target is not None and env.connection_id is not None:
         connection = p.get("environmentAccountConnectionId") or env.connection_id

@@ -21,7 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConflictException
-from . import _arns, _deployable, _deployment_lifecycle, _placeholders, _specs, _version_rules
+from . import (
+    _arns,
+    _deployable,
+    _deployment_lifecycle,
+    _placeholders,
+    _schemas,
+    _specs,
+    _version_rules,
+)
 from ._deployable import SERVICE_PIPELINE, get_pipeline, get_service, render_deployed
 from ._deployment_lifecycle import pipeline_state
 from ._engine import Call
@@ -88,6 +96,10 @@ def update_pipeline(call: Call) -> dict[str, Any]:
     if target is not None:
         _specs.service_spec(p["spec"], need_instances=False)
         spec = _placeholders.service_spec(p["spec"], service)
+        version = _version_rules.find(template, *target)
+        _schemas.check_service(
+            version, _specs.service_spec(spec, need_instances=False), pipeline=True
+        )
         deploy_pipeline(call, service, pipeline, "update", target, spec)
     return {OUTPUT: render_pipeline(region, service.name, pipeline)}
 

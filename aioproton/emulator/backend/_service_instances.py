@@ -25,6 +25,7 @@ from . import (
     _deployment_lifecycle,
     _idempotency,
     _placeholders,
+    _schemas,
     _specs,
     _tags,
     _version_rules,
@@ -174,6 +175,7 @@ def create(call: Call) -> dict[str, Any]:
         template, p.get("templateMajorVersion"), p.get("templateMinorVersion")
     )
     check_compatible(version, env, template.name)
+    _schemas.check_service(version, spec, instances=[name])
     _tags.check(call, p.get("tags"), _tags.of(region, _arns.service(service.name)))
     instance, _ = add_instance(
         call,
@@ -214,6 +216,13 @@ def update(call: Call) -> dict[str, Any]:
     if target is not None and target[0] != instance.major:
         env = get_environment(region, instance.environment_name)
         check_compatible(_version_rules.find(template, *target), env, template.name)
+    if target is not None:
+        deployed = _specs.service_spec(
+            spec if spec is not None else instance.spec, need_instances=False
+        )
+        _schemas.check_service(
+            _version_rules.find(template, *target), deployed, instances=[instance.name]
+        )
     if p.get("clientToken"):
         instance.last_client_token = p["clientToken"]
     if target is not None:

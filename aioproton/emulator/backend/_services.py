@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConflictException, ValidationException
-from . import _arns, _idempotency, _placeholders, _specs, _tags, _version_rules
+from . import _arns, _idempotency, _placeholders, _schemas, _specs, _tags, _version_rules
 from ._account import require_pipeline_role
 from ._deployable import get_environment, get_service, new_deploy
 from ._engine import Call, Engine
@@ -133,6 +133,8 @@ def create(call: Call) -> dict[str, Any]:
             )
     else:
         require_pipeline_role(region, version.pipeline_engine)
+    names = [item.name for item in spec.instances]
+    _schemas.check_service(version, spec, instances=names, pipeline=template.has_pipeline)
     limit = call.quotas.instances_per_service
     call.engine.check_quota(len(spec.instances) - 1, limit, "service instances per service")
     for item in spec.instances:
@@ -255,6 +257,7 @@ def update(call: Call) -> dict[str, Any]:
         version = _version_rules.usable(template, *best)
         for item in added:
             check_compatible(version, get_environment(region, item.environment), template.name)
+        _schemas.check_service(version, spec, instances=[item.name for item in added])
     op = _begin(call, service, "update")
     service.spec = text
     if "description" in p:

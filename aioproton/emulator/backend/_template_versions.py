@@ -1,7 +1,8 @@
 """Template versions: numbering, registration, publishing and the delete guards.
 
-A new version is REGISTRATION_IN_PROGRESS and becomes DRAFT (with a placeholder
-schema) or REGISTRATION_FAILED when its registration time has passed; only
+A new version is REGISTRATION_IN_PROGRESS and becomes DRAFT or REGISTRATION_FAILED when
+its registration time has passed: its bundle is read and checked then (``_bundles``),
+and a version whose bundle no source has gets a placeholder schema; only
 ``Update*TemplateVersion(status=PUBLISHED)`` publishes a DRAFT. Readings: a
 ``majorVersion`` that does not exist is a ValidationException; publishing a version
 still registering is a ConflictException, publishing a failed one or asking for any
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _arns, _idempotency, _tags, _version_rules
+from . import _arns, _bundles, _idempotency, _tags, _version_rules
 from ._engine import Call, Engine
 from ._pagination import paginate
 from ._records import (
@@ -208,8 +209,19 @@ def on_registered(engine: Engine, region: Region, ref: list[str]) -> None:
         return
     version.last_modified_at = engine.now
     if version.planned_outcome == "succeed":
+        try:
+            registration = _bundles.register(engine.bundles, template, version)
+        except _bundles.BundleError as exc:
+            version.status = REGISTRATION_FAILED
+            version.status_message = str(exc)
+            return
         version.status = DRAFT
-        version.schema = placeholder_schema(template)
+        if registration is None:
+            version.schema = placeholder_schema(template)
+        else:
+            version.schema = registration.schema
+            version.schema_from_bundle = True
+            version.pipeline_engine = registration.pipeline_engine
     else:
         version.status = REGISTRATION_FAILED
         version.status_message = version.planned_message or (
