@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import tarfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,8 @@ import aioproton
 from aioproton import models
 from aioproton.emulator import Emulator
 
+from ..recipes import COMPONENT_ROLE, CONNECTION_ARN, PIPELINE_ROLE, SETTLE, compatible
+from ..recipes import SERVICE_ROLE as ROLE
 from .bundles import (
     ENV_SCHEMA,
     SERVICE_SCHEMA,
@@ -22,7 +27,6 @@ from .bundles import (
     service_files,
     tarball,
 )
-from .recipes import COMPONENT_ROLE, CONNECTION_ARN, PIPELINE_ROLE, ROLE, SETTLE, compatible
 
 BUCKET = "bundles"
 
@@ -370,3 +374,76 @@ async def test_a_codebuild_pipeline_needs_the_codebuild_role(setup: Setup) -> No
     )
     assert created.status == "CREATE_IN_PROGRESS"
     assert yaml.safe_load(created.spec or "")["instances"][0]["spec"] == {"port": 80}
+
+
+def _symlinked() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        link = tarfile.TarInfo("schema/schema.yaml")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/etc/passwd"
+        archive.addfile(link)
+    return buffer.getvalue()
+
+
+MORE_FAILURES: list[tuple[str, Any, str]] = [
+    ("symlink", _symlinked(), "is not a regular file"),
+    ("over 5 MB", os.urandom(5 * 1024 * 1024 + 1), "the limit is 5242880 bytes"),
+    (
+        "schema not utf-8",
+        {**environment_files(), "schema/schema.yaml": b"\xff\xfe schema"},
+        "not UTF-8 text",
+    ),
+    (
+        "no openapi format",
+        {**environment_files(), "schema/schema.yaml": ENV_SCHEMA.replace('"3.0.0"', '"2.0"')},
+        'schema.format.openapi must be "3.0.0"',
+    ),
+    (
+        "input type not an object",
+        {**environment_files(), "schema/schema.yaml": _schema("").replace("object", "string")},
+        "must be a type: object definition",
+    ),
+    (
+        "manifest without templates",
+        {**environment_files(), "infrastructure/manifest.yaml": "infrastructure: {}\n"},
+        "must list infrastructure.templates",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"), [f[1:] for f in MORE_FAILURES], ids=[f[0] for f in MORE_FAILURES]
+)
+async def test_more_bad_bundles_fail_registration(setup: Setup, files: Any, reason: str) -> None:
+    await setup.proton.create_environment_template(name="base")
+    version = await setup.version("environment", "base", files)
+    assert version.status == "REGISTRATION_FAILED"
+    assert reason in (version.status_message or "")
+
+
+async def test_pipeline_inputs_need_a_pipeline_input_type(setup: Setup) -> None:
+    await setup.proton.create_environment_template(name="base")
+    await setup.version("environment", "base", environment_files())
+    await setup.environment("proton: EnvironmentSpec\n")
+    await setup.proton.create_service_template(name="web")
+    no_pipeline_type = SERVICE_SCHEMA.replace('  pipeline_input_type: "PipelineInputs"\n', "")
+    await setup.version("service", "web", service_files(no_pipeline_type))
+    await setup.proton.update_account_settings(pipeline_codebuild_role_arn=PIPELINE_ROLE)
+    # The bundle's pipeline renders with jinja: the CodeBuild role is not the one it needs.
+    with pytest.raises(aioproton.ValidationError, match="with pipelineServiceRoleArn first"):
+        await setup.proton.create_service(
+            name="api", template_name="web", template_major_version="1",
+            spec=service_spec("port: 80"),
+        )  # fmt: skip
+    await setup.proton.update_account_settings(pipeline_service_role_arn=PIPELINE_ROLE)
+    with pytest.raises(aioproton.ValidationError, match="takes no pipeline inputs"):
+        await setup.proton.create_service(
+            name="api", template_name="web", template_major_version="1",
+            spec=service_spec("port: 80"),
+        )  # fmt: skip
+    spec = "proton: ServiceSpec\ninstances:\n  - name: i1\n    environment: prod\n"
+    await setup.proton.create_service(
+        name="api", template_name="web", template_major_version="1",
+        spec=spec + "    spec:\n      port: 80\n",
+    )  # fmt: skip
