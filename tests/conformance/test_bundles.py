@@ -40,8 +40,13 @@ GOOD_SPEC = (
 
 
 @pytest.fixture(scope="module")
-def rooted(tmp_path_factory: pytest.TempPathFactory, checker: ResponseChecker) -> Iterator[Any]:
-    """A boto3 client of an emulator process that reads bundles from a bundle root."""
+def rooted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A boto3 client of an emulator process that reads bundles from a bundle root.
+
+    Its responses are checked by a checker of its own: the session's checker sums up
+    the session's emulator (``test_summary``).
+    """
+    checker = ResponseChecker()
     root = tmp_path_factory.mktemp("bundles")
     put(root, BUCKET, "env/v1.tar.gz", make_tarball(environment_files()))
     put(root, BUCKET, "web/v1.tar.gz", make_tarball(service_files()))
@@ -62,6 +67,8 @@ def rooted(tmp_path_factory: pytest.TempPathFactory, checker: ResponseChecker) -
         yield client
         client.close()
         assert child.stop() == 0
+    assert checker.exchanges
+    assert checker.violations == []
     assert "Traceback" not in stderr.read_text()
 
 
