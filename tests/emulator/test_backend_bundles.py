@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import tarfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -447,3 +448,15 @@ async def test_pipeline_inputs_need_a_pipeline_input_type(setup: Setup) -> None:
         name="api", template_name="web", template_major_version="1",
         spec=spec + "    spec:\n      port: 80\n",
     )  # fmt: skip
+
+
+async def test_a_rejected_bundle_is_logged_with_its_reason(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    await setup.proton.create_environment_template(name="base")
+    with caplog.at_level(logging.INFO, logger="aioproton.emulator"):
+        await setup.version("environment", "base", {"schema/schema.yaml": ENV_SCHEMA})
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("template bundle")]
+    assert record.__dict__["template"] == "base"
+    assert record.__dict__["version"] == "1.0"
+    assert "no infrastructure/manifest.yaml" in record.__dict__["reason"]

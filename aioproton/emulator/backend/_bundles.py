@@ -28,6 +28,7 @@ that directory were the root; the manifest's ``file`` must name a file next to i
 from __future__ import annotations
 
 import io
+import logging
 import tarfile
 import zlib
 from collections.abc import Mapping
@@ -39,6 +40,8 @@ import yaml
 
 from . import _schemas
 from ._records import DRAFT, PUBLISHED, Template, TemplateVersion
+
+logger = logging.getLogger("aioproton.emulator")
 
 BUNDLE_BYTES = 5 * 1024 * 1024
 MANIFEST_BYTES = 50 * 1024
@@ -289,6 +292,20 @@ def register(
     resolver: BundleResolver, template: Template, version: TemplateVersion
 ) -> Registration | None:
     """Read and check ``version``'s bundle; ``None`` when no source has it (opaque)."""
+    facts = {"template": template.name, "version": version.number, "source": version.source}
+    try:
+        registration = _register(resolver, template, version)
+    except BundleError as exc:
+        logger.info("template bundle rejected: %s", exc, extra={**facts, "reason": str(exc)})
+        raise
+    if registration is None:
+        logger.debug("no template bundle found; registering without a schema", extra=facts)
+    return registration
+
+
+def _register(
+    resolver: BundleResolver, template: Template, version: TemplateVersion
+) -> Registration | None:
     bundle = resolver.fetch(version.source)
     if bundle is None:
         return None
