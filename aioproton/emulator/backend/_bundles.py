@@ -174,8 +174,10 @@ class S3Directory:
         if self.root is None:
             return None
         root = self.root.resolve()
+        if not bucket or "/" in bucket or bucket in (".", ".."):
+            raise BundleError(f"s3://{bucket}/{key} is not a valid object location.")
         path = (root / bucket / key).resolve()
-        if not path.is_relative_to(root / bucket) or not bucket or "/" in bucket:
+        if not path.is_relative_to(root / bucket):
             raise BundleError(f"s3://{bucket}/{key} is not a valid object location.")
         if not path.is_file():
             return None

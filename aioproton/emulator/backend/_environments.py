@@ -217,7 +217,7 @@ def update(call: Call) -> dict[str, Any]:
         spec = _placeholders.environment(spec, env.spec)
     if target is not None:
         inputs = _specs.environment_spec(spec if spec is not None else env.spec)
-        _schemas.check_environment(_version_rules.find(template, *target[:2]), inputs)
+        _schemas.check_environment(_version_rules.find(template, *target), inputs)
     _check_update_provisioning(call, env)
     if target is not None and env.connection_id is not None:
         connection = p.get("environmentAccountConnectionId") or env.connection_id

@@ -1,13 +1,13 @@
 """Service pipelines: their deployments, their view and UpdateServicePipeline.
 
 A pipeline belongs to a service whose template has one (not CUSTOMER_MANAGED). It is
-created with the service's version, re-deployed by UpdateService (same version, the new
-spec) and deleted with the service (``_services``); UpdateServicePipeline moves it per
-the deploymentType matrix. Like the service, it stores the whole service spec document.
-A ``spec`` with deploymentType NONE is accepted and ignored (the model requires it).
-CreateService refuses a pipeline the account has no role for (``_account``). Its
-deployments are filed under the environment of the service's first instance (by name),
-or under the service's own name when it has none.
+created with the service's version, re-deployed by UpdateService (same version, the
+new spec) and deleted with the service (``_services``); UpdateServicePipeline moves it
+per the deploymentType matrix. Like the service, it stores the whole service spec
+document. A ``spec`` with deploymentType NONE is accepted and ignored (the model
+requires it). A pipeline needs the account's pipeline role (``_account``). Its deployments are filed
+under the environment of the service's first instance (by name), or under the
+service's own name when it has none.
 
 CancelServicePipelineDeployment cancels only what UpdateServicePipeline started. Its
 model documentation speaks of *"an UpdateServicePipeline action"* [M], and §5.3 says that

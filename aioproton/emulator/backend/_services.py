@@ -1,9 +1,9 @@
 """Services: the service-level lifecycle over its instances and pipeline.
 
-CreateService, UpdateService (with a spec) and DeleteService start a service operation:
-the service's own timer (script target ``service/<name>``) plus one child deployment per
-instance created or removed and one for the pipeline. The service settles when its timer
-has run and every child has ended:
+CreateService, UpdateService (with a spec) and DeleteService start a service
+operation: the service's own timer (script target ``service/<name>``) plus one child
+deployment per instance created or removed and one for the pipeline. The service
+settles when its timer has run and every child has ended:
 
 - create: ACTIVE, or CREATE_FAILED when the service's plan or any child fails;
 - update: ACTIVE; UPDATE_FAILED when the service's plan or the pipeline fails;
@@ -14,14 +14,13 @@ has run and every child has ended:
 - delete: the service disappears, or DELETE_FAILED when the plan or a child fails.
 
 UpdateService re-deploys the pipeline (same version, the new spec). Instances added by
-UpdateService deploy the template's recommended version. Kept instances must keep their
-environment and inputs, and pipeline inputs must not change (``${Proton::CURRENT_VAL}``
-keeps a value and is stored substituted, see ``_placeholders``): otherwise a
-ValidationException. A template with a pipeline needs the account's pipeline role
-(``_account``). The CLEANUP_IN_PROGRESS states are never entered: cleanup is immediate.
-A description-only UpdateService is accepted in any state but DELETE_IN_PROGRESS.
-CreateServiceInstance leaves the service's spec as it is, so a later UpdateService that
-does not list the instance removes it.
+UpdateService deploy the template's recommended version. Kept instances must keep
+their environment and inputs, and pipeline inputs must not change
+(``${Proton::CURRENT_VAL}`` keeps a value, ``_placeholders``): otherwise a ValidationException.
+A pipeline needs the account's pipeline role (``_account``). The CLEANUP_IN_PROGRESS states are
+never entered: cleanup is immediate. A description-only UpdateService is accepted in
+any state but DELETE_IN_PROGRESS. CreateServiceInstance leaves the service's spec as it
+is, so a later UpdateService that does not list the instance removes it.
 """
 
 from __future__ import annotations
