@@ -460,3 +460,35 @@ async def test_a_rejected_bundle_is_logged_with_its_reason(
     assert record.__dict__["template"] == "base"
     assert record.__dict__["version"] == "1.0"
     assert "no infrastructure/manifest.yaml" in record.__dict__["reason"]
+
+
+NESTED_SCHEMA = """schema:
+  format:
+    openapi: "3.0.0"
+  environment_input_type: "EnvironmentInputs"
+  types:
+    Subnet:
+      type: object
+      properties:
+        cidr: {type: string}
+      required: [cidr]
+    EnvironmentInputs:
+      type: object
+      properties:
+        subnets:
+          type: array
+          items: {$ref: "#/types/Subnet"}
+"""
+
+
+async def test_types_reach_each_other_with_refs(setup: Setup) -> None:
+    await setup.proton.create_environment_template(name="other")
+    dangling = NESTED_SCHEMA.replace("#/types/Subnet", "#/types/Subnets")
+    failed = await setup.version("environment", "other", environment_files(dangling))
+    assert "$ref '#/types/Subnets' must be #/types/" in (failed.status_message or "")
+    await setup.proton.create_environment_template(name="base")
+    await setup.version("environment", "base", environment_files(NESTED_SCHEMA))
+    with pytest.raises(aioproton.ValidationError, match=r"spec\.spec\.subnets\.0: 'cidr'"):
+        await setup.environment("proton: EnvironmentSpec\nspec:\n  subnets: [{cdir: x}]\n")
+    env = await setup.environment("proton: EnvironmentSpec\nspec:\n  subnets: [{cidr: x}]\n")
+    assert env.deployment_status == "IN_PROGRESS"

@@ -88,6 +88,7 @@ def parse(text: str, kind: str) -> dict[str, dict[str, Any]]:
         body = types[name]
         if not isinstance(body, dict) or body.get("type") != "object":
             raise SchemaError(f"schema.types.{name} must be a type: object definition")
+        _check_refs(body, types, f"schema.types.{name}")
         resolved: dict[str, Any] = {"title": name, "types": types, **body}
         resolved.setdefault("additionalProperties", False)
         try:
@@ -96,6 +97,23 @@ def parse(text: str, kind: str) -> dict[str, dict[str, Any]]:
             raise SchemaError(f"schema.types.{name}: {exc.message}") from exc
         roles[role] = resolved
     return roles
+
+
+def _check_refs(node: Any, types: dict[str, Any], where: str) -> None:
+    """Every ``$ref`` must name one of ``types`` (``#/types/Name``)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref is not None and (
+            not isinstance(ref, str)
+            or not ref.startswith("#/types/")
+            or ref.removeprefix("#/types/") not in types
+        ):
+            raise SchemaError(f"{where}: $ref {ref!r} must be #/types/<a type of schema.types>")
+        for key, value in node.items():
+            _check_refs(value, types, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_refs(value, types, f"{where}[{index}]")
 
 
 def _properties(schema: dict[str, Any]) -> dict[str, Any]:
