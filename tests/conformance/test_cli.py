@@ -157,9 +157,9 @@ def test_waiting_for_a_registration(
     aws: Aws, control: Control, cli_requests: Callable[[str], list[int | str]]
 ) -> None:
     _ok(aws("create-environment-template", "--name", "cli-waits"))
-    # Longer than the CLI takes to start, so its waiter (2 s between polls, from the
-    # model) finds the version still registering and has to poll again.
-    control.script("environment-template/cli-waits:1.0", action="register", seconds=2.0)
+    # Longer than the CLI takes to start, even on a loaded machine, so its waiter (2 s
+    # between polls, from the model) finds the version still registering and polls again.
+    control.script("environment-template/cli-waits:1.0", action="register", seconds=8.0)
     version = _ok(
         aws(
             "create-environment-template-version",
