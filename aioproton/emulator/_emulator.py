@@ -265,6 +265,11 @@ class Emulator:
         }
 
     @property
+    def state_file(self) -> StateFile | None:
+        """The state file, when the emulator keeps one."""
+        return self._state_file
+
+    @property
     def auth(self) -> AuthMode:
         return self._authenticator.mode
 

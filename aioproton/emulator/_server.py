@@ -30,7 +30,7 @@ from ..clock import Clock
 from . import _protocol
 from ._auth import Authenticator, Caller
 from ._faults import FaultInjector, FaultKind
-from ._persistence import StateFile
+from ._persistence import FORMAT, Batch, StateFile, Tracker
 from ._protocol import (
     ERROR_TYPE_HEADER,
     BadRequestException,
@@ -122,23 +122,88 @@ class ProtonServer:
         self.state_file = state_file
         self.check_responses = check_responses
         self.max_body_bytes = max_body_bytes
-        self._saved_revision = backend.revision
+        self._tracker = Tracker()
+        self._staged: Batch | None = None
+        self._seen_revision = backend.revision  # gathered into a batch
+        self._saved_revision = backend.revision  # committed to the file
+        self._writing = False
+        self._written = anyio.Event()
 
     # ------------------------------------------------------------------ persistence
 
     def mark_saved(self) -> None:
-        """Take the backend's current revision as the one on disk (after a restore)."""
-        self._saved_revision = self.backend.revision
+        """Take the backend's state as the one on disk (after a restore).
 
-    def persist(self, *, force: bool = False) -> None:
-        """Write the snapshot if the backend changed since the last write (or ``force``)."""
+        A file of an older format is rewritten in the current one right away.
+        """
+        self._staged = None
+        self._seen_revision = self._saved_revision = self.backend.revision
+        state_file = self.state_file
+        if state_file is None or not state_file.is_open:
+            return
+        self._tracker = Tracker()
+        if state_file.loaded_format not in (None, FORMAT):
+            self.persist(force=True)
+        else:
+            self._tracker.baseline(self.backend, state_file.next_ord)
+
+    def _gather(self, *, force: bool = False) -> None:
+        """Add what changed since the last gathering to the batch to write next."""
         if self.state_file is None or not self.state_file.is_open:
             return
         revision = self.backend.revision
-        if revision == self._saved_revision and not force:
+        if revision == self._seen_revision and not force and not self._tracker.full:
             return
-        self.state_file.save(self.backend.snapshot(), revision)
-        self._saved_revision = revision
+        batch = self._tracker.collect(self.backend)
+        self._staged = batch if self._staged is None else self._staged.merge(batch)
+        self._seen_revision = revision
+
+    def persist(self, *, force: bool = False) -> None:
+        """Write what changed (``force``: even if the revision did not move) and wait for it.
+
+        For the synchronous callers (control routes, ``Emulator.advance``): it blocks the
+        event loop for one commit, after any commit already under way.
+        """
+        self._gather(force=force)
+        batch, self._staged = self._staged, None
+        if batch is None or self.state_file is None:
+            return
+        try:
+            self.state_file.write(batch)
+        except BaseException:
+            self._tracker.full = True  # what that batch held must be written again
+            raise
+        self._saved_revision = max(self._saved_revision, batch.revision)
+
+    async def committed(self) -> None:
+        """Return once the state this request saw is on disk.
+
+        The first waiter writes everything gathered so far in one commit, off the event
+        loop; whoever arrives meanwhile is gathered into the next commit.
+        """
+        self._gather()
+        target = self._seen_revision
+        while self._saved_revision < target:
+            if self._writing:
+                await self._written.wait()
+                continue
+            if self._staged is None:
+                self._gather(force=True)  # a failed commit left a full rewrite to do
+            batch, self._staged = self._staged, None
+            if batch is None or self.state_file is None or not self.state_file.is_open:
+                return
+            self._writing = True
+            try:
+                done = self.state_file.submit(batch)
+                await anyio.to_thread.run_sync(done.result)
+            except BaseException:
+                self._tracker.full = True
+                raise
+            finally:
+                self._writing = False
+                written, self._written = self._written, anyio.Event()
+                written.set()
+            self._saved_revision = max(self._saved_revision, batch.revision)
 
     # ------------------------------------------------------------------ requests
 
@@ -242,8 +307,9 @@ class ProtonServer:
             result = self.backend.handle(context, operation, params)
             exchange.committed = True
         finally:
-            # Also after a refused request: time-driven transitions may have run.
-            self.persist()
+            # Also after a refused request: time-driven transitions may have run. A read
+            # waits too: it must not show a state that a crash could still take back.
+            await self.committed()
 
         payload = _protocol.encode_body(result)
         if self.check_responses:

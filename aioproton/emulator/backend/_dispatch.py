@@ -118,13 +118,21 @@ class ProtonBackend:
         """Apply every transition that is due at ``clock.now()``."""
         self._engine.advance()
 
+    @property
+    def world(self) -> World:
+        """The live state records (the state file reads what changed from here)."""
+        return self._engine.world
+
     def snapshot(self) -> dict[str, Any]:
         """The full state as JSON-ready data."""
+        return {**self.snapshot_extras(), "world": unstructure(self._engine.world)}
+
+    def snapshot_extras(self) -> dict[str, Any]:
+        """Everything of :meth:`snapshot` but the world."""
         version, internal, gauss = self._engine.rng.getstate()
         return {
             "format": SNAPSHOT_FORMAT,
             "seed": self._engine.seed,
-            "world": unstructure(self._engine.world),
             "rng": [version, list(internal), gauss],
             "script": self._engine.script.to_list(),
         }

@@ -3,6 +3,9 @@
 Everything lives in these attrs records so a snapshot is a single
 ``unstructure(world)`` and a restore a single ``structure(World, data)``. Pending
 transitions are :class:`Event` records in the same world, so they survive a snapshot.
+Every dict of a region (and the world's regions) is a
+:class:`~._record_map.RecordMap`, which notes the keys a request reached, so the
+state file writes only those (``aioproton.emulator._persistence``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import enum
 import attrs
 
 from . import _arns
+from ._record_map import record_maps
 from ._records import (
     AccountSettings,
     Component,
@@ -29,7 +33,7 @@ from ._records import (
 )
 
 
-@attrs.define
+@attrs.define(field_transformer=record_maps)
 class Region:
     partition: str
     account_id: str
@@ -85,7 +89,7 @@ class Event:
     ref: list[str] = attrs.field(order=False, factory=list)
 
 
-@attrs.define
+@attrs.define(field_transformer=record_maps)
 class World:
     regions: dict[str, Region] = attrs.field(factory=dict)
     events: list[Event] = attrs.field(factory=list)
