@@ -66,7 +66,8 @@ RECORD_MAPS = tuple(f.name for f in attrs.fields(Region) if f.metadata.get(RECOR
 WORLD_SCALARS = tuple(f.name for f in attrs.fields(World) if f.name not in ("regions", "events"))
 
 # A row: ("g", region) for a region's own fields, ("r", region, map, key) for a
-# record, ("e", seq) for a pending transition. Its value: (text, ord), or None to delete.
+# record, ("e", seq) for a pending transition. Its value: (text, ord), or None to
+# delete; ``ord`` orders a new row after every other (a load restores dict order).
 Row = tuple[Any, ...]
 Value = tuple[str, int] | None
 
@@ -94,21 +95,14 @@ class Batch:
     rows: dict[Row, Value] = attrs.field(factory=dict)
     full: bool = False
 
-    def merge(self, newer: Batch) -> Batch:
-        """This batch followed by ``newer``, as one."""
-        if newer.full:
-            return newer
-        self.rows.update(newer.rows)
-        self.revision, self.meta = newer.revision, newer.meta
-        return self
-
 
 class Tracker:
     """What changed in the backend since the last :meth:`collect`, as rows to write."""
 
     def __init__(self) -> None:
         self._world: World | None = None
-        self._written: dict[Row, tuple[str, int]] = {}
+        # per row: the text written, its order and the record (to know it unchanged)
+        self._written: dict[Row, tuple[str, int, Any]] = {}
         self._events: set[int] = set()
         self._next_ord = 0
         self.full = True
@@ -142,15 +136,15 @@ class Tracker:
         self._events.clear()
         regions = _tracked(world.regions)
         for name, region in dict.items(regions):
-            self._put(batch, ("g", name), self._region_text(region))
+            self._put_text(batch, ("g", name), self._region_text(region))
             for kind in RECORD_MAPS:
                 records = _tracked(getattr(region, kind))
                 for key, record in dict.items(records):
-                    self._put(batch, ("r", name, kind, key), _text(record))
+                    self._put(batch, ("r", name, kind, key), record)
                 records.take()
         regions.take()
         for event in world.events:
-            self._put(batch, ("e", event.seq), _text(event))
+            self._put(batch, ("e", event.seq), event)
             self._events.add(event.seq)
 
     def _collect_changes(self, world: World, batch: Batch) -> bool:
@@ -163,7 +157,7 @@ class Tracker:
                 if ("g", name) in self._written:
                     return False
                 continue
-            self._put(batch, ("g", name), self._region_text(region))
+            self._put_text(batch, ("g", name), self._region_text(region))
             for kind in RECORD_MAPS:
                 records = _tracked(getattr(region, kind))
                 keys, scanned_map = records.take()
@@ -176,10 +170,10 @@ class Tracker:
                         if self._written.pop(row, None) is not None:
                             batch.rows[row] = None
                     else:
-                        self._put(batch, row, _text(record))
+                        self._put(batch, row, record)
         events = {event.seq: event for event in world.events}
         for seq in events.keys() - self._events:
-            self._put(batch, ("e", seq), _text(events[seq]))
+            self._put(batch, ("e", seq), events[seq])
         for seq in self._events - events.keys():
             self._written.pop(("e", seq), None)
             batch.rows[("e", seq)] = None
@@ -195,17 +189,40 @@ class Tracker:
         }
         return json.dumps(own, separators=(",", ":"))
 
-    def _put(self, batch: Batch, row: Row, text: str) -> None:
+    def _put(self, batch: Batch, row: Row, record: Any) -> None:
+        written = self._written.get(row)
+        if written is not None and written[2] is record and _frozen(record):
+            return  # the very record written last time, and it cannot have changed
+        self._put_text(batch, row, _text(record), record)
+
+    def _put_text(self, batch: Batch, row: Row, text: str, record: Any = None) -> None:
         written = self._written.get(row)
         if written is not None and written[0] == text:
+            self._written[row] = (text, written[1], record)
             return
-        if written is None:
-            value = (text, self._next_ord)
-            self._next_ord += 1
-        else:
-            value = (text, written[1])
-        self._written[row] = value
-        batch.rows[row] = value
+        order = self._next_ord if written is None else written[1]
+        self._next_ord += written is None
+        self._written[row] = (text, order, record)
+        batch.rows[row] = (text, order)
+
+
+_FROZEN: dict[type, bool] = {}
+
+
+def _frozen(record: Any) -> bool:
+    """Whether ``record`` is of an ``attrs.frozen`` class (a scan need not re-read it)."""
+    kind = type(record)
+    known = _FROZEN.get(kind)
+    if known is None:
+        fields = attrs.fields(kind) if attrs.has(kind) else ()
+        known = False
+        if fields:
+            try:
+                setattr(record, fields[0].name, getattr(record, fields[0].name))
+            except attrs.exceptions.FrozenInstanceError:
+                known = True
+        _FROZEN[kind] = known
+    return known
 
 
 _GONE: Any = object()
@@ -348,6 +365,12 @@ class StateFile:
                 done.set_result(None)
 
     def _commit(self, batch: Batch) -> None:
+        try:
+            self._transaction(batch)
+        except sqlite3.Error as exc:
+            raise StateFileError(f"cannot write the state file {self.path}: {exc}") from exc
+
+    def _transaction(self, batch: Batch) -> None:
         db = self._connection()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -382,7 +405,7 @@ class StateFile:
         if kind == "r":
             db.execute(
                 "INSERT INTO records (region, map, key, ord, body) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET ord = excluded.ord, body = excluded.body",
+                "ON CONFLICT DO UPDATE SET body = excluded.body",
                 (*row[1:], order, text),
             )
         elif kind == "e":
@@ -390,7 +413,7 @@ class StateFile:
         else:
             db.execute(
                 "INSERT INTO regions (region, ord, body) VALUES (?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET ord = excluded.ord, body = excluded.body",
+                "ON CONFLICT DO UPDATE SET body = excluded.body",
                 (row[1], order, text),
             )
 

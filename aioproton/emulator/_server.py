@@ -13,6 +13,8 @@ shape, answered by :class:`AwsAppRunner`'s connections and logged in one line.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import re
@@ -123,11 +125,9 @@ class ProtonServer:
         self.check_responses = check_responses
         self.max_body_bytes = max_body_bytes
         self._tracker = Tracker()
-        self._staged: Batch | None = None
-        self._seen_revision = backend.revision  # gathered into a batch
+        self._taken_revision = backend.revision  # gathered into a batch
         self._saved_revision = backend.revision  # committed to the file
-        self._writing = False
-        self._written = anyio.Event()
+        self._commit: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ persistence
 
@@ -136,8 +136,7 @@ class ProtonServer:
 
         A file of an older format is rewritten in the current one right away.
         """
-        self._staged = None
-        self._seen_revision = self._saved_revision = self.backend.revision
+        self._taken_revision = self._saved_revision = self.backend.revision
         state_file = self.state_file
         if state_file is None or not state_file.is_open:
             return
@@ -147,25 +146,24 @@ class ProtonServer:
         else:
             self._tracker.baseline(self.backend, state_file.next_ord)
 
-    def _gather(self, *, force: bool = False) -> None:
-        """Add what changed since the last gathering to the batch to write next."""
+    def _take(self, *, force: bool = False) -> Batch | None:
+        """What changed since the last batch (``force``: even if the revision did not move)."""
         if self.state_file is None or not self.state_file.is_open:
-            return
+            return None
         revision = self.backend.revision
-        if revision == self._seen_revision and not force and not self._tracker.full:
-            return
+        if revision == self._taken_revision and not force and not self._tracker.full:
+            return None
         batch = self._tracker.collect(self.backend)
-        self._staged = batch if self._staged is None else self._staged.merge(batch)
-        self._seen_revision = revision
+        self._taken_revision = revision
+        return batch
 
     def persist(self, *, force: bool = False) -> None:
-        """Write what changed (``force``: even if the revision did not move) and wait for it.
+        """Write what changed and wait for the commit, blocking the event loop.
 
-        For the synchronous callers (control routes, ``Emulator.advance``): it blocks the
-        event loop for one commit, after any commit already under way.
+        For the synchronous callers (control routes, ``Emulator.advance``); a commit
+        already under way is written first.
         """
-        self._gather(force=force)
-        batch, self._staged = self._staged, None
+        batch = self._take(force=force)
         if batch is None or self.state_file is None:
             return
         try:
@@ -178,32 +176,28 @@ class ProtonServer:
     async def committed(self) -> None:
         """Return once the state this request saw is on disk.
 
-        The first waiter writes everything gathered so far in one commit, off the event
-        loop; whoever arrives meanwhile is gathered into the next commit.
+        The first to wait gathers everything changed so far into one commit, written by
+        the state file's thread; whoever arrives meanwhile is in the next one (group
+        commit). Every waiter awaits the commit shielded: a cancelled request neither
+        stops nor forgets a write under way.
         """
-        self._gather()
-        target = self._seen_revision
+        target = self.backend.revision
         while self._saved_revision < target:
-            if self._writing:
-                await self._written.wait()
-                continue
-            if self._staged is None:
-                self._gather(force=True)  # a failed commit left a full rewrite to do
-            batch, self._staged = self._staged, None
-            if batch is None or self.state_file is None or not self.state_file.is_open:
-                return
-            self._writing = True
-            try:
-                done = self.state_file.submit(batch)
-                await anyio.to_thread.run_sync(done.result)
-            except BaseException:
-                self._tracker.full = True
-                raise
-            finally:
-                self._writing = False
-                written, self._written = self._written, anyio.Event()
-                written.set()
-            self._saved_revision = max(self._saved_revision, batch.revision)
+            if self._commit is None:
+                batch = self._take()
+                if batch is None or self.state_file is None:
+                    return  # no state file (any more)
+                commit = asyncio.wrap_future(self.state_file.submit(batch))
+                commit.add_done_callback(functools.partial(self._committed, batch.revision))
+                self._commit = commit
+            await asyncio.shield(self._commit)
+
+    def _committed(self, revision: int, commit: asyncio.Future[None]) -> None:
+        self._commit = None
+        if commit.cancelled() or commit.exception() is not None:
+            self._tracker.full = True  # what that batch held must be written again
+        else:
+            self._saved_revision = max(self._saved_revision, revision)
 
     # ------------------------------------------------------------------ requests
 

@@ -240,7 +240,7 @@ async def test_kill_9_under_concurrent_creates_loses_no_acknowledged_one(
             await enough.wait()
             child.process.kill()
 
-        with anyio.fail_after(60):
+        with anyio.fail_after(120):
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(kill)
                 for worker in range(5):
@@ -252,3 +252,35 @@ async def test_kill_9_under_concurrent_creates_loses_no_acknowledged_one(
             listed = {t.name for t in (await proton.list_environment_templates()).templates}
         assert await child.stop() == 0
     assert set(acknowledged) <= listed <= attempted
+
+
+@pytest.mark.slow
+async def test_a_failed_commit_is_an_error_and_the_next_one_rewrites_everything(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.sqlite"
+    async with (
+        durable(path, ManualClock()) as emu,
+        emu.client(retry=aioproton.RetryPolicy.never()) as proton,
+    ):
+        await proton.create_environment_template(name="before")
+        blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")  # no other writer until it ends
+        try:
+            with pytest.raises(aioproton.ProtonError, match="internal error"):
+                await proton.create_environment_template(name="during")
+            with pytest.raises(StateFileError, match="cannot write the state file"):
+                emu.script("environment/prod", action="deploy", outcome="fail")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert (
+            "during"
+            not in on_disk(path)["world"]["regions"]["aws:123456789012:us-east-1"][
+                "environment_templates"
+            ]
+        )
+        await proton.create_environment_template(name="after")
+        assert on_disk(path) == normal(emu.backend.snapshot())
+        names = [t.name for t in (await proton.list_environment_templates()).templates]
+        assert sorted(names) == ["after", "before", "during"]

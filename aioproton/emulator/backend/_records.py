@@ -295,7 +295,7 @@ class AccountSettings:
     pipeline_provisioning_repository: dict[str, str] | None = None
 
 
-@attrs.define
+@attrs.frozen
 class TokenRecord:
     """A client token seen on an operation: what it asked, what it touched, and when."""
 
@@ -304,7 +304,7 @@ class TokenRecord:
     created_at: float
 
 
-@attrs.define
+@attrs.frozen
 class Tombstone:
     """What a repeated delete returns once the resource is gone."""
 
