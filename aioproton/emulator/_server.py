@@ -14,7 +14,6 @@ shape, answered by :class:`AwsAppRunner`'s connections and logged in one line.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import re
@@ -127,7 +126,8 @@ class ProtonServer:
         self._tracker = Tracker()
         self._taken_revision = backend.revision  # gathered into a batch
         self._saved_revision = backend.revision  # committed to the file
-        self._commit: asyncio.Future[None] | None = None
+        self._commit: asyncio.Future[None] | None = None  # the commit under way
+        self._commit_revision = backend.revision
 
     # ------------------------------------------------------------------ persistence
 
@@ -183,21 +183,31 @@ class ProtonServer:
         """
         target = self.backend.revision
         while self._saved_revision < target:
-            if self._commit is None:
+            commit = self._commit
+            if commit is None:
                 batch = self._take()
                 if batch is None or self.state_file is None:
                     return  # no state file (any more)
                 commit = asyncio.wrap_future(self.state_file.submit(batch))
-                commit.add_done_callback(functools.partial(self._committed, batch.revision))
                 self._commit = commit
-            await asyncio.shield(self._commit)
+                self._commit_revision = batch.revision
+                commit.add_done_callback(self._committed)
+            try:
+                await asyncio.shield(commit)
+            finally:
+                # Awaiting a finished future does not yield: settle it here, as its
+                # callback may not have run yet.
+                if commit.done():
+                    self._committed(commit)
 
-    def _committed(self, revision: int, commit: asyncio.Future[None]) -> None:
+    def _committed(self, commit: asyncio.Future[None]) -> None:
+        if commit is not self._commit:
+            return  # already settled
         self._commit = None
         if commit.cancelled() or commit.exception() is not None:
             self._tracker.full = True  # what that batch held must be written again
         else:
-            self._saved_revision = max(self._saved_revision, revision)
+            self._saved_revision = max(self._saved_revision, self._commit_revision)
 
     # ------------------------------------------------------------------ requests
 

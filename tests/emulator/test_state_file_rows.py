@@ -292,3 +292,20 @@ async def test_a_failed_commit_is_an_error_and_the_next_one_rewrites_everything(
         assert on_disk(path) == normal(emu.backend.snapshot())
         names = [t.name for t in (await proton.list_environment_templates()).templates]
         assert sorted(names) == ["after", "before", "during"]
+
+
+async def test_many_concurrent_requests_share_commits_and_all_finish(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    async with durable(path, ManualClock()) as emu, emu.client() as proton:
+
+        async def create(i: int) -> None:
+            await proton.create_environment_template(name=f"c{i}")
+            await proton.get_environment_template(name=f"c{i}")
+
+        with anyio.fail_after(120):
+            async with anyio.create_task_group() as tasks:
+                for i in range(100):
+                    tasks.start_soon(create, i)
+        assert on_disk(path) == normal(emu.backend.snapshot())
+        templates = on_disk(path)["world"]["regions"][REGION]["environment_templates"]
+        assert len(templates) == 100
