@@ -22,7 +22,7 @@ from aioproton.clock import ManualClock
 from aioproton.emulator import Emulator
 from aioproton.emulator._persistence import StateFile, StateFileError
 
-from .recipes import S3, SETTLE, arn, env_template, environment, service, service_template
+from ..recipes import BUNDLE, SETTLE, arn, env_template, environment, service, service_template
 
 REGION = "aws:123456789012:us-east-1"
 
@@ -120,10 +120,11 @@ async def test_a_change_writes_the_same_rows_however_much_is_stored(tmp_path: Pa
             await proton.update_environment_template(name="filler0", description=f"{stored}")
             updated = rows_written(emu) - start
             # a call with a client token scans every stored token (to drop stale ones)
+            new_version = proton.create_environment_template_version
             for _ in range(stored - len(emu.backend.world.regions[REGION].tokens)):
-                await proton.create_environment_template_version(template_name="new5", source=S3)
+                await new_version(template_name="new5", source=BUNDLE)
             start = rows_written(emu)
-            await proton.create_environment_template_version(template_name="filler0", source=S3)
+            await new_version(template_name="filler0", source=BUNDLE)
             versioned = rows_written(emu) - start
             written.append((created, updated, versioned))
         assert written[0] == written[1]
