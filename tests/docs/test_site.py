@@ -1,0 +1,170 @@
+"""The documentation site: a strict build, then every page in a real headless Chromium.
+
+Chromium comes from Debian (``apt-get install chromium``; ``.ci/run`` installs it) and
+is driven by Playwright, whose wheel brings its own driver and no browser. Without
+Chromium the test is skipped, except under ``CI=true``, where it fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.slow
+
+
+def _chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs the Debian package chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built with warnings as errors (``strict: true`` and ``--strict``)."""
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr[-4000:]
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The built site over HTTP on 127.0.0.1, as a browser sees it."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="docs-site", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser_page(served: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def _pages(site: Path) -> list[str]:
+    """Every page of the site, as a path relative to its root."""
+    pages = sorted(
+        path.relative_to(site).parent.as_posix() + "/"
+        for path in site.rglob("index.html")
+        if "assets" not in path.parts
+    )
+    return ["" if page == "./" else page for page in pages]
+
+
+def test_the_site_lists_every_public_module(site: Path) -> None:
+    pages = _pages(site)
+    for module in ("aioproton", "aioproton.models", "aioproton.workflow", "aioproton.testing"):
+        assert f"reference/{module}/" in pages
+    for page in ("tour/", "cli/", "emulator/", "migration/", "production/", "pytest-plugin/"):
+        assert page in pages
+    cli = (site / "cli" / "index.html").read_text()
+    assert "aioproton rollout" in cli
+    assert "--deploy-seconds" in cli
+
+
+def test_every_page_renders_without_console_errors(
+    site: Path, served: str, browser_page: object
+) -> None:
+    from playwright.sync_api import ConsoleMessage, Error, Page
+
+    assert isinstance(browser_page, Page)
+    page = browser_page
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"{page.url}: console error: {message.text}")
+
+    def on_page_error(error: Error) -> None:
+        problems.append(f"{page.url}: uncaught {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    paths = _pages(site)
+    assert len(paths) > 30
+    for path in paths:
+        response = page.goto(served + path, wait_until="load")
+        assert response is not None
+        assert response.status == 200, path
+        heading = page.locator("article h1").first
+        assert heading.inner_text().strip(), f"{path} has no title"
+    assert problems == []
+
+
+def test_search_finds_create_environment(served: str, browser_page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(browser_page, Page)
+    page = browser_page
+    page.goto(served, wait_until="load")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.fill("create_environment")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=30_000)
+    texts = results.all_inner_texts()
+    assert any("create_environment" in text for text in texts), texts
+    links = [
+        link.get_attribute("href") or "" for link in page.locator(".md-search-result__link").all()
+    ]
+    # The method itself, on the reference page of the package that exports ProtonClient.
+    assert any(
+        "/reference/aioproton/" in link and link.endswith(".create_environment") for link in links
+    ), links
