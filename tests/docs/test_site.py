@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import pkgutil
 import subprocess
 import sys
 import threading
@@ -108,10 +109,23 @@ def _pages(site: Path) -> list[str]:
     return ["" if page == "./" else page for page in pages]
 
 
-def test_the_site_lists_every_public_module(site: Path) -> None:
+def _public_modules() -> list[str]:
+    """Every module of aioproton whose dotted path has no private part."""
+    import aioproton
+
+    names = ["aioproton"]
+    for info in pkgutil.walk_packages(aioproton.__path__, prefix="aioproton."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return names
+
+
+def test_the_site_has_a_page_for_every_public_module(site: Path) -> None:
     pages = _pages(site)
-    for module in ("aioproton", "aioproton.models", "aioproton.workflow", "aioproton.testing"):
-        assert f"reference/{module}/" in pages
+    modules = [*_public_modules(), "aioproton.models"]
+    assert "aioproton.workflow.rollout" in modules
+    missing = [module for module in modules if f"reference/{module}/" not in pages]
+    assert missing == []
     for page in ("tour/", "cli/", "emulator/", "migration/", "production/", "pytest-plugin/"):
         assert page in pages
     cli = (site / "cli" / "index.html").read_text()
@@ -122,7 +136,7 @@ def test_the_site_lists_every_public_module(site: Path) -> None:
 def test_every_page_renders_without_console_errors(
     site: Path, served: str, browser_page: object
 ) -> None:
-    from playwright.sync_api import ConsoleMessage, Error, Page
+    from playwright.sync_api import ConsoleMessage, Error, Page, Request
 
     assert isinstance(browser_page, Page)
     page = browser_page
@@ -135,8 +149,14 @@ def test_every_page_renders_without_console_errors(
     def on_page_error(error: Error) -> None:
         problems.append(f"{page.url}: uncaught {error}")
 
+    def on_request(request: Request) -> None:
+        # The site must render offline: no fonts, scripts or styles from elsewhere.
+        if not request.url.startswith((served, "data:", "blob:")):
+            problems.append(f"{page.url}: requested {request.url}")
+
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
+    page.on("request", on_request)
     paths = _pages(site)
     assert len(paths) > 30
     for path in paths:
