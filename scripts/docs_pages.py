@@ -93,6 +93,10 @@ def reference_page(module_name: str, modules: list[str]) -> str:
         else:
             elsewhere.append((name, home))
     lines = [
+        "---",
+        f"title: {module_name}",
+        "---",
+        "",
         f"::: {module_name}",
         "    options:",
         "      show_root_heading: true",
