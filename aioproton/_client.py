@@ -14,8 +14,10 @@ import asyncio
 import contextlib
 import enum
 import functools
+import logging
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -28,6 +30,7 @@ from aiobotocore.session import AioSession
 from botocore import xform_name
 
 from . import _codec, _service_model, _transport
+from . import _logfields as F
 from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
@@ -42,8 +45,20 @@ from .errors import (
     ThrottlingError,
     translate,
 )
+from .observe import (
+    AttemptEnded,
+    AttemptStarted,
+    CallEnded,
+    CallStarted,
+    Observer,
+    Observers,
+    RateChanged,
+    observers_of,
+)
 
 __all__ = ["NotGiven", "ProtonClient"]
+
+logger = logging.getLogger("aioproton.client")
 
 # What the transport raises for a failed call; everything else is a bug and propagates.
 _TRANSLATED = (
@@ -88,7 +103,8 @@ class ProtonClient(GeneratedOperations):
     may be empty returns ``None`` then; outputs with several members (List calls, sync
     status) are returned whole. Leave ``endpoint_url`` unset to talk to AWS; set it to
     an emulator's URL to talk to the emulator. ``clock`` times retry backoff (tests pass
-    the emulator's manual clock); ``rate_limiter`` paces every attempt.
+    the emulator's manual clock); ``rate_limiter`` paces every attempt; ``observers``
+    (:class:`~aioproton.observe.Observer`) are told about every call, attempt and retry.
 
     Give either ``config=`` (a :class:`ClientConfig`) or the individual settings, not
     both. ``session=`` is an ``AioSession`` to resolve region, profile and credentials
@@ -122,6 +138,7 @@ class ProtonClient(GeneratedOperations):
         rate_limiter: RateLimiter | None = None,
         session: AioSession | None = None,
         credentials: Any = None,
+        observers: Iterable[Observer] | Observers | None = None,
     ) -> None:
         given: dict[str, Any] = {
             name: value
@@ -165,6 +182,7 @@ class ProtonClient(GeneratedOperations):
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.rate_limiter = rate_limiter
+        self.observers = observers_of(observers)
         self._session = session
         self._credentials = credentials
         self._state = _State.UNOPENED
@@ -260,6 +278,34 @@ class ProtonClient(GeneratedOperations):
     # ------------------------------------------------------------------ the one call path
 
     async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any:
+        observers = self.observers
+        if not observers:
+            return await self._call(operation, arguments)
+        observers.emit(
+            "on_call_start", CallStarted(operation=operation, region=self.config.region_name)
+        )
+        started = time.perf_counter()
+        tally = [0]
+        error: BaseException | None = None
+        try:
+            return await self._call(operation, arguments, tally)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            observers.emit(
+                "on_call_end",
+                CallEnded(
+                    operation=operation,
+                    attempts=tally[0],
+                    seconds=time.perf_counter() - started,
+                    error=error,
+                ),
+            )
+
+    async def _call(
+        self, operation: str, arguments: dict[str, Any], tally: list[int] | None = None
+    ) -> Any:
         facts = OPERATIONS[operation]
         transport = self._require_open(operation)
         params = _codec.encode_arguments(facts.input_shape, arguments)
@@ -276,16 +322,21 @@ class ProtonClient(GeneratedOperations):
         if facts.client_token is not None and not params.get(facts.client_token):
             # Generated once per logical call, so every retry carries the same token.
             params[facts.client_token] = str(uuid.uuid4())
-        response = await self._send(transport, operation, params)
+        response = await self._send(transport, operation, params, tally)
         return _decode_result(operation, response)
 
     async def _send(
-        self, transport: _transport.Transport, operation: str, params: dict[str, Any]
+        self,
+        transport: _transport.Transport,
+        operation: str,
+        params: dict[str, Any],
+        tally: list[int] | None,
     ) -> Any:
         replay_safe = OPERATIONS[operation].replay_safe
         limiter = self._limiter
         assert limiter is not None
         rate_limiter = self.rate_limiter
+        observers = self.observers
         invocation_id = str(uuid.uuid4())
         max_attempts = self.config.retry.max_attempts
         attempts = 0
@@ -293,6 +344,29 @@ class ProtonClient(GeneratedOperations):
         async def attempt() -> Any:
             nonlocal attempts
             attempts += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s: attempt %d of %d",
+                    operation,
+                    attempts,
+                    max_attempts,
+                    extra={
+                        F.OPERATION: operation,
+                        F.ATTEMPT: attempts,
+                        F.MAX_ATTEMPTS: max_attempts,
+                    },
+                )
+            answered: dict[str, Any] | None = None
+            if tally is not None:
+                tally[0] = attempts
+                answered = {}
+                observers.emit(
+                    "on_attempt",
+                    AttemptStarted(
+                        operation=operation, attempt=attempts, max_attempts=max_attempts
+                    ),
+                )
+                started = time.perf_counter()
             if rate_limiter is not None:
                 await rate_limiter.acquire()
             try:
@@ -305,19 +379,64 @@ class ProtonClient(GeneratedOperations):
                             invocation_id=invocation_id,
                             attempt=attempts,
                             max_attempts=max_attempts,
+                            answered=answered,
                         )
                     finally:
                         self._in_flight -= 1
             except _TRANSLATED as exc:
                 error = translate(exc, operation=operation, replay_safe=replay_safe)
                 if rate_limiter is not None:
-                    rate_limiter.feedback(throttled=isinstance(error, ThrottlingError))
+                    self._feedback(rate_limiter, isinstance(error, ThrottlingError))
+                if observers:
+                    observers.emit(
+                        "on_attempt_end",
+                        AttemptEnded(
+                            operation=operation,
+                            attempt=attempts,
+                            seconds=time.perf_counter() - started,
+                            request_id=error.request_id,
+                            error=error,
+                        ),
+                    )
                 raise error from exc
             if rate_limiter is not None:
                 rate_limiter.feedback(throttled=False)
+            if answered is not None:
+                observers.emit(
+                    "on_attempt_end",
+                    AttemptEnded(
+                        operation=operation,
+                        attempt=attempts,
+                        seconds=time.perf_counter() - started,
+                        request_id=answered.get("request_id"),
+                        error=None,
+                    ),
+                )
             return response
 
-        return await call_with_retries(self.config.retry, attempt, self.clock)
+        return await call_with_retries(
+            self.config.retry, attempt, self.clock, operation=operation, observers=observers
+        )
+
+    def _feedback(self, rate_limiter: RateLimiter, throttled: bool) -> None:
+        """Tell the limiter; a rate it lowered is worth a WARNING and an event."""
+        before = getattr(rate_limiter, "rate", None)
+        rate_limiter.feedback(throttled=throttled)
+        after = getattr(rate_limiter, "rate", None)
+        if not isinstance(before, float) or not isinstance(after, float) or after == before:
+            return
+        if after < before:
+            logger.warning(
+                "the service throttled: the client's rate limiter slowed from %.2f to %.2f "
+                "requests per second",
+                before,
+                after,
+                extra={F.RATE: after, F.PREVIOUS_RATE: before},
+            )
+        if self.observers:
+            self.observers.emit(
+                "on_rate_change", RateChanged(previous=before, rate=after, throttled=throttled)
+            )
 
 
 class _RawClient:

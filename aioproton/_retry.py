@@ -10,18 +10,23 @@ retries inside, and are bounded by their own deadlines.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
+from . import _logfields as F
 from ._config import RetryPolicy
 from .clock import Clock
 from .errors import ProtonError
+from .observe import NO_OBSERVERS, Observers, Retrying
 
 T = TypeVar("T")
 
 #: Jitter for policies that bring no generator of their own (never the global ``random``).
 _RNG = random.Random()
+
+logger = logging.getLogger("aioproton.client")
 
 
 class RateLimiter(Protocol):
@@ -37,17 +42,25 @@ class RateLimiter(Protocol):
 
 
 async def call_with_retries(
-    policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], clock: Clock
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[T]],
+    clock: Clock,
+    *,
+    operation: str = "",
+    observers: Observers = NO_OBSERVERS,
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or the policy is exhausted.
 
     Only a ``retry_safe`` failure is retried, after the policy's backoff
     (:attr:`RetryPolicy.backoff`, jitter drawn from ``policy.rng``). Backoff and the
     ``max_elapsed`` budget are both measured on ``clock``, so a test's manual clock
-    sees the same timeline as the retries.
+    sees the same timeline as the retries. Each retry is logged (DEBUG; INFO when the
+    failed request may have taken effect; WARNING once past half the budget) and told
+    to ``observers``.
     """
     rng = policy.rng if policy.rng is not None else _RNG
-    deadline = clock.now() + policy.max_elapsed
+    started = clock.now()
+    deadline = started + policy.max_elapsed
     backoff = policy.backoff
     made = 0
     while True:
@@ -57,4 +70,43 @@ async def call_with_retries(
         except ProtonError as error:
             if not error.retry_safe or made >= policy.max_attempts or clock.now() >= deadline:
                 raise
-        await clock.sleep(backoff.delay(made, rng))
+            delay = backoff.delay(made, rng)
+            _retrying(operation, made, delay, error, clock.now() - started, policy.max_elapsed)
+            if observers:
+                observers.emit(
+                    "on_retry",
+                    Retrying(operation=operation, attempt=made, delay=delay, error=error),
+                )
+        await clock.sleep(delay)
+
+
+def _retrying(
+    operation: str, made: int, delay: float, error: ProtonError, spent: float, budget: float
+) -> None:
+    """The log record of one retry decision (nothing is built when nobody listens)."""
+    if spent > budget / 2:
+        level = logging.WARNING
+    elif error.ambiguous:
+        level = logging.INFO  # the request may have taken effect: worth an operator's eye
+    else:
+        level = logging.DEBUG
+    if not logger.isEnabledFor(level):
+        return
+    logger.log(
+        level,
+        "%s: attempt %d failed (%s%s), retrying in %.2fs%s",
+        operation,
+        made,
+        error.code,
+        ", outcome unknown" if error.ambiguous else "",
+        delay,
+        f"; {spent:.1f}s of its {budget:g}s budget spent" if spent > budget / 2 else "",
+        extra={
+            F.OPERATION: operation,
+            F.ATTEMPT: made,
+            F.DELAY: delay,
+            F.ELAPSED: spent,
+            F.DEADLINE: budget,
+            **F.error_fields(error),
+        },
+    )

@@ -171,8 +171,12 @@ class Transport:
         invocation_id: str,
         attempt: int = 1,
         max_attempts: int = 1,
+        answered: dict[str, Any] | None = None,
     ) -> Any:
-        """One attempt: the parsed JSON of a 2xx, or a botocore exception."""
+        """One attempt: the parsed JSON of a 2xx, or a botocore exception.
+
+        ``answered``, when given, receives the response's ``request_id`` (for observers).
+        """
         session = self._session
         if session is None:
             raise RuntimeError("the transport is not open")
@@ -206,6 +210,8 @@ class Transport:
                 status = response.status
                 if debug:
                     _log_response(operation, status, response.headers.get("x-amzn-RequestId"))
+                if answered is not None:
+                    answered["request_id"] = response.headers.get("x-amzn-RequestId")
                 if status < 300:
                     return success_json(content)
                 response_headers = {k.lower(): v for k, v in response.headers.items()}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import logging
 import math
 import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Collection, Iterable
@@ -32,9 +33,12 @@ import anyio.abc
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from .. import _logfields as F
 from .._client import ProtonClient
 from ..clock import Clock, SystemClock
 from .errors import BulkError
+
+logger = logging.getLogger("aioproton.workflow.bulk")
 
 __all__ = [
     "BulkRun",
@@ -287,6 +291,20 @@ class _Workers(Generic[T, V]):
         )
 
     def _record(self, result: ItemResult[T, V]) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "bulk item %d: %s%s",
+                result.index,
+                result.status.value,
+                f" ({type(result.error).__name__}: {result.error})" if result.error else "",
+                extra={
+                    "index": result.index,
+                    F.STATUS: result.status.value,
+                    F.ERROR_CODE: getattr(result.error, "code", None)
+                    or (type(result.error).__name__ if result.error else None),
+                    F.ELAPSED: result.duration,
+                },
+            )
         self._summary.results.append(result)
         self._send.send_nowait(result)
 

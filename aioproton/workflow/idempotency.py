@@ -41,15 +41,17 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
 
 import attrs
 import tenacity
 
 from .. import _codec, _service_model
+from .. import _logfields as F
 from .._backoff import Backoff, exponential
 from .._client import ProtonClient
 from .._codec import python_name
@@ -64,6 +66,8 @@ from ..errors import (
     ProtonError,
     ResourceNotFoundError,
 )
+from ..observe import Observer, Observers, RequestEnded, RequestStarted, observers_of
+from ..observe import Reconciled as ReconcileEvent
 from .errors import StateConflictError, TokenExpiredError
 from .reconcile import Reconciled, Verdict, reconciler_for
 from .tokens import MemoryTokenStore, TokenRecord, TokenStore
@@ -75,6 +79,8 @@ T = TypeVar("T")
 
 #: How long Proton remembers a client token (seconds).
 TOKEN_LIFETIME = 8 * 3600.0
+
+logger = logging.getLogger("aioproton.workflow.idempotency")
 
 _BY_METHOD: dict[str, OperationFacts] = {facts.method: facts for facts in OPERATIONS.values()}
 
@@ -120,7 +126,8 @@ class IdempotentCalls:
 
     ``store`` keeps idempotency keys and their client tokens (default: in memory);
     ``retry`` bounds the retries of one logical request; ``clock`` measures token
-    ages and paces retries (tests pass a ``ManualClock``).
+    ages and paces retries (tests pass a ``ManualClock``); ``observers`` are told about
+    each request and reconciliation (default: the observers of the request's client).
     """
 
     def __init__(
@@ -131,6 +138,7 @@ class IdempotentCalls:
         clock: Clock | None = None,
         token_lifetime: float = TOKEN_LIFETIME,
         safety_margin: float = 1800.0,
+        observers: Iterable[Observer] | Observers | None = None,
     ) -> None:
         if not 0 <= safety_margin < token_lifetime:
             raise ValueError("safety_margin must be below token_lifetime")
@@ -139,6 +147,7 @@ class IdempotentCalls:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.token_lifetime = token_lifetime
         self.safety_margin = safety_margin
+        self.observers: Observers | None = None if observers is None else observers_of(observers)
 
     async def call(
         self,
@@ -161,7 +170,22 @@ class IdempotentCalls:
         if not isinstance(proton, ProtonClient) or facts is None:
             raise TypeError(f"{method!r} is not an operation of a ProtonClient")
         request = _Request(self, proton, facts, key, dict(kwargs))
-        return cast(T, await request.run())
+        observers = self.observers if self.observers is not None else proton.observers
+        if not observers:
+            return cast(T, await request.run())
+        observers.emit("on_request_start", RequestStarted(operation=facts.name, key=key))
+        request.observers = observers
+        error: BaseException | None = None
+        try:
+            return cast(T, await request.run())
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            observers.emit(
+                "on_request_end",
+                RequestEnded(operation=facts.name, key=key, attempts=request.attempts, error=error),
+            )
 
 
 class _Request:
@@ -187,6 +211,12 @@ class _Request:
         self.token_since: float | None = None
         self.baseline: Any = None
         self.unclear = False
+        self.attempts = 0
+        self.observers: Observers | None = None
+
+    def fields(self, **more: Any) -> dict[str, Any]:
+        """The ``extra=`` of this request's log records."""
+        return {F.OPERATION: self.operation, F.IDEMPOTENCY_KEY: self.key, **more}
 
     @property
     def operation(self) -> str:
@@ -240,6 +270,15 @@ class _Request:
     ) -> Reconciled | None:
         """The service may have forgotten this token: decide from the resource itself."""
         hours = record.age(now) / 3600
+        logger.warning(
+            "%s: the client token of idempotency key %r is %.1f hours old, near Proton's "
+            "%g-hour limit; deciding from the resource instead of resending it",
+            self.operation,
+            record.key,
+            hours,
+            self.calls.token_lifetime / 3600,
+            extra=self.fields(**{F.TOKEN_AGE: record.age(now)}),
+        )
         if self.reconciler is not None:
             found = await self.reconciler.check(self.proton, self.params, record.token, None)
             if found.verdict is Verdict.MATCH:
@@ -281,9 +320,17 @@ class _Request:
                 return True
             return clock.now() >= deadline
 
+        started = clock.now()
+
         def wait(state: tenacity.RetryCallState) -> float:
             pause = backoff.delay(state.attempt_number, policy.rng)
             return min(pause, max(0.0, deadline - clock.now()))
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome is not None else None
+            pause = state.next_action.sleep if state.next_action is not None else 0.0
+            if isinstance(failure, _Resend):
+                self._log_resend(failure.error, state.attempt_number, pause, started, deadline)
 
         controller = tenacity.AsyncRetrying(
             stop=out_of_time,
@@ -291,6 +338,7 @@ class _Request:
             retry=tenacity.retry_if_exception_type(_Resend),
             reraise=True,
             sleep=clock.sleep,
+            before_sleep=before_sleep,
         )
         try:
             async for attempt in controller:
@@ -300,7 +348,33 @@ class _Request:
             raise resend.error from resend.error.__cause__
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
+    def _log_resend(
+        self, error: ProtonError, attempt: int, pause: float, started: float, deadline: float
+    ) -> None:
+        """One resend decision: INFO when the failed attempt may have taken effect."""
+        spent, budget = self.calls.clock.now() - started, deadline - started
+        late = spent > budget / 2
+        level = logging.WARNING if late else logging.INFO if self.unclear else logging.DEBUG
+        if not logger.isEnabledFor(level):
+            return
+        logger.log(
+            level,
+            "%s (idempotency key %r): attempt %d failed (%s%s), sending again in %.1fs%s",
+            self.operation,
+            self.key,
+            attempt,
+            error.code,
+            ", outcome was unclear and the resource does not show it" if self.unclear else "",
+            pause,
+            f"; {spent:.0f}s of its {budget:.0f}s deadline spent" if late else "",
+            extra=self.fields(
+                **F.error_fields(error),
+                **{F.ATTEMPT: attempt, F.DELAY: pause, F.ELAPSED: spent, F.DEADLINE: budget},
+            ),
+        )
+
     async def _attempt(self) -> Any:
+        self.attempts += 1
         params = dict(self.params)
         if self.facts.client_token is not None:
             params["client_token"] = self.token
@@ -335,9 +409,11 @@ class _Request:
         try:
             found = await self.reconciler.check(self.proton, self.params, self.token, self.baseline)
         except ProtonError as unreadable:
+            self._verdict(error, "UNREADABLE", None)
             if error.retry_safe and not conflict:
                 raise _Resend(error) from unreadable  # sending it again is safe anyway
             raise
+        self._verdict(error, found.verdict.name, found.arn)
 
         if found.verdict is Verdict.MATCH:
             await self._remember(found.resource)
@@ -354,6 +430,29 @@ class _Request:
             resource=found.resource,
             differences=found.differences,
         ) from error
+
+    def _verdict(self, error: ProtonError, verdict: str, detail: str | None) -> None:
+        """What the resource showed after an unclear outcome: INFO and ``on_reconcile``."""
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s (idempotency key %r): %s (%s); the resource reads %s",
+                self.operation,
+                self.key,
+                "no answer" if error.ambiguous else "refused",
+                error.code,
+                verdict,
+                extra=self.fields(
+                    **F.error_fields(error),
+                    **{F.VERDICT: verdict, F.TARGET_ARN: detail, F.ATTEMPT: self.attempts},
+                ),
+            )
+        if self.observers:
+            self.observers.emit(
+                "on_reconcile",
+                ReconcileEvent(
+                    operation=self.operation, key=self.key, verdict=verdict, error=error
+                ),
+            )
 
     async def _remember(self, resource: Any) -> None:
         arn = getattr(resource, "arn", None)

@@ -20,11 +20,12 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from .. import _logfields as F
 from ..clock import Clock, SystemClock
 
 __all__ = ["AdaptiveRateLimiter", "MaxRate"]
 
-logger = logging.getLogger("aioproton.workflow")
+logger = logging.getLogger("aioproton.workflow.ratelimit")
 
 
 class AdaptiveRateLimiter:
@@ -194,10 +195,15 @@ class MaxRate:
         before = self._rate.rate
         self._rate.feedback(throttled=throttled)
         if self._rate.rate < before:
-            logger.info(
-                "throttled: at most %.2f requests per second from now on",
+            logger.warning(
+                "throttled: at most %.2f requests per second from now on (was %.2f)",
                 self._rate.rate,
-                extra={"rate": self._rate.rate, "max_rate": self.max_rate},
+                before,
+                extra={
+                    F.RATE: self._rate.rate,
+                    F.PREVIOUS_RATE: before,
+                    "max_rate": self.max_rate,
+                },
             )
 
     def __repr__(self) -> str:

@@ -21,17 +21,27 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
 
+from .. import _logfields as F
 from .._client import ProtonClient
 from .._generated import models
 from .._retry import RateLimiter
 from ..clock import Clock
 from ..errors import ProtonError, ThrottlingError
+from ..observe import (
+    Observer,
+    Observers,
+    RolloutEnded,
+    RolloutItemEnded,
+    RolloutItemStarted,
+    RolloutStarted,
+    observers_of,
+)
 from .bulk import ItemResult, ItemStatus, run_bulk
 from .cancel import CancelGuard, cancel_on_exit
 from .idempotency import DurableRetry, IdempotentCalls
@@ -49,7 +59,7 @@ __all__ = [
     "RolloutStatus",
 ]
 
-logger = logging.getLogger("aioproton.workflow")
+logger = logging.getLogger("aioproton.workflow.rollout")
 
 _D = models.DeploymentStatus
 _BUSY = (_D.IN_PROGRESS, _D.CANCELLING, _D.DELETE_IN_PROGRESS)
@@ -213,6 +223,7 @@ class Rollout:
         strict: bool = False,
         cancel_in_flight_on_exit: bool = False,
         cancel_timeout: float = 60.0,
+        observers: Iterable[Observer] | Observers | None = None,
     ) -> None:
         if (environment_template is None) == (service_template is None):
             raise ValueError("name exactly one of environment_template= and service_template=")
@@ -231,8 +242,15 @@ class Rollout:
         self.cancel_in_flight_on_exit = cancel_in_flight_on_exit
         self.cancel_timeout = cancel_timeout
         self.clock: Clock = clock if clock is not None else proton.clock
-        self.calls = IdempotentCalls(store=store, retry=retry, clock=self.clock)
-        self.waiters = waiters if waiters is not None else Waiters(proton, clock=self.clock)
+        self.observers = observers_of(observers) if observers is not None else proton.observers
+        self.calls = IdempotentCalls(
+            store=store, retry=retry, clock=self.clock, observers=self.observers
+        )
+        self.waiters = (
+            waiters
+            if waiters is not None
+            else Waiters(proton, clock=self.clock, observers=self.observers)
+        )
         self.rate_limiter: RateLimiter | MaxRate | None = rate_limiter
         if max_rate is not None:
             self.rate_limiter = MaxRate(max_rate=max_rate, burst=burst or 1, clock=self.clock)
@@ -340,16 +358,34 @@ class Rollout:
             final = _from_item_result(result, version)
             return on_result(final) if on_result is not None else None
 
-        summary = await run_bulk(
-            items,
-            self._roll,
-            concurrency=self.concurrency,
-            fail_fast=self.fail_fast,
-            proton=self.proton,
-            strict=self.strict,
-            clock=self.clock,
-            on_result=report,
-        )
+        observers = self.observers
+        if observers:
+            observers.emit(
+                "on_rollout_start",
+                RolloutStarted(template=self.template, version=version, items=len(items)),
+            )
+        error: BaseException | None = None
+        try:
+            summary = await run_bulk(
+                items,
+                self._observed_roll,
+                concurrency=self.concurrency,
+                fail_fast=self.fail_fast,
+                proton=self.proton,
+                strict=self.strict,
+                clock=self.clock,
+                on_result=report,
+            )
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if observers:
+                ok = error is None and all(result.ok for result in summary.results)
+                observers.emit(
+                    "on_rollout_end",
+                    RolloutEnded(template=self.template, version=version, ok=ok, error=error),
+                )
         results = tuple(_from_item_result(result, version) for result in summary.results)
         return RolloutReport(
             template=self.template, version=version, dry_run=False, results=results
@@ -365,6 +401,43 @@ class Rollout:
                 return await _answered(limiter, call)
         await limiter.acquire()
         return await _answered(limiter, call)
+
+    async def _observed_roll(self, item: RolloutItem) -> RolloutResult:
+        """:meth:`_roll` with its INFO record and observer events."""
+        path = item.target.path
+        if self.observers:
+            self.observers.emit("on_rollout_item_start", RolloutItemStarted(target=path))
+        result: RolloutResult | None = None
+        error: BaseException | None = None
+        try:
+            result = await self._roll(item)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            status = result.status.value if result is not None else None
+            deployment_id = result.deployment_id if result is not None else None
+            logger.info(
+                "rollout of %s to %s: %s",
+                path,
+                self.requested_version,
+                status or f"failed ({type(error).__name__}: {error})",
+                extra={
+                    F.TARGET: path,
+                    F.VERSION: self.requested_version,
+                    F.STATUS: status,
+                    F.DEPLOYMENT_ID: deployment_id,
+                    F.ERROR_CODE: getattr(error, "code", type(error).__name__ if error else None),
+                },
+            )
+            if self.observers:
+                self.observers.emit(
+                    "on_rollout_item",
+                    RolloutItemEnded(
+                        target=path, status=status, deployment_id=deployment_id, error=error
+                    ),
+                )
 
     async def _roll(self, item: RolloutItem) -> RolloutResult:
         target = item.target

@@ -18,12 +18,14 @@ resource that never existed, and a response that could not be read
 from __future__ import annotations
 
 import inspect
+import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
+from .. import _logfields as F
 from .._backoff import exponential
 from ..clock import Clock, SystemClock
 from ..errors import (
@@ -33,6 +35,7 @@ from ..errors import (
     ResourceNotFoundError,
     ThrottlingError,
 )
+from ..observe import NO_OBSERVERS, Observers, Polled, StateChanged, WaitEnded, WaitStarted
 from . import errors
 from .history import DurationEstimate
 from .schedule import PollContext, PollSchedule
@@ -41,6 +44,8 @@ from .states import GONE, StateChange, WaitVerdict
 __all__ = ["OnChange", "Probe", "Waiter"]
 
 R = TypeVar("R")
+
+logger = logging.getLogger("aioproton.workflow.waiter")
 
 #: Upper bound of the slow-down after polling errors, in clock seconds.
 _ERROR_BACKOFF_CAP = 120.0
@@ -110,6 +115,7 @@ class Waiter(Generic[R]):
         clock: Clock | None = None,
         on_change: OnChange | None = None,
         rng: random.Random | None = None,
+        observers: Observers = NO_OBSERVERS,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
@@ -122,6 +128,7 @@ class Waiter(Generic[R]):
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._on_change = on_change
         self._rng = rng if rng is not None else random.Random()
+        self._observers = observers
         self.attempts = 0
         self.history: list[StateChange[R]] = []
         self.last_resource: R | None = None
@@ -196,6 +203,13 @@ class Waiter(Generic[R]):
             while not self._finished:
                 if self._began is None:
                     self._began = self.clock.now()
+                    if self._observers:
+                        self._observers.emit(
+                            "on_wait_start",
+                            WaitStarted(
+                                wait=self, waiter=self.probe.name, subject=self.probe.subject
+                            ),
+                        )
                 elif self.max_attempts is not None and self.attempts >= self.max_attempts:
                     raise self._timeout(f"gave up after {self.attempts} polls")
                 else:
@@ -230,6 +244,7 @@ class Waiter(Generic[R]):
                 raise
             self._error_streak += 1
             self._last_error = error
+            self._polled(None, error)
             return None
         if resource is None:
             # A response decoded leniently may lack the resource: nothing to judge.
@@ -249,6 +264,7 @@ class Waiter(Generic[R]):
         verdict = probe.verdicts.get(status, WaitVerdict.PENDING)
         if self._started_at is None:
             self._started_at = probe.started_at(resource)
+        self._polled(status, None)
         if verdict is WaitVerdict.PENDING and not self._estimated:
             self._estimated = True
             if probe.estimate is not None and getattr(self.schedule, "uses_history", False):
@@ -290,6 +306,7 @@ class Waiter(Generic[R]):
                 resource=resource,
             )
             self.history.append(change)
+            self._changed(change)
         if verdict is WaitVerdict.SUCCESS:
             self._finish(result=resource)
         elif verdict is not WaitVerdict.PENDING:
@@ -328,10 +345,91 @@ class Waiter(Generic[R]):
             await outcome
 
     def _finish(self, *, result: R | None = None, failure: BaseException | None = None) -> None:
+        first = not self._finished
         self._finished = True
         self._result = result
         if failure is not None and self._failure is None:
             self._failure = failure
+        if first and self._observers:
+            self._observers.emit(
+                "on_wait_end",
+                WaitEnded(
+                    wait=self,
+                    waiter=self.probe.name,
+                    subject=self.probe.subject,
+                    status=self._status,
+                    polls=self.attempts,
+                    elapsed=self.elapsed,
+                    error=self._failure,
+                ),
+            )
+
+    # ------------------------------------------------------------------ reports
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            F.WAITER: self.probe.name,
+            F.TARGET: self.probe.subject,
+            F.TARGET_ARN: self._arn,
+            F.DEPLOYMENT_ID: self._deployment_id,
+            F.STATUS: self._status,
+            F.ATTEMPT: self.attempts,
+        }
+
+    def _polled(self, status: str | None, error: ProtonError | None) -> None:
+        """One poll: a DEBUG record and the observers' ``on_poll``."""
+        if logger.isEnabledFor(logging.DEBUG):
+            if error is None:
+                logger.debug(
+                    "%s: poll %d of %s read %s",
+                    self.probe.name,
+                    self.attempts,
+                    self.probe.subject,
+                    status,
+                    extra=self._fields(),
+                )
+            else:
+                logger.debug(
+                    "%s: poll %d of %s failed (%s); slowing down",
+                    self.probe.name,
+                    self.attempts,
+                    self.probe.subject,
+                    error.code,
+                    extra={**self._fields(), **F.error_fields(error)},
+                )
+        if self._observers:
+            now = self.clock.now()
+            self._observers.emit(
+                "on_poll",
+                Polled(
+                    wait=self,
+                    waiter=self.probe.name,
+                    subject=self.probe.subject,
+                    attempt=self.attempts,
+                    status=status,
+                    error=error,
+                    lag=None if self._started_at is None else max(0.0, now - self._started_at),
+                ),
+            )
+
+    def _changed(self, change: StateChange[R]) -> None:
+        """A status change: an INFO record and the observers' ``on_state_change``."""
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s: %s is %s (was %s) after %d polls",
+                change.waiter,
+                change.subject,
+                change.status,
+                change.previous,
+                change.attempt,
+                extra={
+                    **self._fields(),
+                    F.PREVIOUS_STATUS: change.previous,
+                    F.ELAPSED: change.elapsed,
+                },
+            )
+        if self._observers:
+            self._observers.emit("on_state_change", StateChanged(wait=self, change=change))
 
     # ------------------------------------------------------------------ errors
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import random
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TypeVar
 
 import attrs
@@ -28,6 +28,7 @@ import attrs
 from .._client import ProtonClient
 from .._generated import models
 from ..clock import Clock
+from ..observe import Observer, Observers, observers_of
 from .history import DeploymentHistory, DurationEstimate
 from .schedule import ExponentialBackoff, HistoryAwareSchedule, PollSchedule
 from .states import (
@@ -125,6 +126,7 @@ class Waiters:
         history: DeploymentHistory | bool = True,
         on_change: OnChange | None = None,
         seed: int | None = None,
+        observers: Iterable[Observer] | Observers | None = None,
     ) -> None:
         if schedule is not None and (min_delay is not None or max_delay is not None):
             raise ValueError("give either schedule= or min_delay=/max_delay=, not both")
@@ -140,6 +142,8 @@ class Waiters:
         self.history: DeploymentHistory | None = history or None
         self._on_change = on_change
         self._rng = random.Random(seed)
+        # The client's observers by default, like its clock.
+        self.observers = observers_of(observers) if observers is not None else proton.observers
 
     # ------------------------------------------------------------------ deployments
 
@@ -446,6 +450,7 @@ class Waiters:
             clock=self.clock,
             on_change=on_change,
             rng=random.Random(self._rng.random()),
+            observers=self.observers,
         )
 
     def _bounded(

@@ -1,0 +1,328 @@
+"""Observer hooks: what the client and the workflow layer report as they work.
+
+An :class:`Observer` is told about every attempt, retry and finished call of a
+:class:`~aioproton.ProtonClient`, every poll, state change and end of a wait, every
+idempotent request and its reconciliation verdicts, every rollout item, and every
+change of an adaptive request rate. Subclass it and override the hooks you need (the
+others do nothing); pass instances as ``observers=`` to ``ProtonClient``, ``Waiters``,
+``IdempotentCalls`` and ``Rollout``. Several observers compose: each is told in turn.
+
+Hooks are synchronous and run in the caller's task: keep them cheap (increment a
+counter, observe a histogram). A hook that raises never breaks the call; the failure is
+logged once per observer and hook on ``aioproton.observe``. With no observer installed
+the library builds no events at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from .errors import ProtonError
+
+__all__ = [
+    "AttemptEnded",
+    "AttemptStarted",
+    "CallEnded",
+    "CallStarted",
+    "Observer",
+    "Polled",
+    "RateChanged",
+    "Reconciled",
+    "RequestEnded",
+    "RequestStarted",
+    "Retrying",
+    "RolloutEnded",
+    "RolloutItemEnded",
+    "RolloutItemStarted",
+    "RolloutStarted",
+    "StateChanged",
+    "WaitEnded",
+    "WaitStarted",
+]
+
+logger = logging.getLogger("aioproton.observe")
+
+
+# ---------------------------------------------------------------------- client calls
+
+
+@attrs.frozen(kw_only=True)
+class CallStarted:
+    """A logical client call begins (before validation and its first attempt)."""
+
+    operation: str
+    region: str | None
+
+
+@attrs.frozen(kw_only=True)
+class AttemptStarted:
+    """One HTTP request of a call is about to be sent."""
+
+    operation: str
+    attempt: int
+    max_attempts: int
+
+
+@attrs.frozen(kw_only=True)
+class AttemptEnded:
+    """One HTTP request was answered or failed. ``seconds`` is real (wall) time."""
+
+    operation: str
+    attempt: int
+    seconds: float
+    request_id: str | None
+    error: ProtonError | None
+
+
+@attrs.frozen(kw_only=True)
+class Retrying:
+    """A failed attempt will be repeated after ``delay`` clock seconds."""
+
+    operation: str
+    attempt: int
+    delay: float
+    error: ProtonError
+
+
+@attrs.frozen(kw_only=True)
+class CallEnded:
+    """A logical client call finished; ``error`` is what the caller receives, if any."""
+
+    operation: str
+    attempts: int
+    seconds: float
+    error: BaseException | None
+
+
+# ---------------------------------------------------------------------- waits
+
+
+@attrs.frozen(kw_only=True)
+class WaitStarted:
+    """A waiter makes its first poll. ``wait`` identifies the wait in later events."""
+
+    wait: object
+    waiter: str
+    subject: str
+
+
+@attrs.frozen(kw_only=True)
+class Polled:
+    """One poll of a wait: the status it read, or the transient error it rode out."""
+
+    wait: object
+    waiter: str
+    subject: str
+    attempt: int
+    status: str | None
+    error: ProtonError | None
+    #: Clock seconds between the resource's own start and this poll (``None``: unknown).
+    lag: float | None
+
+
+@attrs.frozen(kw_only=True)
+class StateChanged:
+    """A wait saw its resource's status change (``change`` is the waiter's StateChange)."""
+
+    wait: object
+    change: Any
+
+
+@attrs.frozen(kw_only=True)
+class WaitEnded:
+    """A wait finished: ``error`` is the failure the caller receives, if any."""
+
+    wait: object
+    waiter: str
+    subject: str
+    status: str | None
+    polls: int
+    elapsed: float
+    error: BaseException | None
+
+
+# ---------------------------------------------------------------------- idempotent requests
+
+
+@attrs.frozen(kw_only=True)
+class RequestStarted:
+    """An idempotent request (``IdempotentCalls.call``) begins."""
+
+    operation: str
+    key: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Reconciled:
+    """After an unclear outcome the resource was read: what it showed."""
+
+    operation: str
+    key: str | None
+    verdict: str
+    error: ProtonError
+
+
+@attrs.frozen(kw_only=True)
+class RequestEnded:
+    """An idempotent request finished after ``attempts`` client calls."""
+
+    operation: str
+    key: str | None
+    attempts: int
+    error: BaseException | None
+
+
+# ---------------------------------------------------------------------- rollouts and rates
+
+
+@attrs.frozen(kw_only=True)
+class RolloutStarted:
+    template: str
+    version: str
+    items: int
+
+
+@attrs.frozen(kw_only=True)
+class RolloutItemStarted:
+    target: str
+
+
+@attrs.frozen(kw_only=True)
+class RolloutItemEnded:
+    """One rollout item finished: its status (``RolloutStatus`` value) or its error."""
+
+    target: str
+    status: str | None
+    deployment_id: str | None
+    error: BaseException | None
+
+
+@attrs.frozen(kw_only=True)
+class RolloutEnded:
+    template: str
+    version: str
+    ok: bool
+    error: BaseException | None
+
+
+@attrs.frozen(kw_only=True)
+class RateChanged:
+    """An adaptive limiter changed its rate (requests per clock second)."""
+
+    previous: float
+    rate: float
+    throttled: bool
+
+
+class Observer:
+    """Hooks with no-op defaults; override the ones you need."""
+
+    def on_call_start(self, event: CallStarted) -> None:
+        """A client call begins."""
+
+    def on_attempt(self, event: AttemptStarted) -> None:
+        """An attempt of a client call is about to be sent."""
+
+    def on_attempt_end(self, event: AttemptEnded) -> None:
+        """An attempt was answered or failed."""
+
+    def on_retry(self, event: Retrying) -> None:
+        """A failed attempt will be repeated."""
+
+    def on_call_end(self, event: CallEnded) -> None:
+        """A client call finished."""
+
+    def on_wait_start(self, event: WaitStarted) -> None:
+        """A wait begins."""
+
+    def on_poll(self, event: Polled) -> None:
+        """A wait polled its resource."""
+
+    def on_state_change(self, event: StateChanged) -> None:
+        """A wait saw a new status."""
+
+    def on_wait_end(self, event: WaitEnded) -> None:
+        """A wait finished."""
+
+    def on_request_start(self, event: RequestStarted) -> None:
+        """An idempotent request begins."""
+
+    def on_reconcile(self, event: Reconciled) -> None:
+        """An idempotent request read the resource to learn an unclear outcome."""
+
+    def on_request_end(self, event: RequestEnded) -> None:
+        """An idempotent request finished."""
+
+    def on_rollout_start(self, event: RolloutStarted) -> None:
+        """A rollout begins its items."""
+
+    def on_rollout_item_start(self, event: RolloutItemStarted) -> None:
+        """A rollout item begins."""
+
+    def on_rollout_item(self, event: RolloutItemEnded) -> None:
+        """A rollout item finished."""
+
+    def on_rollout_end(self, event: RolloutEnded) -> None:
+        """A rollout finished."""
+
+    def on_rate_change(self, event: RateChanged) -> None:
+        """An adaptive rate limiter changed its rate."""
+
+
+class Observers:
+    """Several observers told in turn; a hook that raises is logged once and ignored.
+
+    Falsy when empty, so callers skip building events: ``if observers: observers.emit(...)``.
+    """
+
+    __slots__ = ("_failed", "_observers")
+
+    def __init__(self, observers: Iterable[Observer] = ()) -> None:
+        self._observers = tuple(observers)
+        for observer in self._observers:
+            if not isinstance(observer, Observer):
+                raise TypeError(
+                    f"observers must be aioproton.observe.Observer instances, got {observer!r}"
+                )
+        self._failed: set[tuple[int, str]] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self._observers)
+
+    def __iter__(self) -> Any:
+        return iter(self._observers)
+
+    def emit(self, hook: str, event: object) -> None:
+        for observer in self._observers:
+            try:
+                getattr(observer, hook)(event)
+            except Exception:
+                # A metrics bug must not fail a deployment: log it once, go on.
+                seen = (id(observer), hook)
+                if seen not in self._failed:
+                    self._failed.add(seen)
+                    logger.warning(
+                        "observer %r raised in %s; its later failures there are not logged",
+                        observer,
+                        hook,
+                        exc_info=True,
+                        extra={"observer": type(observer).__name__, "hook": hook},
+                    )
+
+
+#: Shared by everything built without observers.
+NO_OBSERVERS = Observers()
+
+
+def observers_of(given: Iterable[Observer] | Observers | None) -> Observers:
+    """``given`` as an :class:`Observers` (``None`` or empty: the shared empty one)."""
+    if given is None:
+        return NO_OBSERVERS
+    if isinstance(given, Observers):
+        return given
+    found = Observers(given)
+    return found if found else NO_OBSERVERS
