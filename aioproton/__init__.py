@@ -16,6 +16,7 @@ Layers, from the bottom up (a module imports only its own layer and the ones bel
 from __future__ import annotations
 
 from . import errors as errors
+from . import observe as observe
 from . import redaction as redaction
 from ._backoff import Backoff as Backoff
 from ._client import NotGiven as NotGiven
@@ -106,12 +107,35 @@ from .errors import (
 from .errors import (
     ValidationError as ValidationError,
 )
+from .observe import AttemptEnded as AttemptEnded
+from .observe import AttemptStarted as AttemptStarted
+from .observe import CallEnded as CallEnded
+from .observe import CallStarted as CallStarted
+from .observe import Observer as Observer
+from .observe import Observers as Observers
+from .observe import Polled as Polled
+from .observe import RateChanged as RateChanged
+from .observe import Reconciled as Reconciled
+from .observe import RequestEnded as RequestEnded
+from .observe import RequestStarted as RequestStarted
+from .observe import Retrying as Retrying
+from .observe import RolloutEnded as RolloutEnded
+from .observe import RolloutItemEnded as RolloutItemEnded
+from .observe import RolloutItemStarted as RolloutItemStarted
+from .observe import RolloutStarted as RolloutStarted
+from .observe import StateChanged as StateChanged
+from .observe import WaitEnded as WaitEnded
+from .observe import WaitStarted as WaitStarted
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessDeniedError",
+    "AttemptEnded",
+    "AttemptStarted",
     "Backoff",
+    "CallEnded",
+    "CallStarted",
     "ClientClosedError",
     "ClientConfig",
     "Clock",
@@ -127,11 +151,14 @@ __all__ = [
     "LoginRequiredError",
     "ManualClock",
     "NotGiven",
+    "Observer",
+    "Observers",
     "OpenEnum",
     "Page",
     "PaginationError",
     "Paginator",
     "ParameterValidationError",
+    "Polled",
     "ProtonClient",
     "ProtonConnectionError",
     "ProtonError",
@@ -140,15 +167,28 @@ __all__ = [
     "ProtonServiceError",
     "ProtonTimeoutError",
     "ProtonTransportError",
+    "RateChanged",
     "RateLimiter",
+    "Reconciled",
+    "RequestEnded",
+    "RequestStarted",
     "ResourceNotFoundError",
     "RetryPolicy",
+    "Retrying",
+    "RolloutEnded",
+    "RolloutItemEnded",
+    "RolloutItemStarted",
+    "RolloutStarted",
     "ServiceQuotaExceededError",
+    "StateChanged",
     "SystemClock",
     "ThrottlingError",
     "UnknownServiceError",
     "ValidationError",
+    "WaitEnded",
+    "WaitStarted",
     "errors",
     "models",
+    "observe",
     "redaction",
 ]

@@ -423,7 +423,9 @@ class ProtonClient(GeneratedOperations):
         before = getattr(rate_limiter, "rate", None)
         rate_limiter.feedback(throttled=throttled)
         after = getattr(rate_limiter, "rate", None)
-        if not isinstance(before, float) or not isinstance(after, float) or after == before:
+        if not isinstance(before, (int, float)) or not isinstance(after, (int, float)):
+            return
+        if after == before:
             return
         if after < before:
             logger.warning(
@@ -434,9 +436,8 @@ class ProtonClient(GeneratedOperations):
                 extra={F.RATE: after, F.PREVIOUS_RATE: before},
             )
         if self.observers:
-            self.observers.emit(
-                "on_rate_change", RateChanged(previous=before, rate=after, throttled=throttled)
-            )
+            event = RateChanged(previous=float(before), rate=float(after), throttled=throttled)
+            self.observers.emit("on_rate_change", event)
 
 
 class _RawClient:

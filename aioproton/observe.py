@@ -29,6 +29,7 @@ __all__ = [
     "CallEnded",
     "CallStarted",
     "Observer",
+    "Observers",
     "Polled",
     "RateChanged",
     "Reconciled",

@@ -1,0 +1,241 @@
+"""OpenTelemetry traces for aioproton, as an :class:`~aioproton.observe.Observer`.
+
+Install the extra (``pip install 'aioproton[otel]'``) and pass a :class:`TracingObserver`::
+
+    async with ProtonClient(observers=[TracingObserver()]) as proton: ...
+
+Spans: one per logical client call (``Proton.GetEnvironment``) with one child per HTTP
+attempt, so a throttled-then-successful call is one span with two attempt children;
+one per wait, its polls and state changes as events; one per idempotent request, its
+reconciliation verdicts as events and its client calls (reconcile reads included) as
+children; one per rollout with a child per item. Attributes follow the OpenTelemetry
+conventions for AWS SDK calls: ``rpc.system=aws-api``, ``rpc.service=Proton``,
+``rpc.method``, ``aws.request_id``, ``cloud.region``.
+
+``opentelemetry-instrumentation-botocore`` sees only ``proton.raw`` calls (typed calls
+do not go through botocore), so enabling both gives each call exactly one span tree.
+
+This module imports ``opentelemetry``; ``import aioproton`` never does.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from opentelemetry import context, trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from .observe import (
+    AttemptEnded,
+    AttemptStarted,
+    CallEnded,
+    CallStarted,
+    Observer,
+    Polled,
+    Reconciled,
+    RequestEnded,
+    RequestStarted,
+    Retrying,
+    RolloutEnded,
+    RolloutItemEnded,
+    RolloutItemStarted,
+    RolloutStarted,
+    StateChanged,
+    WaitEnded,
+    WaitStarted,
+)
+
+__all__ = ["TracingObserver"]
+
+_SERVICE = "Proton"
+
+#: The spans open in this task, innermost last, each with its context token and kind.
+_Open = tuple[tuple[Span, object, str], ...]
+
+
+class TracingObserver(Observer):
+    """Turns aioproton's hooks into OpenTelemetry spans (``tracer_provider``: default global)."""
+
+    def __init__(self, tracer_provider: trace.TracerProvider | None = None) -> None:
+        self._tracer = trace.get_tracer("aioproton", tracer_provider=tracer_provider)
+        self._open: contextvars.ContextVar[_Open] = contextvars.ContextVar(
+            f"aioproton-spans-{id(self)}", default=()
+        )
+        self._waits: dict[int, Span] = {}
+
+    # ------------------------------------------------------------------ nesting
+
+    def _push(self, what: str, name: str, kind: SpanKind, attributes: dict[str, Any]) -> None:
+        span = self._tracer.start_span(name, kind=kind, attributes=attributes)
+        token = context.attach(trace.set_span_in_context(span))
+        self._open.set((*self._open.get(), (span, token, what)))
+
+    def _top(self, what: str) -> Span | None:
+        stack = self._open.get()
+        return stack[-1][0] if stack and stack[-1][2] == what else None
+
+    def _pop(self, what: str, error: BaseException | None) -> None:
+        """End the innermost ``what`` span, and any span left open inside it."""
+        stack = self._open.get()
+        if not any(kind == what for _, _, kind in stack):
+            return
+        while stack:
+            span, token, kind = stack[-1]
+            stack = stack[:-1]
+            self._open.set(stack)
+            context.detach(token)  # type: ignore[arg-type]
+            _end(span, error if kind == what else None)
+            if kind == what:
+                return
+
+    # ------------------------------------------------------------------ calls
+
+    def on_call_start(self, event: CallStarted) -> None:
+        attributes = {
+            "rpc.system": "aws-api",
+            "rpc.service": _SERVICE,
+            "rpc.method": event.operation,
+        }
+        if event.region:
+            attributes["cloud.region"] = event.region
+        self._push("call", f"{_SERVICE}.{event.operation}", SpanKind.CLIENT, attributes)
+
+    def on_attempt(self, event: AttemptStarted) -> None:
+        self._push(
+            "attempt",
+            f"{_SERVICE}.{event.operation} attempt {event.attempt}",
+            SpanKind.INTERNAL,
+            {
+                "rpc.system": "aws-api",
+                "rpc.service": _SERVICE,
+                "rpc.method": event.operation,
+                "aws.attempt": event.attempt,
+            },
+        )
+
+    def on_attempt_end(self, event: AttemptEnded) -> None:
+        attempt = self._top("attempt")
+        if attempt is not None and event.request_id:
+            attempt.set_attribute("aws.request_id", event.request_id)
+        self._pop("attempt", event.error)
+        call = self._top("call")
+        if call is not None and event.request_id:
+            call.set_attribute("aws.request_id", event.request_id)
+
+    def on_retry(self, event: Retrying) -> None:
+        call = self._top("call")
+        if call is not None:
+            call.add_event(
+                "retry",
+                {
+                    "aws.attempt": event.attempt,
+                    "delay": event.delay,
+                    "error.type": event.error.code,
+                },
+            )
+
+    def on_call_end(self, event: CallEnded) -> None:
+        call = self._top("call")
+        if call is not None:
+            call.set_attribute("aws.attempts", event.attempts)
+        self._pop("call", event.error)
+
+    # ------------------------------------------------------------------ waits (not nested)
+
+    def on_wait_start(self, event: WaitStarted) -> None:
+        # A wait may be iterated one change at a time from the caller's loop, so its
+        # span is not made current: the caller's own calls stay where they belong.
+        self._waits[id(event.wait)] = self._tracer.start_span(
+            f"wait {event.waiter}",
+            attributes={"aioproton.waiter": event.waiter, "aioproton.target": event.subject},
+        )
+
+    def on_poll(self, event: Polled) -> None:
+        span = self._waits.get(id(event.wait))
+        if span is not None:
+            attributes: dict[str, Any] = {"aioproton.poll": event.attempt}
+            if event.status is not None:
+                attributes["aioproton.status"] = event.status
+            if event.error is not None:
+                attributes["error.type"] = event.error.code
+            span.add_event("poll", attributes)
+
+    def on_state_change(self, event: StateChanged) -> None:
+        span = self._waits.get(id(event.wait))
+        if span is None:
+            return
+        change = event.change
+        attributes = {"aioproton.status": change.status, "aioproton.poll": change.attempt}
+        if change.previous is not None:
+            attributes["aioproton.previous_status"] = change.previous
+        if change.arn:
+            attributes["aioproton.target_arn"] = change.arn
+        if change.deployment_id:
+            attributes["aioproton.deployment_id"] = change.deployment_id
+        span.add_event("state_change", attributes)
+
+    def on_wait_end(self, event: WaitEnded) -> None:
+        span = self._waits.pop(id(event.wait), None)
+        if span is not None:
+            span.set_attribute("aioproton.polls", event.polls)
+            if event.status is not None:
+                span.set_attribute("aioproton.status", event.status)
+            _end(span, event.error)
+
+    # ------------------------------------------------------------------ idempotent requests
+
+    def on_request_start(self, event: RequestStarted) -> None:
+        attributes: dict[str, Any] = {"rpc.method": event.operation}
+        if event.key is not None:
+            attributes["aioproton.idempotency_key"] = event.key
+        self._push("request", f"idempotent {event.operation}", SpanKind.INTERNAL, attributes)
+
+    def on_reconcile(self, event: Reconciled) -> None:
+        request = self._top("request")
+        if request is not None:
+            request.add_event(
+                "reconcile", {"aioproton.verdict": event.verdict, "error.type": event.error.code}
+            )
+
+    def on_request_end(self, event: RequestEnded) -> None:
+        self._pop("request", event.error)
+
+    # ------------------------------------------------------------------ rollouts
+
+    def on_rollout_start(self, event: RolloutStarted) -> None:
+        self._push(
+            "rollout",
+            f"rollout {event.template}",
+            SpanKind.INTERNAL,
+            {
+                "aioproton.template": event.template,
+                "aioproton.version": event.version,
+                "aioproton.items": event.items,
+            },
+        )
+
+    def on_rollout_item_start(self, event: RolloutItemStarted) -> None:
+        attributes = {"aioproton.target": event.target}
+        self._push("item", f"rollout item {event.target}", SpanKind.INTERNAL, attributes)
+
+    def on_rollout_item(self, event: RolloutItemEnded) -> None:
+        item = self._top("item")
+        if item is not None:
+            if event.status is not None:
+                item.set_attribute("aioproton.status", event.status)
+            if event.deployment_id is not None:
+                item.set_attribute("aioproton.deployment_id", event.deployment_id)
+        self._pop("item", event.error)
+
+    def on_rollout_end(self, event: RolloutEnded) -> None:
+        self._pop("rollout", event.error)
+
+
+def _end(span: Span, error: BaseException | None) -> None:
+    if error is not None:
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        code = getattr(error, "code", None)
+        span.set_attribute("error.type", code if isinstance(code, str) else type(error).__name__)
+    span.end()
