@@ -32,6 +32,7 @@ from botocore import xform_name
 from . import _codec, _service_model, _transport
 from . import _logfields as F
 from ._config import ClientConfig, RetryPolicy
+from ._facts import OperationKind
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
 from ._generated.paginators import GeneratedPaginators
@@ -415,7 +416,12 @@ class ProtonClient(GeneratedOperations):
             return response
 
         return await call_with_retries(
-            self.config.retry, attempt, self.clock, operation=operation, observers=observers
+            self.config.retry,
+            attempt,
+            self.clock,
+            operation=operation,
+            effects=OPERATIONS[operation].kind is not OperationKind.READ_ONLY,
+            observers=observers,
         )
 
     def _feedback(self, rate_limiter: RateLimiter, throttled: bool) -> None:

@@ -47,6 +47,7 @@ async def call_with_retries(
     clock: Clock,
     *,
     operation: str = "",
+    effects: bool = True,
     observers: Observers = NO_OBSERVERS,
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or the policy is exhausted.
@@ -55,8 +56,8 @@ async def call_with_retries(
     (:attr:`RetryPolicy.backoff`, jitter drawn from ``policy.rng``). Backoff and the
     ``max_elapsed`` budget are both measured on ``clock``, so a test's manual clock
     sees the same timeline as the retries. Each retry is logged (DEBUG; INFO when the
-    failed request may have taken effect; WARNING once past half the budget) and told
-    to ``observers``.
+    failed request has ``effects`` and may have taken them; WARNING once past half the
+    budget) and told to ``observers``.
     """
     rng = policy.rng if policy.rng is not None else _RNG
     started = clock.now()
@@ -71,7 +72,8 @@ async def call_with_retries(
             if not error.retry_safe or made >= policy.max_attempts or clock.now() >= deadline:
                 raise
             delay = backoff.delay(made, rng)
-            _retrying(operation, made, delay, error, clock.now() - started, policy.max_elapsed)
+            spent = clock.now() - started
+            _retrying(operation, made, delay, error, effects, spent, policy.max_elapsed)
             if observers:
                 observers.emit(
                     "on_retry",
@@ -81,12 +83,18 @@ async def call_with_retries(
 
 
 def _retrying(
-    operation: str, made: int, delay: float, error: ProtonError, spent: float, budget: float
+    operation: str,
+    made: int,
+    delay: float,
+    error: ProtonError,
+    effects: bool,
+    spent: float,
+    budget: float,
 ) -> None:
     """The log record of one retry decision (nothing is built when nobody listens)."""
     if spent > budget / 2:
         level = logging.WARNING
-    elif error.ambiguous:
+    elif error.ambiguous and effects:
         level = logging.INFO  # the request may have taken effect: worth an operator's eye
     else:
         level = logging.DEBUG

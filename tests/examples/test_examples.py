@@ -6,7 +6,9 @@ through ``--endpoint-url``, and the daemon is stopped with SIGTERM mid-deploymen
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from aioproton.emulator import defaults
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +51,9 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "safe_cancel": (),
     "template_rollout": (),
     "reconcile_daemon": ("--cycles", "4"),
+    "production_logging": ("--debug",),
+    "prometheus_metrics": (),
+    "otel_tracing": (),
 }
 
 
@@ -226,3 +233,69 @@ def test_quickstart_against_a_running_emulator(emulator_url: str) -> None:
         "frontend now runs web-",
     )
     assert lines[-1] == "done"
+
+
+# ---------------------------------------------------------------------- production
+
+
+def test_production_logging_prints_one_json_object_per_record(
+    ran: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    out = "\n".join(assert_ran(ran["production_logging"]))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert records
+    assert all(r["time"].endswith("+00:00") for r in records)
+    succeeded = [
+        r
+        for r in records
+        if r.get("waiter") == "ComponentDeployed"
+        and r.get("status") == "SUCCEEDED"
+        and r["level"] == "INFO"
+    ]
+    assert len(succeeded) == 3
+    assert all(r["target_arn"].endswith(f":component/{r['target'][10:]}") for r in succeeded)
+    assert all(r["deployment_id"] for r in succeeded)
+    attempts = [r for r in records if r["logger"] == "aioproton.client" and "max_attempts" in r]
+    assert {"CreateComponent", "GetComponent"} <= {r["operation"] for r in attempts}
+    retried = [r for r in records if r["logger"] == "aioproton.client" and "delay" in r]
+    assert {r["error_code"] for r in retried} >= {"ThrottlingException"}
+    assert defaults.DEFAULT_SECRET_ACCESS_KEY not in out
+    assert defaults.DEFAULT_ACCESS_KEY_ID not in out
+
+
+def metric(out: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in out.splitlines():
+        match = re.fullmatch(rf"{name}(?:{{(.*)}})? (\S+)", line)
+        if match and all(f'{k}="{v}"' in (match[1] or "") for k, v in labels.items()):
+            total += float(match[2])
+    return total
+
+
+def test_prometheus_metrics_count_attempts_throttles_latency_and_waiter_lag(
+    ran: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    out = "\n".join(assert_ran(ran["prometheus_metrics"]))
+    assert metric(out, "proton_attempts_total", operation="CreateComponent", outcome="ok") == 3
+    assert metric(out, "proton_throttles_total") >= 1
+    assert metric(out, "proton_retries_total") >= metric(out, "proton_throttles_total")
+    assert metric(out, "proton_call_seconds_count", operation="CreateComponent") == 3
+    assert metric(out, "proton_calls_in_flight") == 0
+    assert metric(out, "proton_waiter_lag_seconds_count", waiter="ComponentDeployed") >= 3
+    assert (
+        metric(out, "proton_state_changes_total", waiter="ComponentDeployed", status="SUCCEEDED")
+        == 3
+    )
+
+
+def test_otel_tracing_prints_calls_with_attempts_and_waits_with_state_changes(
+    ran: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    lines = assert_ran(ran["otel_tracing"])
+    start = lines.index("idempotent CreateComponent")
+    assert lines[start + 1] == "  Proton.CreateComponent"
+    assert lines[start + 2].startswith("    Proton.CreateComponent attempt 1")
+    wait = lines.index("wait ComponentDeployed")
+    changes = [line for line in lines[wait + 1 :] if "state_change" in line][:2]
+    assert "'IN_PROGRESS'" in changes[0] and "'SUCCEEDED'" in changes[1]
+    assert any(re.fullmatch(r"  Proton\.\w+ attempt 2", line) for line in lines)
