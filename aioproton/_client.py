@@ -32,7 +32,6 @@ from botocore import xform_name
 from . import _codec, _service_model, _transport
 from . import _logfields as F
 from ._config import ClientConfig, RetryPolicy
-from ._facts import OperationKind
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
 from ._generated.paginators import GeneratedPaginators
@@ -47,6 +46,7 @@ from .errors import (
     translate,
 )
 from .observe import (
+    NO_OBSERVERS,
     AttemptEnded,
     AttemptStarted,
     CallEnded,
@@ -278,35 +278,11 @@ class ProtonClient(GeneratedOperations):
 
     # ------------------------------------------------------------------ the one call path
 
-    async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any:
-        observers = self.observers
-        if not observers:
-            return await self._call(operation, arguments)
-        observers.emit(
-            "on_call_start", CallStarted(operation=operation, region=self.config.region_name)
-        )
-        started = time.perf_counter()
-        tally = [0]
-        error: BaseException | None = None
-        try:
-            return await self._call(operation, arguments, tally)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            observers.emit(
-                "on_call_end",
-                CallEnded(
-                    operation=operation,
-                    attempts=tally[0],
-                    seconds=time.perf_counter() - started,
-                    error=error,
-                ),
-            )
-
-    async def _call(
+    async def _invoke(
         self, operation: str, arguments: dict[str, Any], tally: list[int] | None = None
     ) -> Any:
+        if tally is None and self.observers is not NO_OBSERVERS:
+            return await self._observed(operation, arguments)
         facts = OPERATIONS[operation]
         transport = self._require_open(operation)
         params = _codec.encode_arguments(facts.input_shape, arguments)
@@ -325,6 +301,31 @@ class ProtonClient(GeneratedOperations):
             params[facts.client_token] = str(uuid.uuid4())
         response = await self._send(transport, operation, params, tally)
         return _decode_result(operation, response)
+
+    async def _observed(self, operation: str, arguments: dict[str, Any]) -> Any:
+        """:meth:`_invoke` between ``on_call_start`` and ``on_call_end``."""
+        observers = self.observers
+        observers.emit(
+            "on_call_start", CallStarted(operation=operation, region=self.config.region_name)
+        )
+        started = time.perf_counter()
+        tally = [0]
+        error: BaseException | None = None
+        try:
+            return await self._invoke(operation, arguments, tally)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            observers.emit(
+                "on_call_end",
+                CallEnded(
+                    operation=operation,
+                    attempts=tally[0],
+                    seconds=time.perf_counter() - started,
+                    error=error,
+                ),
+            )
 
     async def _send(
         self,
@@ -420,7 +421,6 @@ class ProtonClient(GeneratedOperations):
             attempt,
             self.clock,
             operation=operation,
-            effects=OPERATIONS[operation].kind is not OperationKind.READ_ONLY,
             observers=observers,
         )
 

@@ -17,6 +17,8 @@ from typing import Protocol, TypeVar
 
 from . import _logfields as F
 from ._config import RetryPolicy
+from ._facts import OperationKind
+from ._generated.facts import OPERATIONS
 from .clock import Clock
 from .errors import ProtonError
 from .observe import NO_OBSERVERS, Observers, Retrying
@@ -47,7 +49,6 @@ async def call_with_retries(
     clock: Clock,
     *,
     operation: str = "",
-    effects: bool = True,
     observers: Observers = NO_OBSERVERS,
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or the policy is exhausted.
@@ -56,7 +57,7 @@ async def call_with_retries(
     (:attr:`RetryPolicy.backoff`, jitter drawn from ``policy.rng``). Backoff and the
     ``max_elapsed`` budget are both measured on ``clock``, so a test's manual clock
     sees the same timeline as the retries. Each retry is logged (DEBUG; INFO when the
-    failed request has ``effects`` and may have taken them; WARNING once past half the
+    failed request changes something and may have done so; WARNING once past half the
     budget) and told to ``observers``.
     """
     rng = policy.rng if policy.rng is not None else _RNG
@@ -73,7 +74,7 @@ async def call_with_retries(
                 raise
             delay = backoff.delay(made, rng)
             spent = clock.now() - started
-            _retrying(operation, made, delay, error, effects, spent, policy.max_elapsed)
+            _retrying(operation, made, delay, error, spent, policy.max_elapsed)
             if observers:
                 observers.emit(
                     "on_retry",
@@ -87,14 +88,13 @@ def _retrying(
     made: int,
     delay: float,
     error: ProtonError,
-    effects: bool,
     spent: float,
     budget: float,
 ) -> None:
     """The log record of one retry decision (nothing is built when nobody listens)."""
     if spent > budget / 2:
         level = logging.WARNING
-    elif error.ambiguous and effects:
+    elif error.ambiguous and _changes(operation):
         level = logging.INFO  # the request may have taken effect: worth an operator's eye
     else:
         level = logging.DEBUG
@@ -118,3 +118,9 @@ def _retrying(
             **F.error_fields(error),
         },
     )
+
+
+def _changes(operation: str) -> bool:
+    """Whether ``operation`` changes anything (a read's unclear outcome does not matter)."""
+    facts = OPERATIONS.get(operation)
+    return facts is None or facts.kind is not OperationKind.READ_ONLY

@@ -321,9 +321,6 @@ NO_OBSERVERS = Observers()
 
 def observers_of(given: Iterable[Observer] | Observers | None) -> Observers:
     """``given`` as an :class:`Observers` (``None`` or empty: the shared empty one)."""
-    if given is None:
-        return NO_OBSERVERS
-    if isinstance(given, Observers):
-        return given
-    found = Observers(given)
+    found = given if isinstance(given, Observers) else Observers(given or ())
+    # Empty is always the shared instance: the hot path checks identity, not truth.
     return found if found else NO_OBSERVERS
