@@ -32,8 +32,9 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per record: time (ISO 8601 UTC), level, logger, message, fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        when = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
         document = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(),
+            "time": when.isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

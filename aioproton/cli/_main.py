@@ -19,6 +19,7 @@ from ..redaction import install_redaction
 from . import _emulator, _rollout, _wait
 from ._exit import ExitCode, describe
 from ._parser import PROG, build_parser
+from ._subjects import DEPLOYABLE
 
 Command = Callable[[argparse.Namespace], Awaitable[ExitCode]]
 
@@ -39,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if getattr(args, "burst", None) is not None and args.rate is None:
         parser.error("--burst goes with --rate")
+    if getattr(args, "deployment_id", None) and args.kind not in DEPLOYABLE:
+        parser.error(
+            f"--deployment-id follows a deployment of {', '.join(sorted(DEPLOYABLE))}; "
+            f"{args.kind} has none (use: aioproton wait deployment ID)"
+        )
     _logging(args.debug)
     try:
         return int(anyio.run(_until_signal, COMMANDS[args.command], args))

@@ -12,7 +12,7 @@ from typing import NoReturn
 from .. import __version__
 from ._connect import add_global_options
 from ._exit import EPILOG, ExitCode
-from ._subjects import CONVERTERS, KINDS
+from ._subjects import CONVERTERS, DEPLOYABLE, KINDS
 
 PROG = "aioproton"
 
@@ -92,6 +92,7 @@ def _wait_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     add_global_options(wait, suppress=True)
     _poll_options(wait, suppress=False)
     wait.add_argument("--quiet", "-q", action="store_true", help="print only the final line")
+    _event_options(wait, suppress=False, deployment=True)
     kinds = wait.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, (help_text, positionals, _) in KINDS.items():
         parser = kinds.add_parser(kind, help=help_text, description=f"Follow {help_text}.")
@@ -107,6 +108,24 @@ def _wait_parser(commands: argparse._SubParsersAction[Parser]) -> None:
             action="store_true",
             default=argparse.SUPPRESS,
             help="print only the final line",
+        )
+        _event_options(parser, suppress=True, deployment=kind in DEPLOYABLE)
+
+
+def _event_options(parser: argparse.ArgumentParser, *, suppress: bool, deployment: bool) -> None:
+    """``--output`` (and, where there are deployments, ``--deployment-id``)."""
+    parser.add_argument(
+        "--output",
+        choices=("text", "json"),
+        default=argparse.SUPPRESS if suppress else "text",
+        help="json: one JSON object per line per event, for log shippers (default: text)",
+    )
+    if deployment:
+        parser.add_argument(
+            "--deployment-id",
+            metavar="ID",
+            default=argparse.SUPPRESS if suppress else None,
+            help="follow this deployment of the target (not whichever runs on it now)",
         )
 
 
@@ -133,6 +152,7 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
         help="MAJOR.MINOR, or MAJOR for that major version's recommended minor",
     )
     rollout.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    _event_options(rollout, suppress=False, deployment=False)
     rollout.add_argument(
         "--concurrency",
         type=_positive_int,

@@ -25,7 +25,9 @@ from ..workflow import (
 )
 from ._connect import open_client
 from ._display import Terminal, duration, progress_bar, table
+from ._events import JsonLines
 from ._exit import ExitCode
+from ._rollout_json import run_json
 from ._stores import open_token_store
 from ._wait import REDRAW_SECONDS, make_waiters
 
@@ -55,6 +57,8 @@ async def run(args: argparse.Namespace) -> ExitCode:
             store=store,
             waiters=make_waiters(proton, args.poll_interval),
         )
+        if getattr(args, "output", "text") == "json":
+            return await run_json(rollout, JsonLines(), dry_run=args.dry_run)
         version = await rollout.target_version()
         plan = await rollout.plan()
         updates = sum(1 for item in plan if item.action in _UPDATES)

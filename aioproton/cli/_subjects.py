@@ -179,5 +179,8 @@ KINDS: dict[str, tuple[str, tuple[tuple[str, str], ...], Callable[..., Subject]]
     ),
 }
 
+#: The kinds that have deployments (``aioproton wait KIND --deployment-id ID``).
+DEPLOYABLE = frozenset({"environment", "service-instance", "service-pipeline", "component"})
+
 #: Positional arguments that need converting.
 CONVERTERS: dict[str, Callable[[str], Any]] = {"version": _version}

@@ -2,7 +2,9 @@
 
 On a terminal one line is redrawn ten times a second with the state and the time spent
 waiting; elsewhere each state change is one timestamped line. The last line says how
-it ended, and the exit code says it again (see ``_exit``).
+it ended, and the exit code says it again (see ``_exit``). ``--output json`` prints one
+JSON object per state change and one for the end instead (see ``_events``);
+``--deployment-id`` follows that one deployment of the target, not whatever runs on it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import anyio
 
+from ..errors import ConfigurationError
 from ..workflow import (
     DeploymentCancelledError,
     FixedDelay,
@@ -23,6 +26,7 @@ from ..workflow import (
 )
 from ._connect import open_client
 from ._display import SPINNER, Terminal, duration
+from ._events import JsonLines, LastRequest, event, of_change
 from ._exit import ExitCode
 from ._subjects import KINDS
 
@@ -37,11 +41,71 @@ def make_waiters(proton: Any, poll_interval: float | None) -> Waiters:
 
 async def run(args: argparse.Namespace) -> ExitCode:
     subject = KINDS[args.kind][2](args)
-    terminal = Terminal()
-    async with open_client(args) as proton:
+    requests = LastRequest()
+    async with open_client(args, observers=[requests]) as proton:
         first = await subject.read(proton)
-        waiter = subject.waiter(make_waiters(proton, args.poll_interval), first, args.timeout)
-        return await follow(waiter, subject.path, terminal, quiet=args.quiet)
+        waiters = make_waiters(proton, args.poll_interval)
+        deployment_id = getattr(args, "deployment_id", None)
+        if deployment_id:
+            await _check_deployment(proton, subject.path, first, deployment_id)
+            waiter = waiters.deployment_finished(deployment_id, timeout=args.timeout)
+        else:
+            waiter = subject.waiter(waiters, first, args.timeout)
+        if getattr(args, "output", "text") == "json":
+            return await follow_json(waiter, subject.path, JsonLines(), requests)
+        return await follow(waiter, subject.path, Terminal(), quiet=args.quiet)
+
+
+async def _check_deployment(proton: Any, path: str, first: Any, deployment_id: str) -> None:
+    """Refuse a deployment id of another resource: following it would say nothing of this one."""
+    deployment = await proton.get_deployment(id=deployment_id)
+    arn = getattr(first, "arn", None)
+    if isinstance(arn, str) and deployment.target_arn != arn:
+        raise ConfigurationError(
+            f"deployment {deployment_id} is a deployment of {deployment.target_arn}, not of "
+            f"{path}; give the id of one of {path}'s deployments (its "
+            "lastAttemptedDeploymentId, or one from ListDeployments)"
+        )
+
+
+async def follow_json(
+    waiter: Waiter[Any], path: str, out: JsonLines, requests: LastRequest
+) -> ExitCode:
+    """Drive ``waiter`` to its end, one JSON event per state change and one for the end."""
+    failure: WaiterError | None = None
+    try:
+        async for change in waiter.progress():
+            out.write(of_change(change, requests.request_id))
+    except WaiterError as error:
+        failure = error
+    code = _exit_code(failure)
+    last = waiter.history[-1] if waiter.history else None
+    out.write(
+        event(
+            "wait_end",
+            target=path,
+            target_arn=last.arn if last else None,
+            deployment_id=last.deployment_id if last else None,
+            request_id=requests.request_id,
+            status=waiter.status,
+            outcome=code.name.lower(),
+            exit_code=int(code),
+            message=failure.status_message if failure is not None else None,
+            polls=waiter.attempts,
+            elapsed=round(waiter.elapsed, 3),
+        )
+    )
+    return code
+
+
+def _exit_code(failure: WaiterError | None) -> ExitCode:
+    if failure is None:
+        return ExitCode.OK
+    if isinstance(failure, WaitTimeoutError):
+        return ExitCode.TIMEOUT
+    if isinstance(failure, DeploymentCancelledError):
+        return ExitCode.CANCELLED
+    return ExitCode.FAILED
 
 
 async def follow(waiter: Waiter[Any], path: str, terminal: Terminal, *, quiet: bool) -> ExitCode:
