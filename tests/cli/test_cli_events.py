@@ -13,7 +13,8 @@ import pytest
 from aioproton.cli._events import SHAPE, JsonLines, of_bulk_result, of_cancel
 from aioproton.workflow import EnvironmentTarget, cancel_deployment, run_bulk
 
-from .conftest import collect, create_environment, environment_template, polled, ticking
+from ..recipes import ENV_SPEC, env_template, environment
+from .conftest import collect, polled, ticking
 from .test_cli_rollout import fleet, rollout_args  # noqa: F401 - the fixture, shared
 
 pytestmark = pytest.mark.slow
@@ -34,8 +35,8 @@ def events(stdout: str) -> list[dict[str, Any]]:
 async def test_wait_prints_one_json_event_per_state_change_and_one_for_the_end(
     proton_emulator, proton_client, proton_waiters, start_cli
 ):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     url = proton_emulator.endpoint_url
     async with start_cli(
         "wait",
@@ -72,12 +73,12 @@ async def test_wait_prints_one_json_event_per_state_change_and_one_for_the_end(
 async def test_wait_deployment_id_follows_that_deployment_not_the_latest(
     proton_emulator, proton_client, proton_waiters, proton_faults, run_cli
 ):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     first = await proton_waiters.environment_deployed("dev", timeout=3600)
     proton_faults.fail_deployment("environment/dev", message="stack rolled back")
     await proton_client.update_environment(
-        name="dev", deployment_type="CURRENT_VERSION", spec="proton: EnvironmentSpec\nspec: {}\n"
+        name="dev", deployment_type="CURRENT_VERSION", spec=ENV_SPEC
     )
     second = (await proton_client.get_environment(name="dev")).last_attempted_deployment_id
     assert second != first.last_attempted_deployment_id
@@ -100,9 +101,9 @@ async def test_wait_deployment_id_follows_that_deployment_not_the_latest(
 async def test_wait_deployment_id_of_another_resource_is_refused(
     proton_emulator, proton_client, proton_waiters, run_cli
 ):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client, "dev")
-    await create_environment(proton_client, "qa")
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
+    await environment(proton_client, proton_emulator, "qa", settle=False)
     other = (await proton_client.get_environment(name="qa")).last_attempted_deployment_id
     url = proton_emulator.endpoint_url
     result = await run_cli(
@@ -140,14 +141,14 @@ async def test_rollout_prints_the_plan_each_item_and_the_end_as_json(proton_emul
 
 
 async def test_bulk_and_cancel_events_have_the_same_shape(
-    proton_client, proton_waiters, proton_faults
+    proton_emulator, proton_client, proton_waiters, proton_faults
 ):
-    await environment_template(proton_client, proton_waiters)
-    await create_environment(proton_client)
+    await env_template(proton_client, proton_emulator)
+    await environment(proton_client, proton_emulator, "dev", settle=False)
     await proton_waiters.environment_deployed("dev", timeout=3600)
     proton_faults.slow_deployment("environment/dev", seconds=600)
     await proton_client.update_environment(
-        name="dev", deployment_type="CURRENT_VERSION", spec="proton: EnvironmentSpec\nspec: {}\n"
+        name="dev", deployment_type="CURRENT_VERSION", spec=ENV_SPEC
     )
     target = EnvironmentTarget("dev")
     cancelled = await cancel_deployment(proton_client, target, timeout=3600)

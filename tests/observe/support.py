@@ -10,14 +10,10 @@ import aioproton
 from aioproton import models
 from aioproton.emulator import Emulator
 
-SERVICE_ROLE = "arn:aws:iam::123456789012:role/proton-service"
-COMPONENT_ROLE = "arn:aws:iam::123456789012:role/proton-component"
-ENV_SPEC = "proton: EnvironmentSpec\nspec: {}\n"
-MANIFEST = "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n"
-TEMPLATE_FILE = "Resources: {}\n"
-BUNDLE = models.TemplateVersionSourceInputS3(
-    value=models.S3ObjectSource(bucket="bundles", key="template.tar.gz")
-)
+from .. import recipes
+from ..recipes import MANIFEST as MANIFEST
+from ..recipes import TEMPLATE_FILE as TEMPLATE_FILE
+
 SETTLE = 600.0
 
 
@@ -54,28 +50,15 @@ async def template(
     emulator: Emulator, proton: aioproton.ProtonClient, name: str = "base", minors: int = 1
 ) -> None:
     """An environment template with published versions 1.0 .. 1.(minors-1)."""
-    await proton.create_environment_template(name=name)
-    for minor in range(minors):
-        await proton.create_environment_template_version(
-            template_name=name, source=BUNDLE, major_version="1" if minor else None
-        )
-        emulator.advance(SETTLE)
-        await proton.update_environment_template_version(
-            template_name=name, major_version="1", minor_version=str(minor), status="PUBLISHED"
-        )
+    await recipes.env_template(
+        proton, emulator, name, tuple(f"1.{minor}" for minor in range(minors)), settle=SETTLE
+    )
 
 
 async def environment(
     emulator: Emulator, proton: aioproton.ProtonClient, name: str, template_name: str = "base"
 ) -> models.Environment:
-    await proton.create_environment(
-        name=name,
-        template_name=template_name,
-        template_major_version="1",
-        template_minor_version="0",
-        spec=ENV_SPEC,
-        proton_service_role_arn=SERVICE_ROLE,
-        component_role_arn=COMPONENT_ROLE,
-    )
+    """An environment on ``template_name`` 1.0, deployed."""
+    await recipes.environment(proton, emulator, name, template=template_name, minor="0")
     emulator.advance(SETTLE)
     return await proton.get_environment(name=name)
