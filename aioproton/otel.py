@@ -21,6 +21,7 @@ This module imports ``opentelemetry``; ``import aioproton`` never does.
 from __future__ import annotations
 
 import contextvars
+import weakref
 from typing import Any
 
 from opentelemetry import context, trace
@@ -62,7 +63,8 @@ class TracingObserver(Observer):
         self._open: contextvars.ContextVar[_Open] = contextvars.ContextVar(
             f"aioproton-spans-{id(self)}", default=()
         )
-        self._waits: dict[int, Span] = {}
+        # Keyed by the waiter itself: a wait abandoned half-way leaves nothing behind.
+        self._waits: weakref.WeakKeyDictionary[object, Span] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------------ nesting
 
@@ -146,13 +148,13 @@ class TracingObserver(Observer):
     def on_wait_start(self, event: WaitStarted) -> None:
         # A wait may be iterated one change at a time from the caller's loop, so its
         # span is not made current: the caller's own calls stay where they belong.
-        self._waits[id(event.wait)] = self._tracer.start_span(
+        self._waits[event.wait] = self._tracer.start_span(
             f"wait {event.waiter}",
             attributes={"aioproton.waiter": event.waiter, "aioproton.target": event.subject},
         )
 
     def on_poll(self, event: Polled) -> None:
-        span = self._waits.get(id(event.wait))
+        span = self._waits.get(event.wait)
         if span is not None:
             attributes: dict[str, Any] = {"aioproton.poll": event.attempt}
             if event.status is not None:
@@ -162,7 +164,7 @@ class TracingObserver(Observer):
             span.add_event("poll", attributes)
 
     def on_state_change(self, event: StateChanged) -> None:
-        span = self._waits.get(id(event.wait))
+        span = self._waits.get(event.wait)
         if span is None:
             return
         change = event.change
@@ -176,7 +178,7 @@ class TracingObserver(Observer):
         span.add_event("state_change", attributes)
 
     def on_wait_end(self, event: WaitEnded) -> None:
-        span = self._waits.pop(id(event.wait), None)
+        span = self._waits.pop(event.wait, None)
         if span is not None:
             span.set_attribute("aioproton.polls", event.polls)
             if event.status is not None:
