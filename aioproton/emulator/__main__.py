@@ -157,6 +157,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     add(
         "--bundle-root", metavar="DIR", help="template bundles: DIR/<bucket>/<key> stands in for S3"
     )
+    add("--git-root", metavar="DIR", help="linked repositories: DIR/<provider>/<owner>/<name>")
     add(
         "--auth",
         choices=("signed", "strict", "none"),
@@ -264,6 +265,7 @@ def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Emul
             faults=faults,
             state_file=args.state_file,
             bundle_root=args.bundle_root,
+            git_root=args.git_root,
             check_responses=args.check_responses,
             max_body_bytes=args.max_body_bytes,
             region=args.region,

@@ -16,6 +16,9 @@ JSON in, JSON out; never faulted, never recorded in the request log, and never o
     POST   /_emulator/reset       empty the backend (state and script)
     PUT    /_emulator/bundles     {"bucket", "key", "content": base64 tar.gz}: an S3 object
                                   template versions can name (in memory; kept by reset)
+    PUT    /_emulator/repositories {"provider", "name", "path"}: read that linked
+                                  repository from the git repository at path (kept by reset)
+    POST   /_emulator/sync        read every synced branch now (template sync)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -102,6 +106,8 @@ class ControlRoutes:
             ("DELETE", "/script", self.clear_script),
             ("POST", "/reset", self.reset),
             ("PUT", "/bundles", self.put_bundle),
+            ("PUT", "/repositories", self.put_repository),
+            ("POST", "/sync", self.sync),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, PREFIX + path, handler)
@@ -206,6 +212,23 @@ class ControlRoutes:
             raise ControlError(f"content is not base64: {exc}") from exc
         self.server.backend.bundles.s3.register(str(bucket), str(key), data)
         return {"bucket": bucket, "key": key, "size": len(data)}
+
+    @_json_handler
+    async def put_repository(self, request: web.Request) -> Mapping[str, Any]:
+        body = await self._body(request)
+        provider, name, path = body.get("provider"), body.get("name"), body.get("path")
+        if not all(isinstance(value, str) and value for value in (provider, name, path)):
+            raise ControlError(
+                'send {"provider": "GITHUB", "name": "owner/repo", "path": "/a/git/repository"}'
+            )
+        self.server.backend.bundles.git.point(str(provider), str(name), Path(str(path)))
+        return {"provider": provider, "name": name, "path": path}
+
+    @_json_handler
+    async def sync(self, request: web.Request) -> Mapping[str, Any]:
+        self.server.backend.sync()
+        self.server.persist()
+        return {"revision": self.server.backend.revision}
 
     @_json_handler
     async def reset(self, request: web.Request) -> Mapping[str, Any]:

@@ -91,6 +91,9 @@ class Emulator:
     ``state_file`` keeps the state in SQLite across restarts (see ``_persistence``).
     ``bundle_root`` stands in for S3: ``<bundle_root>/<bucket>/<key>`` is the tar.gz
     template bundle a version's ``source`` names (see ``backend._bundles``).
+    ``git_root`` holds the linked repositories: ``<git_root>/<provider>/<owner>/<name>``
+    (provider lower-cased) is a git repository that template sync reads (see
+    ``backend._template_sync``); :meth:`point_repository` maps one elsewhere.
     """
 
     def __init__(
@@ -112,6 +115,7 @@ class Emulator:
         region: str = DEFAULT_REGION,
         auth_clock_skew: ClockSkew = "auto",
         bundle_root: str | os.PathLike[str] | None = None,
+        git_root: str | os.PathLike[str] | None = None,
     ) -> None:
         if timings is not None and deploy_seconds is not None:
             raise ValueError("give either timings or deploy_seconds, not both")
@@ -132,6 +136,8 @@ class Emulator:
         )
         if bundle_root is not None:
             self.backend.bundles.s3.root = Path(bundle_root)
+        if git_root is not None:
+            self.backend.bundles.git.root = Path(git_root)
         self.faults = FaultInjector(faults, seed=seed)
         self.requests = RequestLog()
         self._credentials = dict(credentials)
@@ -305,6 +311,15 @@ class Emulator:
         self.backend.advance()
         self._server.persist()
         return now
+
+    def point_repository(self, provider: str, name: str, path: str | os.PathLike[str]) -> None:
+        """Read linked repository ``provider``/``name`` from the git repository at ``path``."""
+        self.backend.bundles.git.point(provider, name, Path(path))
+
+    def sync(self) -> None:
+        """Read every synced branch now, instead of at the next due request."""
+        self.backend.sync()
+        self._server.persist()
 
     def reset(self) -> None:
         """Forget every resource and script rule (the request log and faults stay)."""

@@ -13,8 +13,9 @@ manifest 50 KB; schema 50 KB; other template file 200 KB; ≤10 files per bundle
 
 Where bundles come from: a :class:`BundleResolver` asks its sources in turn. The S3
 source reads ``<root>/<bucket>/<key>`` under a local directory standing in for S3, and
-objects registered in memory (the control API); a later source (a synced git
-repository) can hand over a bundle as files with :meth:`Bundle.from_files`. A source
+objects registered in memory (the control API); the git source reads a directory of
+a linked repository at one commit (template sync, see ``_template_sync``) and hands it
+over as files with :meth:`Bundle.from_files`. A source
 that has no such object answers ``None``, and the version is then registered opaquely
 (DRAFT with a placeholder schema), as it was before bundles were read.
 
@@ -39,6 +40,7 @@ import attrs
 import yaml
 
 from . import _schemas
+from ._git import GitError, GitRepositories
 from ._records import DRAFT, PUBLISHED, Template, TemplateVersion
 
 logger = logging.getLogger("aioproton.emulator")
@@ -192,12 +194,32 @@ class S3Directory:
             raise BundleError(f"s3://{bucket}/{key} could not be read: {exc.strerror}.") from exc
 
 
+class GitSource:
+    """Bundles in linked repositories: ``{"git": {provider, name, sha, directory}}``."""
+
+    def __init__(self, repositories: GitRepositories) -> None:
+        self.repositories = repositories
+
+    def fetch(self, source: Mapping[str, Any]) -> Bundle | None:
+        git = source.get("git")
+        if not isinstance(git, Mapping):
+            return None
+        provider, name = str(git.get("provider")), str(git.get("name"))
+        sha, directory = str(git.get("sha")), str(git.get("directory"))
+        try:
+            files = self.repositories.files(provider, name, sha, directory, most=MAX_FILES)
+        except GitError as exc:
+            raise BundleError(f"The template directory could not be read: {exc}") from exc
+        return Bundle.from_files(files)
+
+
 class BundleResolver:
     """Finds a version's bundle by asking each source in turn."""
 
     def __init__(self) -> None:
         self.s3 = S3Directory()
-        self.sources: list[BundleSource] = [self.s3]
+        self.git = GitRepositories()
+        self.sources: list[BundleSource] = [self.s3, GitSource(self.git)]
 
     def fetch(self, source: Mapping[str, Any]) -> Bundle | None:
         for candidate in self.sources:

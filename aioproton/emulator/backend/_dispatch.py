@@ -1,7 +1,8 @@
 """ProtonBackend: the operation table, dispatch, revisions and snapshots.
 
-``handle`` first applies every transition that has come due on the clock, then runs
-the operation's handler against the caller's account and region. Each resource
+``handle`` first applies every transition that has come due on the clock and lets
+template sync notice new commits (``_template_sync.poll``), then runs the operation's
+handler against the caller's account and region. Each resource
 family lives in its own module with a ``HANDLERS`` table; this module only joins them,
 dispatches, counts revisions (operations the model marks read-only count none) and
 takes and restores snapshots.
@@ -29,6 +30,7 @@ from . import (
     _summary,
     _sync,
     _tags,
+    _template_sync,
     _template_versions,
     _templates,
 )
@@ -109,6 +111,7 @@ class ProtonBackend:
             raise UnknownOperationException(f"Unknown operation {operation}.")
         engine = self._engine
         call = Call(engine, ctx, engine.region_for(ctx), operation, params)
+        _template_sync.poll(engine, call.region)
         result = handler(call)
         if not OPERATIONS[operation].read_only:
             engine.changed()
@@ -122,6 +125,11 @@ class ProtonBackend:
     def world(self) -> World:
         """The live state records (the state file reads what changed from here)."""
         return self._engine.world
+
+    def sync(self) -> None:
+        """Read every template sync configuration's branch now."""
+        self.advance()
+        _template_sync.poll_all(self._engine)
 
     def snapshot(self) -> dict[str, Any]:
         """The full state as JSON-ready data."""

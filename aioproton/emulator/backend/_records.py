@@ -254,6 +254,8 @@ class Repository:
     connection_arn: str
     created_with: dict[str, Any]
     encryption_key: str | None = None
+    # latest RepositorySyncAttempt (as rendered) by "<branch>|<syncType>"
+    sync_attempts: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
 
 @attrs.define
@@ -264,6 +266,10 @@ class TemplateSyncConfig:
     repository_provider: str
     branch: str
     subdirectory: str | None = None
+    # sync state (see _template_sync): not part of what the configuration is
+    checked_at: float | None = attrs.field(default=None, eq=False)
+    synced: dict[str, str] = attrs.field(factory=dict, eq=False)  # directory -> tree id
+    attempts: list[dict[str, Any]] = attrs.field(factory=list, eq=False)
 
 
 @attrs.define

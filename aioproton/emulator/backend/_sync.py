@@ -5,8 +5,10 @@ template, service or unlinked repository is a ValidationException there (and a
 ResourceNotFoundException for the update operations, which list it); a second create
 for the same key answers with the existing configuration when identical and is a
 ConflictException otherwise; resolving a RESOLVED blocker is a ConflictException.
-Nothing is ever synced, so the sync status operations (template, service instance,
-repository) answer without attempts, once what they ask about exists.
+Template sync itself (reading the branch, registering versions, the attempts that
+``GetTemplateSyncStatus`` and ``GetRepositorySyncStatus`` report) is ``_template_sync``;
+the status operations read the branch at once. Service instances are not synced yet,
+so ``GetServiceInstanceSyncStatus`` answers without attempts once the instance exists.
 A manual change to a service that has a service sync configuration raises a sync
 blocker: creating or updating an instance blocks that instance, removing instances
 blocks the whole service.
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from . import _idempotency
+from . import _idempotency, _template_sync
 from ._account import repository_key
 from ._deployable import get_instance, get_service
 from ._engine import Call, Handler
@@ -263,13 +265,23 @@ def _nothing_synced(subject: Callable[[Call], object]) -> Handler:
     return sync_status
 
 
+def template_status(call: Call) -> dict[str, Any]:
+    config = _template_config(call)
+    _template_sync.poll(call.engine, call.region, force=True)
+    return _template_sync.template_status(config, str(int(call.params["templateVersion"])))
+
+
+def repository_status(call: Call) -> dict[str, Any]:
+    p = call.params
+    get_repository(call.region, p["repositoryProvider"], p["repositoryName"])
+    _template_sync.poll(call.engine, call.region, force=True)
+    return _template_sync.repository_status(
+        call.region, p["repositoryProvider"], p["repositoryName"], p["branch"], p["syncType"]
+    )
+
+
 def _instance(call: Call) -> object:
     return get_instance(call.region, call.params["serviceName"], call.params["serviceInstanceName"])
-
-
-def _repository(call: Call) -> object:
-    p = call.params
-    return get_repository(call.region, p["repositoryProvider"], p["repositoryName"])
 
 
 def resolve_blocker(call: Call) -> dict[str, Any]:
@@ -296,7 +308,7 @@ HANDLERS = {
     "GetTemplateSyncConfig": get_template_config,
     "UpdateTemplateSyncConfig": update_template_config,
     "DeleteTemplateSyncConfig": delete_template_config,
-    "GetTemplateSyncStatus": _nothing_synced(_template_config),
+    "GetTemplateSyncStatus": template_status,
     "CreateServiceSyncConfig": create_service_config,
     "GetServiceSyncConfig": get_service_config,
     "UpdateServiceSyncConfig": update_service_config,
@@ -304,5 +316,5 @@ HANDLERS = {
     "GetServiceSyncBlockerSummary": blocker_summary,
     "UpdateServiceSyncBlocker": resolve_blocker,
     "GetServiceInstanceSyncStatus": _nothing_synced(_instance),
-    "GetRepositorySyncStatus": _nothing_synced(_repository),
+    "GetRepositorySyncStatus": repository_status,
 }
