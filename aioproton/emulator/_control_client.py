@@ -125,3 +125,11 @@ class EmulatorControl:
 
     async def reset(self) -> None:
         await self._call("POST", "reset")
+
+    async def point_repository(self, provider: str, name: str, path: str) -> None:
+        """Read linked repository ``provider``/``name`` from the git repository at ``path``."""
+        await self._call("PUT", "repositories", {"provider": provider, "name": name, "path": path})
+
+    async def sync(self) -> None:
+        """Read every synced branch now (template sync)."""
+        await self._call("POST", "sync")

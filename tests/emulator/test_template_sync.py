@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import aioproton
-from aioproton.emulator import Emulator
+from aioproton.emulator import Emulator, EmulatorControl, EmulatorControlError
 from aioproton.emulator.backend._template_sync import POLL_SECONDS
 
 from ..recipes import CONNECTION_ARN, SETTLE
@@ -255,3 +255,28 @@ async def test_a_repository_pointed_at_a_path(synced: Synced, tmp_path: Path) ->
     assert status.latest_sync.target_revision.sha == sha
     assert status.latest_sync.target_revision.directory == "templates/web/v1"
     assert git(other, "rev-parse", "main") == sha
+
+
+async def test_the_control_routes_point_a_repository_and_poke(
+    synced: Synced, tmp_path: Path
+) -> None:
+    other = init(tmp_path / "pointed")
+    sha = commit(other, service_template("web/v1"), "web 1")
+    await synced.link("org/pointed")
+    await synced.proton.create_template_sync_config(
+        template_name="web",
+        template_type="SERVICE",
+        repository_name="org/pointed",
+        repository_provider="GITHUB",
+        branch="main",
+    )
+    async with EmulatorControl(synced.emulator.endpoint_url) as control:
+        await control.point_repository("GITHUB", "org/pointed", str(other))
+        await control.sync()
+        assert await synced.versions("web") == {"1.0": "REGISTRATION_IN_PROGRESS"}
+        with pytest.raises(EmulatorControlError) as caught:
+            await control._call("PUT", "repositories", {"provider": "GITHUB", "name": "x/y"})
+    assert caught.value.status == 400
+    assert "path" in str(caught.value)
+    status = await synced.status("web")
+    assert status.latest_sync is not None and status.latest_sync.target_revision.sha == sha

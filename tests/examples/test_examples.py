@@ -50,6 +50,7 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "idempotent_creates": (),
     "safe_cancel": (),
     "template_rollout": (),
+    "template_sync": (),
     "reconcile_daemon": ("--cycles", "4"),
     "production_logging": ("--debug",),
     "prometheus_metrics": (),
@@ -148,6 +149,19 @@ def test_template_rollout(ran: dict[str, subprocess.CompletedProcess[str]]) -> N
     )
     failed = [line for line in lines if "FAILED" in line and "health check failed" in line]
     assert failed and all("service/api-2/service-instance/i6" in line for line in failed)
+
+
+def test_template_sync(ran: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    lines = assert_ran(
+        ran["template_sync"],
+        "SYNC_SUCCEEDED: Version 1.0 registered.",
+        "3 service instances run web 1.0",
+        "SYNC_SUCCEEDED: Version 1.1 registered.",
+        "(3 updated)",
+        "SYNC_FAILED: The template bundle has no instance_infrastructure/manifest.yaml.",
+    )
+    updated = [line for line in lines if line.rstrip().endswith("1.0 -> 1.1     UPDATED")]
+    assert len(updated) == 3
 
 
 def test_reconcile_daemon_runs_its_cycles(
