@@ -141,6 +141,13 @@ class ProtonFaults:
         """The next deployment of ``target`` ends FAILED with ``message``."""
         return self.script(target, action="deploy", outcome="fail", message=message, times=times)
 
+    def provision(
+        self, target: str, resources: list[dict[str, str]], *, times: int | None = 1
+    ) -> ScriptRule:
+        """The next deployment of ``target`` provisions ``resources`` ({name, identifier,
+        provisioningEngine}); ``List*ProvisionedResources`` shows them once it succeeds."""
+        return self.script(target, action="deploy", resources=resources, times=times)
+
     def slow_deployment(
         self, target: str = "*", *, seconds: float, times: int | None = 1
     ) -> ScriptRule:

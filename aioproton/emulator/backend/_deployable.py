@@ -12,7 +12,8 @@ Cancel* documentation speaks only of update actions); components can cancel any
 deployment. A cancel whose plan is ``cancelled`` or ``failed`` suspends the
 deployment's own ending and lands ``Timings.cancel`` seconds later; a ``too_late``
 cancel leaves the deployment to reach its own outcome, showing CANCELLING meanwhile.
-Nothing is provisioned for real, so the provisioned resources are always an empty list.
+Nothing is provisioned for real: the provisioned resources are those the script declared
+for the target's deployments (``_script``, ``resources``), empty until one does.
 
 Members the model requires before anything has been deployed: a new resource reports
 the version and spec it is being created with, and ``lastDeploymentSucceededAt`` equals
@@ -340,8 +341,9 @@ def handlers(
         return single_page(call, outputs, dict, "outputs")
 
     def list_provisioned_resources(call: Call) -> dict[str, Any]:
-        named(call)
-        return single_page(call, [], dict, "provisionedResources")
+        target, _names = named(call)
+        resources = [dict(item) for item in target.deploy.resources]
+        return single_page(call, resources, dict, "provisionedResources")
 
     return {
         f"Cancel{kind.title}Deployment": cancel_deployment,

@@ -76,6 +76,7 @@ def start(
     dep.planned_outcome = plan.outcome
     dep.planned_message = plan.message
     dep.cancel_mode = plan.cancel
+    dep.planned_resources = plan.resources
     call.region.deployments[deployment_id] = dep
     deploy = target.deploy
     deploy.status = status
@@ -142,6 +143,8 @@ def complete(
                 deploy.succeeded_id = dep.id
                 deploy.succeeded_at = dep.created_at
                 deploy.outputs = [dict(item) for item in dep.outputs]
+                if dep.planned_resources is not None:
+                    deploy.resources = [dict(item) for item in dep.planned_resources]
     engine.settled(region, dep)
 
 

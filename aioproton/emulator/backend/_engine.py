@@ -50,6 +50,7 @@ class Plan:
     message: str | None
     seconds: float
     cancel: str
+    resources: list[dict[str, str]] | None = None
 
 
 class Engine:
@@ -118,7 +119,7 @@ class Engine:
         if rule is None:
             return Plan("succeed", None, defaults[action], "cancelled")
         seconds = defaults[action] if rule.seconds is None else float(rule.seconds)
-        return Plan(rule.outcome, rule.message, seconds, rule.cancel)
+        return Plan(rule.outcome, rule.message, seconds, rule.cancel, rule.resources)
 
     def schedule(self, region: Region, delay: float, kind: EventKind, *ref: str) -> None:
         self.world.seq += 1

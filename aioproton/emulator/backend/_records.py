@@ -102,6 +102,7 @@ class Deploy:
     succeeded_at: float | None = None
     active_id: str | None = None
     outputs: list[dict[str, str]] = attrs.field(factory=list)
+    resources: list[dict[str, str]] = attrs.field(factory=list)  # provisioned resources
 
 
 @attrs.define
@@ -245,6 +246,7 @@ class Deployment:
     planned_outcome: str = "succeed"
     planned_message: str | None = None
     cancel_mode: str = "cancelled"
+    planned_resources: list[dict[str, str]] | None = None
 
 
 @attrs.define

@@ -17,9 +17,17 @@ sets only ``seconds`` and one that sets only ``cancel`` both apply to the next
 deployment. A rule whose fields are already decided by an earlier live rule waits for
 the next matching action, so two ``fail`` rules fail two actions in turn. What a rule
 decides is what it sets apart from the defaults (``outcome="fail"``, ``message``,
-``seconds``, a ``cancel`` other than ``cancelled``); a rule that sets none of them
-decides the outcome: a plain success. Each rule applies to ``times`` actions (``None``:
-all of them); ``unused`` lists the rules that have matched nothing so far.
+``seconds``, a ``cancel`` other than ``cancelled``, ``resources``); a rule that sets
+none of them decides the outcome: a plain success.
+
+``resources`` declares what a deployment provisions: ``[{"name", "identifier",
+"provisioningEngine"}]`` (engine ``CLOUDFORMATION`` or ``TERRAFORM``). When the
+deployment succeeds they become the target's provisioned resources, which
+``List*ProvisionedResources`` lists; a successful deployment that declares none keeps
+the earlier list (its infrastructure is unchanged).
+
+Each rule applies to ``times`` actions (``None``: all of them); ``unused`` lists the
+rules that have matched nothing so far.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ CancelMode = Literal["cancelled", "failed", "too_late"]
 _ACTIONS: tuple[str, ...] = get_args(Action)
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 _CANCEL_MODES: tuple[str, ...] = get_args(CancelMode)
+_ENGINES = ("CLOUDFORMATION", "TERRAFORM")
 
 #: The resource paths script targets match, with the actions each one goes through.
 PATH_SHAPES: dict[str, tuple[str, ...]] = {
@@ -55,7 +64,20 @@ _DECISION: dict[str, object] = {
     "message": None,
     "seconds": None,
     "cancel": "cancelled",
+    "resources": None,
 }
+
+
+def _check_resources(resources: object) -> None:
+    if not isinstance(resources, list):
+        raise ValueError("resources must be a list of {name, identifier, provisioningEngine}")
+    for index, item in enumerate(resources):
+        where = f"resources[{index}]"
+        if not isinstance(item, dict) or set(item) != {"name", "identifier", "provisioningEngine"}:
+            raise ValueError(f"{where} must have exactly name, identifier and provisioningEngine")
+        if not all(isinstance(item[key], str) and item[key] for key in ("name", "identifier")):
+            raise ValueError(f"{where}: name and identifier must be non-empty strings")
+        _check_choice(f"{where}.provisioningEngine", item["provisioningEngine"], _ENGINES)
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -75,6 +97,7 @@ class ScriptRule:
     cancel: CancelMode = "cancelled"
     times: int | None = 1
     used: int = 0
+    resources: list[dict[str, str]] | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.target, str) or not self.target:
@@ -89,6 +112,8 @@ class ScriptRule:
                 raise ValueError("seconds must be a number")
             if not math.isfinite(self.seconds) or self.seconds < 0:
                 raise ValueError("seconds must be a non-negative number")
+        if self.resources is not None:
+            _check_resources(self.resources)
         if self.times is not None and (
             isinstance(self.times, bool) or not isinstance(self.times, int) or self.times < 1
         ):
@@ -124,6 +149,8 @@ class ScriptRule:
             data["message"] = self.message
         if self.seconds is not None:
             data["seconds"] = self.seconds
+        if self.resources is not None:
+            data["resources"] = [dict(item) for item in self.resources]
         return data
 
     @classmethod
@@ -159,6 +186,7 @@ class OutcomeScript:
         seconds: float | None = None,
         cancel: CancelMode = "cancelled",
         times: int | None = 1,
+        resources: list[dict[str, str]] | None = None,
     ) -> ScriptRule:
         """Add a rule; ``target`` is a glob over resource paths, one of::
 
@@ -180,6 +208,7 @@ class OutcomeScript:
             seconds=seconds,
             cancel=cancel,
             times=times,
+            resources=resources,
         )
         self._rules.append(rule)
         return rule
