@@ -1,8 +1,8 @@
 """ProtonBackend: the operation table, dispatch, revisions and snapshots.
 
 ``handle`` first applies every transition that has come due on the clock and lets
-template sync notice new commits (``_template_sync.poll``), then runs the operation's
-handler against the caller's account and region. Each resource
+template and service sync notice new commits (``_template_sync``, ``_service_sync``),
+then runs the operation's handler against the caller's account and region. Each resource
 family lives in its own module with a ``HANDLERS`` table; this module only joins them,
 dispatches, counts revisions (operations the model marks read-only count none) and
 takes and restores snapshots.
@@ -26,6 +26,7 @@ from . import (
     _pipelines,
     _repositories,
     _service_instances,
+    _service_sync,
     _services,
     _summary,
     _sync,
@@ -59,6 +60,7 @@ HANDLERS: dict[str, Handler] = {
     **_repositories.HANDLERS,
     **_summary.HANDLERS,
     **_sync.HANDLERS,
+    **_service_sync.HANDLERS,
 }
 
 
@@ -112,6 +114,7 @@ class ProtonBackend:
         engine = self._engine
         call = Call(engine, ctx, engine.region_for(ctx), operation, params)
         _template_sync.poll(engine, call.region)
+        _service_sync.poll(engine, call.region)
         result = handler(call)
         if not OPERATIONS[operation].read_only:
             engine.changed()
@@ -127,9 +130,10 @@ class ProtonBackend:
         return self._engine.world
 
     def sync(self) -> None:
-        """Read every template sync configuration's branch now."""
+        """Read every template and service sync configuration's branch now."""
         self.advance()
         _template_sync.poll_all(self._engine)
+        _service_sync.poll_all(self._engine)
 
     def snapshot(self) -> dict[str, Any]:
         """The full state as JSON-ready data."""

@@ -281,6 +281,10 @@ class ServiceSyncConfig:
     repository_provider: str
     branch: str
     file_path: str
+    # sync state (see _service_sync): not part of what the configuration is
+    checked_at: float | None = attrs.field(default=None, eq=False)
+    synced_spec: str | None = attrs.field(default=None, eq=False)
+    attempts: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict, eq=False)
 
 
 @attrs.define

@@ -7,8 +7,8 @@ for the same key answers with the existing configuration when identical and is a
 ConflictException otherwise; resolving a RESOLVED blocker is a ConflictException.
 Template sync itself (reading the branch, registering versions, the attempts that
 ``GetTemplateSyncStatus`` and ``GetRepositorySyncStatus`` report) is ``_template_sync``;
-the status operations read the branch at once. Service instances are not synced yet,
-so ``GetServiceInstanceSyncStatus`` answers without attempts once the instance exists.
+the status operations read the branch at once. Service sync and
+``GetServiceInstanceSyncStatus`` are ``_service_sync``.
 A manual change to a service that has a service sync configuration raises a sync
 blocker: creating or updating an instance blocks that instance, removing instances
 blocks the whole service.
@@ -16,14 +16,13 @@ blocks the whole service.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConflictException, ResourceNotFoundException, ValidationException
 from . import _idempotency, _template_sync
 from ._account import repository_key
 from ._deployable import get_instance, get_service
-from ._engine import Call, Handler
+from ._engine import Call
 from ._records import ServiceSyncConfig, SyncBlocker, TemplateSyncConfig
 from ._repositories import get as get_repository
 from ._serde import given
@@ -193,9 +192,16 @@ def delete_service_config(call: Call) -> dict[str, Any]:
     return body
 
 
+#: The request id of the calls service sync makes itself: they raise no blocker.
+SYNC_REQUEST_ID = "service-sync"
+
+
 def block(call: Call, service_name: str, instance_name: str | None, reason: str) -> None:
-    """Raise a sync blocker if the service is synced from a repository."""
+    """Raise a sync blocker if the service is synced from a repository (and this call
+    is a manual change, not service sync's own)."""
     if service_name not in call.region.service_sync_configs:
+        return
+    if call.ctx.request_id == SYNC_REQUEST_ID:
         return
     contexts = [{"key": "serviceName", "value": service_name}]
     if instance_name is not None:
@@ -255,16 +261,6 @@ def blocker_summary(call: Call) -> dict[str, Any]:
     return {"serviceSyncBlockerSummary": summary}
 
 
-def _nothing_synced(subject: Callable[[Call], object]) -> Handler:
-    """A sync status operation: no attempts, once ``subject(call)`` finds what it names."""
-
-    def sync_status(call: Call) -> dict[str, Any]:
-        subject(call)
-        return {}
-
-    return sync_status
-
-
 def template_status(call: Call) -> dict[str, Any]:
     config = _template_config(call)
     _template_sync.poll(call.engine, call.region, force=True)
@@ -278,10 +274,6 @@ def repository_status(call: Call) -> dict[str, Any]:
     return _template_sync.repository_status(
         call.region, p["repositoryProvider"], p["repositoryName"], p["branch"], p["syncType"]
     )
-
-
-def _instance(call: Call) -> object:
-    return get_instance(call.region, call.params["serviceName"], call.params["serviceInstanceName"])
 
 
 def resolve_blocker(call: Call) -> dict[str, Any]:
@@ -315,6 +307,5 @@ HANDLERS = {
     "DeleteServiceSyncConfig": delete_service_config,
     "GetServiceSyncBlockerSummary": blocker_summary,
     "UpdateServiceSyncBlocker": resolve_blocker,
-    "GetServiceInstanceSyncStatus": _nothing_synced(_instance),
     "GetRepositorySyncStatus": repository_status,
 }

@@ -48,7 +48,14 @@ from . import _template_versions
 from ._account import repository_key
 from ._engine import Call, Engine, RequestContext
 from ._git import GitError, GitRepositories
-from ._records import DRAFT, PUBLISHED, REGISTRATION_FAILED, Template, TemplateSyncConfig
+from ._records import (
+    DRAFT,
+    PUBLISHED,
+    REGISTRATION_FAILED,
+    ServiceSyncConfig,
+    Template,
+    TemplateSyncConfig,
+)
 from ._world import Region
 
 logger = logging.getLogger("aioproton.emulator")
@@ -61,7 +68,7 @@ _MAJOR_DIRECTORY = re.compile(r"^v([1-9][0-9]{0,8})$")
 _RENDERED = ("startedAt", "status", "target", "initialRevision", "targetRevision", "events")
 
 
-def _event(kind: str, text: str, at: float, external_id: str | None = None) -> dict[str, Any]:
+def event(kind: str, text: str, at: float, external_id: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"type": kind, "event": text, "time": at}
     if external_id is not None:
         out["externalId"] = external_id
@@ -99,24 +106,29 @@ def _revision(config: TemplateSyncConfig, directory: str, sha: str) -> dict[str,
     }
 
 
-def _record_repository(
-    engine: Engine, region: Region, config: TemplateSyncConfig, sha: str | None, error: str | None
+def record_repository(
+    engine: Engine,
+    region: Region,
+    config: TemplateSyncConfig | ServiceSyncConfig,
+    sync_type: str,
+    sha: str | None,
+    error: str | None,
 ) -> None:
-    repo = region.repositories.get(
-        repository_key(config.repository_provider, config.repository_name)
-    )
+    """Record a read of the configuration's branch, when it saw something new."""
+    provider, name, branch = config.repository_provider, config.repository_name, config.branch
+    repo = region.repositories.get(repository_key(provider, name))
     if repo is None:
         return
-    key = f"{config.branch}|{SYNC_TYPE}"
+    key = f"{branch}|{sync_type}"
     last = repo.sync_attempts.get(key)
     if last is not None and last.get("sha") == sha and last.get("error") == error:
         return
-    where = f"{config.repository_provider}:{config.repository_name} ({config.branch})"
-    events = [_event("CLONE_STARTED", f"Cloning {where}.", engine.now)]
+    where = f"{provider}:{name} ({branch})"
+    events = [event("CLONE_STARTED", f"Cloning {where}.", engine.now)]
     if error is None:
-        events.append(_event("STARTING_SYNC", f"Syncing commit {sha}.", engine.now, sha))
+        events.append(event("STARTING_SYNC", f"Syncing commit {sha}.", engine.now, sha))
     else:
-        events.append(_event("CLONE_FAILED", error, engine.now))
+        events.append(event("CLONE_FAILED", error, engine.now))
     attempt = {
         "startedAt": engine.now,
         "status": "SUCCEEDED" if error is None else "FAILED",
@@ -132,9 +144,9 @@ def _check(
     try:
         sha = git.head(provider, name, config.branch)
     except GitError as exc:
-        _record_repository(engine, region, config, None, str(exc))
+        record_repository(engine, region, config, SYNC_TYPE, None, str(exc))
         return
-    _record_repository(engine, region, config, sha, None)
+    record_repository(engine, region, config, SYNC_TYPE, sha, None)
     kind = config.template_type.lower()
     template = region.templates(kind).get(config.template_name)
     if template is None:
@@ -233,7 +245,7 @@ def _register(
         out = _template_versions.create(Call(engine, ctx, region, operation, params), kind)
     except ServiceError as exc:
         attempt["status"] = "FAILED"
-        attempt["events"].append(_event("SYNC_FAILED", str(exc), engine.now))
+        attempt["events"].append(event("SYNC_FAILED", str(exc), engine.now))
         logger.info("template sync failed: %s", exc, extra={**facts, "reason": str(exc)})
         return
     version = out[_template_versions.output_key(kind)]
@@ -242,7 +254,7 @@ def _register(
     attempt["version"] = number
     attempt["registrationId"] = template.versions[number].registration_id
     attempt["events"].append(
-        _event("STARTING_SYNC", f"Registering version {number} from commit {sha}.", engine.now, sha)
+        event("STARTING_SYNC", f"Registering version {number} from commit {sha}.", engine.now, sha)
     )
     logger.info("template sync registers version %s", number, extra={**facts, "version": number})
 
@@ -258,20 +270,20 @@ def _settle(region: Region, config: TemplateSyncConfig) -> None:
         if version is None or version.registration_id != attempt["registrationId"]:
             attempt["status"] = "FAILED"
             attempt["events"].append(
-                _event("SYNC_FAILED", f"Version {number} was deleted.", attempt["startedAt"])
+                event("SYNC_FAILED", f"Version {number} was deleted.", attempt["startedAt"])
             )
         elif version.status in (DRAFT, PUBLISHED):
             attempt["status"] = "SUCCEEDED"
             attempt["events"].append(
-                _event("SYNC_SUCCEEDED", f"Version {number} registered.", version.last_modified_at)
+                event("SYNC_SUCCEEDED", f"Version {number} registered.", version.last_modified_at)
             )
         elif version.status == REGISTRATION_FAILED:
             attempt["status"] = "FAILED"
             reason = version.status_message or "The template bundle could not be registered."
-            attempt["events"].append(_event("SYNC_FAILED", reason, version.last_modified_at))
+            attempt["events"].append(event("SYNC_FAILED", reason, version.last_modified_at))
 
 
-def _render(attempt: dict[str, Any]) -> dict[str, Any]:
+def render_attempt(attempt: dict[str, Any]) -> dict[str, Any]:
     return {key: attempt[key] for key in _RENDERED}
 
 
@@ -281,9 +293,9 @@ def template_status(config: TemplateSyncConfig, major: str) -> dict[str, Any]:
     if not mine:
         return {}
     succeeded = [a for a in mine if a["status"] == "SUCCEEDED"]
-    out = {"latestSync": _render(mine[-1]), "desiredState": dict(mine[-1]["targetRevision"])}
+    out = {"latestSync": render_attempt(mine[-1]), "desiredState": dict(mine[-1]["targetRevision"])}
     if succeeded:
-        out["latestSuccessfulSync"] = _render(succeeded[-1])
+        out["latestSuccessfulSync"] = render_attempt(succeeded[-1])
     return out
 
 
