@@ -7,6 +7,7 @@ control routes.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -280,3 +281,18 @@ async def test_the_control_routes_point_a_repository_and_poke(
     assert "path" in str(caught.value)
     status = await synced.status("web")
     assert status.latest_sync is not None and status.latest_sync.target_revision.sha == sha
+
+
+async def test_sync_state_survives_a_snapshot(synced: Synced) -> None:
+    sha = commit(synced.repo, service_template("web/v1"), "web 1")
+    await synced.sync("web")
+    synced.emulator.sync()
+    synced.emulator.advance(SETTLE)
+    before = await synced.status("web")
+    data = json.loads(json.dumps(synced.emulator.backend.snapshot()))
+    synced.emulator.backend.restore(data)
+    after = await synced.status("web")
+    assert after == before
+    assert after.latest_sync is not None and after.latest_sync.target_revision.sha == sha
+    synced.emulator.sync()  # the synced tree is remembered: nothing registers again
+    assert await synced.versions("web") == {"1.0": "DRAFT"}
