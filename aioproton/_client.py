@@ -15,6 +15,7 @@ import contextlib
 import enum
 import functools
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 
 import aiohttp
 import anyio
+import attrs
 import botocore.exceptions
 import botocore.parsers
 from aiobotocore.config import AioConfig
@@ -42,6 +44,7 @@ from .errors import (
     ClientClosedError,
     ParameterValidationError,
     ProtonResponseError,
+    ProtonTimeoutError,
     ThrottlingError,
     translate,
 )
@@ -57,7 +60,7 @@ from .observe import (
     observers_of,
 )
 
-__all__ = ["NotGiven", "ProtonClient"]
+__all__ = ["ClientWithOptions", "NotGiven", "ProtonClient"]
 
 logger = logging.getLogger("aioproton.client")
 
@@ -278,11 +281,28 @@ class ProtonClient(GeneratedOperations):
 
     # ------------------------------------------------------------------ the one call path
 
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, deadline: float | None = None
+    ) -> ProtonClient:
+        """This client, with another retry policy or a deadline for each call.
+
+        ``retry`` replaces the client's :class:`RetryPolicy` for the view's calls;
+        ``deadline`` (seconds) bounds each whole call, retries included. The view shares
+        the connections, limits and clock, and is closed with this client, so views are
+        cheap: ``await proton.with_options(deadline=5).get_environment(name="prod")``.
+        """
+        return ClientWithOptions(self, retry=retry, deadline=deadline)
+
     async def _invoke(
-        self, operation: str, arguments: dict[str, Any], tally: list[int] | None = None
+        self,
+        operation: str,
+        arguments: dict[str, Any],
+        tally: list[int] | None = None,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         if tally is None and self.observers is not NO_OBSERVERS:
-            return await self._observed(operation, arguments)
+            return await self._observed(operation, arguments, retry)
         facts = OPERATIONS[operation]
         transport = self._require_open(operation)
         params = _codec.encode_arguments(facts.input_shape, arguments)
@@ -299,10 +319,12 @@ class ProtonClient(GeneratedOperations):
         if facts.client_token is not None and not params.get(facts.client_token):
             # Generated once per logical call, so every retry carries the same token.
             params[facts.client_token] = str(uuid.uuid4())
-        response = await self._send(transport, operation, params, tally)
+        response = await self._send(transport, operation, params, tally, retry)
         return _decode_result(operation, response)
 
-    async def _observed(self, operation: str, arguments: dict[str, Any]) -> Any:
+    async def _observed(
+        self, operation: str, arguments: dict[str, Any], retry: RetryPolicy | None = None
+    ) -> Any:
         """:meth:`_invoke` between ``on_call_start`` and ``on_call_end``."""
         observers = self.observers
         observers.emit(
@@ -312,7 +334,7 @@ class ProtonClient(GeneratedOperations):
         tally = [0]
         error: BaseException | None = None
         try:
-            return await self._invoke(operation, arguments, tally)
+            return await self._invoke(operation, arguments, tally, retry=retry)
         except BaseException as exc:
             error = exc
             raise
@@ -333,6 +355,7 @@ class ProtonClient(GeneratedOperations):
         operation: str,
         params: dict[str, Any],
         tally: list[int] | None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         replay_safe = OPERATIONS[operation].replay_safe
         limiter = self._limiter
@@ -417,7 +440,7 @@ class ProtonClient(GeneratedOperations):
             return response
 
         return await call_with_retries(
-            self.config.retry,
+            retry or self.config.retry,
             attempt,
             self.clock,
             operation=operation,
@@ -553,3 +576,92 @@ def _decode_result(operation: str, response: Mapping[str, Any]) -> Any:
         return _codec.decode(shape_name, value, operation=operation)
     except _codec.DecodeError as exc:
         raise ProtonResponseError(str(exc), operation=operation) from exc
+
+
+class ClientWithOptions(ProtonClient):
+    """A :class:`ProtonClient` whose calls use ``retry`` and end by ``deadline``.
+
+    ``retry`` replaces the client's :class:`RetryPolicy` for these calls. ``deadline``
+    (seconds) bounds each whole call, retries included: no retry starts after it on
+    the client's clock, and a call still running after it in real time is cancelled
+    and raises :class:`~aioproton.errors.ProtonTimeoutError`.
+    """
+
+    def __init__(
+        self,
+        parent: ProtonClient,
+        *,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        if deadline is not None and not (math.isfinite(deadline) and deadline > 0):
+            raise ValueError(f"deadline must be positive seconds, not {deadline!r}")
+        base = parent._parent if isinstance(parent, ClientWithOptions) else parent
+        policy = retry if retry is not None else parent.config.retry
+        if deadline is not None:
+            policy = attrs.evolve(policy, max_elapsed=min(policy.max_elapsed, deadline))
+        # Not ProtonClient.__init__: the view owns no connections of its own.
+        self._parent: ProtonClient = base
+        self.config = attrs.evolve(parent.config, retry=policy)
+        self.clock = base.clock
+        self.rate_limiter = base.rate_limiter
+        self.observers = base.observers
+        self.deadline = deadline
+
+    async def __aenter__(self) -> ProtonClient:
+        raise ClientClosedError(
+            "a client view from with_options() is opened and closed with the client it "
+            "came from; use that client's `async with`"
+        )
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        """Nothing to close: the client it came from owns the connections."""
+
+    @property
+    def closed(self) -> bool:
+        return self._parent.closed
+
+    @property
+    def raw(self) -> Any:
+        return self._parent.raw
+
+    async def raw_client(self) -> Any:
+        return await self._parent.raw_client()
+
+    @property
+    def in_flight(self) -> int:
+        return self._parent.in_flight
+
+    def _require_open(self, operation: str | None) -> _transport.Transport:
+        return self._parent._require_open(operation)
+
+    async def _invoke(
+        self,
+        operation: str,
+        arguments: dict[str, Any],
+        tally: list[int] | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> Any:
+        call = self._parent._invoke(operation, arguments, tally, retry=retry or self.config.retry)
+        if self.deadline is None:
+            return await call
+        with anyio.move_on_after(self.deadline) as scope:
+            return await call
+        assert scope.cancelled_caught
+        raise ProtonTimeoutError(
+            f"{operation} did not finish within its {self.deadline:g} s deadline (retries "
+            "included); raise the deadline given to with_options(), or check the endpoint",
+            operation=operation,
+        )
+
+    def __repr__(self) -> str:
+        return f"<ProtonClient view retry={self.config.retry!r} deadline={self.deadline!r}>"

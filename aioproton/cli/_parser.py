@@ -10,6 +10,7 @@ import argparse
 from typing import NoReturn
 
 from .. import __version__
+from ..workflow.waves import FailureBudget, Plan, PlanError
 from ._connect import add_global_options
 from ._exit import EPILOG, ExitCode
 from ._subjects import CONVERTERS, DEPLOYABLE, KINDS
@@ -42,6 +43,20 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not positive")
     return value
+
+
+def _plan(text: str) -> Plan:
+    try:
+        return Plan.parse(text)
+    except PlanError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _budget(text: str) -> FailureBudget:
+    try:
+        return FailureBudget.parse(text)
+    except PlanError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
 
 
 def _template_version(text: str) -> str:
@@ -179,8 +194,41 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     rollout.add_argument(
         "--token-store",
         metavar="PATH_OR_URL",
-        help="SQLite file, or postgresql:// URL, keeping update tokens, so a rerun after a "
-        "crash never updates twice",
+        help="SQLite file, or postgresql:// URL, keeping update tokens and the rollout's "
+        "progress, so a rerun after a crash never updates twice and --resume can go on",
+    )
+    rollout.add_argument(
+        "--plan",
+        type=_plan,
+        metavar="PLAN",
+        help="the waves: all-at-once (default), one-at-a-time, canary (1, then 10%%), or "
+        "steps such as 1,10%%:pause=300,50%%:approve,100%%",
+    )
+    rollout.add_argument(
+        "--max-failures",
+        type=_budget,
+        metavar="N_OR_PERCENT",
+        help="stop starting items once more than N items, or more than PERCENT%% of the "
+        "items finished so far, have failed",
+    )
+    rollout.add_argument(
+        "--rollback",
+        action="store_true",
+        help="when --max-failures stops the rollout, return the wave's items to their "
+        "previous versions",
+    )
+    rollout.add_argument(
+        "--pause-after-wave",
+        type=_positive_int,
+        metavar="N",
+        help="pause once N waves are done (go on later with --resume); SIGUSR1 pauses "
+        "between items too",
+    )
+    rollout.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the paused or stopped rollout kept in --token-store, with its "
+        "plan, instead of starting afresh",
     )
     _poll_options(
         rollout,

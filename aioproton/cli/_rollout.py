@@ -5,30 +5,43 @@ It plans first (one line: how many items, how many to update), then updates
 finished item elsewhere, and ends with a table of every item. A rollout can be run again
 after a failure or an interruption: items already on the version are skipped, and with
 ``--token-store`` a restarted run resends its own updates instead of starting new ones.
+
+``--plan`` runs the items in waves (the wave in progress is shown), ``--max-failures``
+stops starting items once too many fail, and ``--pause-after-wave`` or SIGUSR1 pauses
+between items; the progress is kept in ``--token-store``, and ``--resume`` goes on
+from where it stopped, with the same waves.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
+import signal
+import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
 
 from ..clock import SystemClock
 from ..workflow import (
+    MemoryRolloutStateStore,
     Rollout,
     RolloutAction,
     RolloutReport,
     RolloutResult,
+    RolloutStateStore,
     RolloutStatus,
+    SqliteRolloutStateStore,
+    StopReason,
 )
 from ._connect import open_client
 from ._display import Terminal, duration, progress_bar, table
 from ._events import JsonLines
 from ._exit import ExitCode
 from ._rollout_json import run_json
-from ._stores import open_token_store
+from ._stores import DATABASE_SCHEMES, open_token_store
 from ._wait import REDRAW_SECONDS, make_waiters
 
 _UPDATES = (RolloutAction.MINOR_VERSION, RolloutAction.MAJOR_VERSION)
@@ -38,10 +51,16 @@ async def run(args: argparse.Namespace) -> ExitCode:
     terminal = Terminal()
     kind = "environment" if args.environment_template else "service"
     template = args.environment_template or args.service_template
+    if args.resume and not args.token_store:
+        raise ValueError(
+            "--resume needs --token-store: the rollout's progress is kept there; "
+            "give the same --token-store as the run that paused"
+        )
     # The connection pool must hold every item in flight, and the waiters' polls.
     pool = max(64, args.concurrency * 2)
     async with (
         open_token_store(args.token_store) as store,
+        _open_state_store(args.token_store) as state,
         open_client(args, max_pool_connections=pool) as proton,
     ):
         rollout = Rollout(
@@ -56,24 +75,66 @@ async def run(args: argparse.Namespace) -> ExitCode:
             fail_fast=args.fail_fast,
             store=store,
             waiters=make_waiters(proton, args.poll_interval),
+            plan=args.plan,
+            budget=args.max_failures,
+            rollback=args.rollback,
+            pause_after_wave=args.pause_after_wave,
+            state=state,
         )
         if getattr(args, "output", "text") == "json":
             return await run_json(rollout, JsonLines(), dry_run=args.dry_run)
         version = await rollout.target_version()
+        if args.resume:
+            stored = await state.load(await rollout.rollout_id())
+            if stored is None:
+                raise ValueError(
+                    f"there is no rollout of {kind} template {template} {version} to resume "
+                    f"in {args.token_store}; run it without --resume to start it"
+                )
+        elif not args.dry_run:
+            await rollout.reset()
         plan = await rollout.plan()
         updates = sum(1 for item in plan if item.action in _UPDATES)
         what = f"{kind} template {template} {version}"
         terminal.line(
-            f"{'dry run: ' if args.dry_run else ''}rollout of {what}: "
-            f"{len(plan)} items, {updates} to update"
+            f"{'dry run: ' if args.dry_run else ''}{'resuming ' if args.resume else ''}"
+            f"rollout of {what}: {len(plan)} items, {updates} to update"
         )
         if args.dry_run:
             report = await rollout.run(dry_run=True)
+            for number, paths in enumerate(report.waves, 1):
+                terminal.line(f"wave {number}: {len(paths)} items: {', '.join(paths)}")
         else:
             report = await _run(rollout, terminal, what, total=len(plan))
     for line in _summary(report, terminal):
         terminal.line(line)
-    return ExitCode.OK if report.ok else ExitCode.FAILED
+    if report.stopped is not None:
+        terminal.line(
+            f"stopped after {report.waves_done} of {len(report.waves)} waves: {report.reason}"
+            + ("; go on with --resume" if args.token_store else "")
+        )
+    return ExitCode.OK if report.ok or _paused_cleanly(report) else ExitCode.FAILED
+
+
+def _paused_cleanly(report: RolloutReport) -> bool:
+    """Paused as asked (not stopped by failures): nothing went wrong."""
+    return report.stopped in (StopReason.PAUSED, StopReason.APPROVAL) and all(
+        result.ok or result.status is RolloutStatus.NOT_STARTED for result in report.results
+    )
+
+
+@contextlib.asynccontextmanager
+async def _open_state_store(value: str | None) -> AsyncIterator[RolloutStateStore]:
+    """Where the progress is kept: beside the tokens, or (no ``--token-store``) in memory."""
+    if not value:
+        yield MemoryRolloutStateStore()
+    elif value.startswith(DATABASE_SCHEMES):
+        from ..workflow import PostgresRolloutStateStore  # needs the postgres extra
+
+        async with PostgresRolloutStateStore(value) as store:
+            yield store
+    else:
+        yield SqliteRolloutStateStore(value)
 
 
 class _Progress:
@@ -86,6 +147,11 @@ class _Progress:
         self.counts: collections.Counter[RolloutStatus] = collections.Counter()
         self.clock = SystemClock()
         self.started = self.clock.now()
+        self.wave = ""
+
+    def wave_started(self, wave: int, waves: int, items: int) -> None:
+        self.wave = f"wave {wave}/{waves}  "
+        self.terminal.log(f"wave {wave} of {waves}: {items} items")
 
     def finished(self, result: RolloutResult) -> None:
         self.counts[result.status] += 1
@@ -104,7 +170,8 @@ class _Progress:
         )
         elapsed = duration(self.clock.now() - self.started)
         self.terminal.status(
-            f"{self.what} {progress_bar(done, self.total)} {done}/{self.total}  {counts}  {elapsed}"
+            f"{self.what} {progress_bar(done, self.total)} {done}/{self.total}  {self.wave}"
+            f"{counts}  {elapsed}"
         )
 
     async def redraw(self) -> None:
@@ -119,8 +186,12 @@ async def _run(rollout: Rollout, terminal: Terminal, what: str, *, total: int) -
         async with anyio.create_task_group() as group:
             if terminal.interactive:
                 group.start_soon(progress.redraw)
+            if sys.platform != "win32":
+                group.start_soon(_pause_on_signal, rollout, terminal)
             try:
-                report = await rollout.run(on_result=progress.finished)
+                report = await rollout.run(
+                    on_result=progress.finished, on_wave=progress.wave_started
+                )
             finally:
                 group.cancel_scope.cancel()
     except anyio.get_cancelled_exc_class():
@@ -132,10 +203,20 @@ async def _run(rollout: Rollout, terminal: Terminal, what: str, *, total: int) -
     return report
 
 
+async def _pause_on_signal(rollout: Rollout, terminal: Terminal) -> None:
+    """SIGUSR1: stop starting items; those in flight finish, then the run ends paused."""
+    with anyio.open_signal_receiver(signal.SIGUSR1) as signals:
+        async for _ in signals:
+            terminal.log("pausing: the items in flight finish first")
+            rollout.pause()
+
+
 _COLOURS = {
     RolloutStatus.UPDATED: "green",
     RolloutStatus.FAILED: "red",
     RolloutStatus.CANCELLED: "yellow",
+    RolloutStatus.ROLLED_BACK: "yellow",
+    RolloutStatus.ROLLBACK_FAILED: "red",
 }
 
 

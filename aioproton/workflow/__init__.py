@@ -10,7 +10,9 @@ Built on :class:`~aioproton.ProtonClient` (the client never imports this package
   performed once across retries and restarts.
 - :mod:`.cancel`: cancel a deployment without losing the race with its completion.
 - :mod:`.ratelimit`, :mod:`.bulk`, :mod:`.rollout`: many items at a bounded concurrency
-  and an adaptive rate; rolling a template version out.
+  and an adaptive rate; rolling a template version out in waves (:mod:`.waves`), with
+  health gates (:mod:`.gates`) and progress kept for pause and resume
+  (:mod:`.rollout_state`, :mod:`.rollout_state_postgres`).
 - :mod:`.leases`, :mod:`.postgres`: leases with fencing, and stores shared by replicas
   on several hosts (``aioproton[postgres]``; loaded on first use).
 - :mod:`.errors`: the errors of all of the above, under ``ProtonError``.
@@ -45,6 +47,9 @@ from .errors import StateConflictError as StateConflictError
 from .errors import TokenExpiredError as TokenExpiredError
 from .errors import WaiterError as WaiterError
 from .errors import WaitTimeoutError as WaitTimeoutError
+from .gates import Gate as Gate
+from .gates import GateCheck as GateCheck
+from .gates import GateDecision as GateDecision
 from .history import DeploymentHistory as DeploymentHistory
 from .history import DurationEstimate as DurationEstimate
 from .idempotency import TOKEN_LIFETIME as TOKEN_LIFETIME
@@ -61,11 +66,18 @@ from .purge import AutoPurge as AutoPurge
 from .ratelimit import AdaptiveRateLimiter as AdaptiveRateLimiter
 from .ratelimit import MaxRate as MaxRate
 from .rollout import Rollout as Rollout
-from .rollout import RolloutAction as RolloutAction
-from .rollout import RolloutItem as RolloutItem
-from .rollout import RolloutReport as RolloutReport
-from .rollout import RolloutResult as RolloutResult
-from .rollout import RolloutStatus as RolloutStatus
+from .rollout_results import RolloutAction as RolloutAction
+from .rollout_results import RolloutItem as RolloutItem
+from .rollout_results import RolloutReport as RolloutReport
+from .rollout_results import RolloutResult as RolloutResult
+from .rollout_results import RolloutStatus as RolloutStatus
+from .rollout_results import StopReason as StopReason
+from .rollout_state import ItemState as ItemState
+from .rollout_state import MemoryRolloutStateStore as MemoryRolloutStateStore
+from .rollout_state import RolloutPhase as RolloutPhase
+from .rollout_state import RolloutState as RolloutState
+from .rollout_state import RolloutStateStore as RolloutStateStore
+from .rollout_state import SqliteRolloutStateStore as SqliteRolloutStateStore
 from .schedule import ExponentialBackoff as ExponentialBackoff
 from .schedule import FixedDelay as FixedDelay
 from .schedule import HistoryAwareSchedule as HistoryAwareSchedule
@@ -90,12 +102,20 @@ from .waiter import Probe as Probe
 from .waiter import Waiter as Waiter
 from .waiters import Waiters as Waiters
 from .waiters import WaitOptions as WaitOptions
+from .waves import FailureBudget as FailureBudget
+from .waves import Plan as Plan
+from .waves import PlanError as PlanError
+from .waves import Step as Step
+from .waves import all_at_once as all_at_once
+from .waves import canary as canary
+from .waves import one_at_a_time as one_at_a_time
 
 if TYPE_CHECKING:
     from .postgres import PostgresLeaseStore as PostgresLeaseStore
     from .postgres import PostgresTokenStore as PostgresTokenStore
     from .postgres import StoreConnectionError as StoreConnectionError
     from .postgres import StoreError as StoreError
+    from .rollout_state_postgres import PostgresRolloutStateStore as PostgresRolloutStateStore
 
 #: Names whose module needs an extra (``aioproton[postgres]``): imported on first use.
 _OPTIONAL = {
@@ -103,6 +123,7 @@ _OPTIONAL = {
     "PostgresTokenStore": ".postgres",
     "StoreConnectionError": ".postgres",
     "StoreError": ".postgres",
+    "PostgresRolloutStateStore": ".rollout_state_postgres",
 }
 
 __all__ = [
@@ -126,11 +147,16 @@ __all__ = [
     "DurationEstimate",
     "EnvironmentTarget",
     "ExponentialBackoff",
+    "FailureBudget",
     "FixedDelay",
+    "Gate",
+    "GateCheck",
+    "GateDecision",
     "HistoryAwareSchedule",
     "IdempotencyError",
     "IdempotentCalls",
     "ItemResult",
+    "ItemState",
     "ItemStatus",
     "Lease",
     "LeaseLostError",
@@ -139,11 +165,15 @@ __all__ = [
     "LeaseTaken",
     "LeaseUnavailableError",
     "MaxRate",
+    "MemoryRolloutStateStore",
     "MemoryTokenStore",
     "OnChange",
+    "Plan",
+    "PlanError",
     "PollContext",
     "PollSchedule",
     "PostgresLeaseStore",
+    "PostgresRolloutStateStore",
     "PostgresTokenStore",
     "Probe",
     "RegistrationFailedError",
@@ -151,16 +181,22 @@ __all__ = [
     "Rollout",
     "RolloutAction",
     "RolloutItem",
+    "RolloutPhase",
     "RolloutReport",
     "RolloutResult",
+    "RolloutState",
+    "RolloutStateStore",
     "RolloutStatus",
     "SdkBackoff",
     "ServiceInstanceTarget",
     "ServicePipelineTarget",
     "SqliteLeaseStore",
+    "SqliteRolloutStateStore",
     "SqliteTokenStore",
     "StateChange",
     "StateConflictError",
+    "Step",
+    "StopReason",
     "StoreConnectionError",
     "StoreError",
     "TokenExpiredError",
@@ -172,11 +208,14 @@ __all__ = [
     "Waiter",
     "WaiterError",
     "Waiters",
+    "all_at_once",
     "bulk",
+    "canary",
     "cancel_deployment",
     "cancel_on_exit",
     "check_concurrency",
     "deployment_target",
+    "one_at_a_time",
     "run_bulk",
     "target_of",
 ]

@@ -149,6 +149,27 @@ class IdempotentCalls:
         self.safety_margin = safety_margin
         self.observers: Observers | None = None if observers is None else observers_of(observers)
 
+    def with_options(
+        self, *, retry: DurableRetry | None = None, deadline: float | None = None
+    ) -> IdempotentCalls:
+        """These calls with another ``retry`` policy, or its ``deadline`` replaced.
+
+        The store, clock and token lifetime are shared: one slow dependency gets its
+        own patience without its own store, e.g.
+        ``await calls.with_options(deadline=30).call(key, proton.update_environment, ...)``.
+        (Not a ``retry=`` keyword of :meth:`call`: its keywords are the operation's own.)
+        """
+        policy = retry if retry is not None else self.retry
+        if deadline is not None:
+            policy = attrs.evolve(policy, deadline=deadline)
+        return IdempotentCalls(
+            store=self.store,
+            retry=policy,
+            clock=self.clock,
+            token_lifetime=self.token_lifetime,
+            safety_margin=self.safety_margin,
+        )
+
     async def call(
         self,
         key: str | None,

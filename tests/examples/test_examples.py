@@ -51,6 +51,8 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "safe_cancel": (),
     "template_rollout": (),
     "template_sync": (),
+    "canary_rollout": (),
+    "replicated_daemon": (),
     "reconcile_daemon": ("--cycles", "4"),
     "production_logging": ("--debug",),
     "prometheus_metrics": (),
@@ -162,6 +164,39 @@ def test_template_sync(ran: dict[str, subprocess.CompletedProcess[str]]) -> None
     )
     updated = [line for line in lines if line.rstrip().endswith("1.0 -> 1.1     UPDATED")]
     assert len(updated) == 3
+
+
+def test_canary_rollout(ran: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    lines = assert_ran(
+        ran["canary_rollout"],
+        "20 service instances run web 1.0",
+        "web 1.1: 11 waves of [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1]",
+        "gate after wave 3/11 (2 items): worst error rate 25.0% -> ROLL_BACK",
+        "3 updated, 2 rolled back, 15 not started",
+        "service/api-1/service-instance/i03: back on 1.0",
+        "20 updated, 0 rolled back, 0 not started",
+        "every instance now runs web 1.2",
+    )
+    first = lines.index("web 1.1: 11 waves of [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1]")
+    gates = [line for line in lines[first:] if "gate after wave" in line]
+    assert [line.split("->")[1].strip() for line in gates[:3]] == ["GO", "GO", "ROLL_BACK"]
+
+
+def test_replicated_daemon_survives_a_killed_replica(
+    ran: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    lines = assert_ran(
+        ran["replicated_daemon"],
+        "40 service instances run web 1.0; rolling out 1.1",
+        "replica 1 finished 5 items: killing it (SIGKILL)",
+        "replica 1 exited with -9",
+        "replica 2 report: 40 items, stopped=None",
+        "items handled by both replicas: 0",
+        "instances per version: {'1.1': 40}",
+        "deployments per instance during the rollout: [1]",
+    )
+    taken = next(line for line in lines if line.startswith("replica 2 handled "))
+    assert 0 < int(taken.split()[3]) < 40, taken
 
 
 def test_reconcile_daemon_runs_its_cycles(

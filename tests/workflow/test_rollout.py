@@ -12,6 +12,7 @@ from aioproton.workflow import (
     RolloutAction,
     RolloutResult,
     RolloutStatus,
+    StopReason,
 )
 
 from ..recipes import World
@@ -172,7 +173,8 @@ async def test_fail_fast_stops_the_rollout(
         clock=proton_clock,
     ).run()
     assert report.count(RolloutStatus.FAILED) == 1
-    assert report.count(RolloutStatus.NOT_STARTED) == 6, "the rest never started"
+    assert report.count(RolloutStatus.NOT_STARTED) == 4, "the rest never started"
+    assert report.stopped is StopReason.FAIL_FAST
     assert proton_emulator.requests.count(operation="UpdateEnvironment") == 1
 
 

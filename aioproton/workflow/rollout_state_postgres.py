@@ -1,0 +1,266 @@
+"""Rollout states in PostgreSQL, beside the token and lease tables (``aioproton[postgres]``).
+
+::
+
+    async with PostgresRolloutStateStore("postgresql://app@db.internal/automation") as state:
+        await Rollout(proton, service_template="web", version="1.3", state=state).run()
+
+Tables, created on first use next to those of :mod:`.postgres`:
+
+- ``aioproton_rollouts`` (rollout_id, plan, waves, wave, status, reason);
+- ``aioproton_rollout_items`` (rollout_id, path, wave, previous_version, status,
+  deployment_id, message, claimed_by, claim_expires): replicas sharing a rollout claim
+  items with ``FOR UPDATE SKIP LOCKED``, claims expiring on the database's clock;
+- a ``rollouts`` row in ``aioproton_schema`` with their schema version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any
+
+import psycopg
+import psycopg_pool
+
+from .postgres import (
+    _SCHEMA_LOCK,
+    StoreConnectionError,
+    StoreError,
+    _check_url,
+    _connect,
+    _first_line,
+    _where,
+    ensure_schema,
+)
+from .rollout_state import (
+    CLAIMABLE,
+    ITEM_COLUMNS,
+    ItemState,
+    RolloutPhase,
+    RolloutState,
+    item_values,
+    state_from_rows,
+    waves_json,
+)
+
+__all__ = ["PostgresRolloutStateStore"]
+
+#: The schema version of the rollout tables.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS aioproton_rollouts (
+    rollout_id TEXT PRIMARY KEY,
+    plan TEXT NOT NULL,
+    waves TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT
+);
+CREATE TABLE IF NOT EXISTS aioproton_rollout_items (
+    rollout_id TEXT NOT NULL REFERENCES aioproton_rollouts (rollout_id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    previous_version TEXT NOT NULL,
+    status TEXT NOT NULL,
+    deployment_id TEXT,
+    message TEXT,
+    claimed_by TEXT,
+    claim_expires TIMESTAMPTZ,
+    PRIMARY KEY (rollout_id, path)
+);
+"""
+_ROLLOUT_COLUMNS = "rollout_id, plan, waves, wave, status, reason"
+
+
+async def _ensure_schema(connection: psycopg.AsyncConnection) -> None:
+    await ensure_schema(connection)
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        await connection.execute(_SCHEMA)
+        await connection.execute(
+            "INSERT INTO aioproton_schema (component, version) VALUES ('rollouts', %s) "
+            "ON CONFLICT (component) DO NOTHING",
+            (SCHEMA_VERSION,),
+        )
+        cursor = await connection.execute(
+            "SELECT version FROM aioproton_schema WHERE component = 'rollouts'"
+        )
+        row = await cursor.fetchone()
+        if row is not None and row[0] > SCHEMA_VERSION:
+            raise StoreError(
+                f"the rollout tables have schema version {row[0]}, newer than this aioproton "
+                f"knows ({SCHEMA_VERSION}): upgrade aioproton"
+            )
+
+
+class PostgresRolloutStateStore:
+    """Rollout states in PostgreSQL (see the module docs); open it with ``async with``."""
+
+    def __init__(self, url: str, *, pool_size: int = 4, connect_timeout: float = 10.0) -> None:
+        _check_url(url)
+        self.url = url
+        self.connect_timeout = connect_timeout
+        self._pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection] = (
+            psycopg_pool.AsyncConnectionPool(
+                url,
+                min_size=1,
+                max_size=pool_size,
+                open=False,
+                timeout=connect_timeout,
+                kwargs={"autocommit": True, "application_name": "aioproton rollouts"},
+                name="aioproton-rollouts",
+            )
+        )
+        self._open = False
+
+    async def open(self) -> None:
+        connection = await _connect(self.url, "aioproton schema", self.connect_timeout)
+        try:
+            await _ensure_schema(connection)
+        finally:
+            await connection.close()
+        await self._pool.open(wait=True, timeout=self.connect_timeout)
+        self._open = True
+
+    async def aclose(self) -> None:
+        self._open = False
+        await self._pool.close()
+
+    async def __aenter__(self) -> PostgresRolloutStateStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        with contextlib.suppress(Exception):
+            await self.aclose()
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        if not self._open:
+            raise StoreError(
+                f"{self!r} is not open: use it as "
+                "`async with PostgresRolloutStateStore(url) as state`"
+            )
+        try:
+            async with self._pool.connection() as connection, connection.transaction():
+                yield connection
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
+            raise StoreConnectionError(
+                f"PostgreSQL at {_where(self.url)} failed: {_first_line(error)}"
+            ) from None
+
+    async def _load(self, connection: psycopg.AsyncConnection, rollout_id: str) -> Any:
+        cursor = await connection.execute(
+            f"SELECT {_ROLLOUT_COLUMNS} FROM aioproton_rollouts WHERE rollout_id = %s",
+            (rollout_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        cursor = await connection.execute(
+            f"SELECT {ITEM_COLUMNS} FROM aioproton_rollout_items WHERE rollout_id = %s",
+            (rollout_id,),
+        )
+        return state_from_rows(row, await cursor.fetchall())
+
+    async def load(self, rollout_id: str) -> RolloutState | None:
+        async with self._transaction() as connection:
+            state: RolloutState | None = await self._load(connection, rollout_id)
+            return state
+
+    async def create(self, state: RolloutState) -> RolloutState:
+        async with self._transaction() as connection:
+            cursor = await connection.execute(
+                f"INSERT INTO aioproton_rollouts ({_ROLLOUT_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (rollout_id) DO NOTHING",
+                (
+                    state.rollout_id,
+                    state.plan,
+                    waves_json(state),
+                    state.wave,
+                    state.phase.value,
+                    state.reason,
+                ),
+            )
+            if cursor.rowcount == 1:
+                async with connection.cursor() as many:
+                    await many.executemany(
+                        f"INSERT INTO aioproton_rollout_items (rollout_id, {ITEM_COLUMNS}) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                        [item_values(state.rollout_id, item) for item in state.items.values()],
+                    )
+            stored: RolloutState = await self._load(connection, state.rollout_id)
+            return stored
+
+    async def advance(
+        self, rollout_id: str, wave: int, phase: RolloutPhase, reason: str | None
+    ) -> None:
+        async with self._transaction() as connection:
+            await connection.execute(
+                "UPDATE aioproton_rollouts SET wave = GREATEST(wave, %s), status = %s, reason = %s "
+                "WHERE rollout_id = %s",
+                (wave, phase.value, reason, rollout_id),
+            )
+
+    async def record(self, rollout_id: str, item: ItemState) -> None:
+        async with self._transaction() as connection:
+            await connection.execute(
+                f"INSERT INTO aioproton_rollout_items (rollout_id, {ITEM_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (rollout_id, path) DO UPDATE "
+                "SET wave = EXCLUDED.wave, previous_version = EXCLUDED.previous_version, "
+                "status = EXCLUDED.status, deployment_id = EXCLUDED.deployment_id, "
+                "message = EXCLUDED.message, claimed_by = NULL, claim_expires = NULL",
+                item_values(rollout_id, item),
+            )
+
+    async def claim(
+        self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
+    ) -> list[str]:
+        async with self._transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE aioproton_rollout_items SET claimed_by = %s, "
+                "claim_expires = clock_timestamp() + make_interval(secs => %s) "
+                "WHERE (rollout_id, path) IN (SELECT rollout_id, path "
+                "FROM aioproton_rollout_items WHERE rollout_id = %s AND wave = %s "
+                "AND status = ANY(%s) "
+                "AND (claimed_by IS NULL OR claim_expires < clock_timestamp()) "
+                "ORDER BY path LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING path",
+                (holder, ttl, rollout_id, wave, list(CLAIMABLE), limit),
+            )
+            return sorted(row[0] for row in await cursor.fetchall())
+
+    async def renew_claims(self, rollout_id: str, holder: str, ttl: float) -> int:
+        async with self._transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE aioproton_rollout_items "
+                "SET claim_expires = clock_timestamp() + make_interval(secs => %s) "
+                "WHERE rollout_id = %s AND claimed_by = %s AND claim_expires > clock_timestamp()",
+                (ttl, rollout_id, holder),
+            )
+            return cursor.rowcount
+
+    async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
+        async with self._transaction() as connection:
+            cursor = await connection.execute(
+                "SELECT 1 FROM aioproton_rollout_items WHERE rollout_id = %s AND path = %s "
+                "AND claimed_by = %s AND claim_expires > clock_timestamp()",
+                (rollout_id, path, holder),
+            )
+            return await cursor.fetchone() is not None
+
+    async def discard(self, rollout_id: str) -> None:
+        async with self._transaction() as connection:
+            await connection.execute(
+                "DELETE FROM aioproton_rollouts WHERE rollout_id = %s", (rollout_id,)
+            )
+
+    def __repr__(self) -> str:
+        return f"PostgresRolloutStateStore({_where(self.url)!r})"
