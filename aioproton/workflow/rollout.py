@@ -94,6 +94,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("aioproton.workflow.rollout")
+#: Decisions about waves (started, stopped, resumed, rolled back), apart from the items.
+wave_logger = logging.getLogger("aioproton.workflow.rollout.waves")
 
 _D = models.DeploymentStatus
 _BUSY = (_D.IN_PROGRESS, _D.CANCELLING, _D.DELETE_IN_PROGRESS)
@@ -420,7 +422,7 @@ class Rollout:
         if stored is not None and self.shared and stored.phase is RolloutPhase.DONE:
             return stored
         if stored is not None and stored.phase is not RolloutPhase.DONE:
-            logger.info(
+            wave_logger.info(
                 "resuming rollout %s at wave %d of %d",
                 rollout_id,
                 stored.wave + 1,
@@ -570,7 +572,7 @@ class Rollout:
                 message=f"rolling back to {result.from_version} failed: {_describe(error)}",
                 error=error,
             )
-        logger.info(
+        wave_logger.info(
             "rolled %s back to %s",
             target.path,
             result.from_version,
@@ -711,7 +713,7 @@ class _Run:
             ]
             if self.on_wave is not None:
                 self.on_wave(index + 1, len(waves), len(waves[index]))
-            logger.info(
+            wave_logger.info(
                 "rollout %s: wave %d of %d (%d items)",
                 self.rollout_id,
                 index + 1,
@@ -772,7 +774,7 @@ class _Run:
         if self.stop is not None:
             return
         self.stop = (reason, message)
-        logger.log(
+        wave_logger.log(
             logging.WARNING if reason in _ROLL_BACK_ON else logging.INFO,
             "rollout %s stopped: %s",
             self.rollout_id,
@@ -888,7 +890,7 @@ class _Run:
             try:
                 result = await self.rollout._observed_roll(item, fence)
             except _ClaimLost:
-                logger.warning(
+                wave_logger.warning(
                     "rollout %s: the claim on %s expired; another replica takes it",
                     self.rollout_id,
                     item.path,
@@ -907,7 +909,7 @@ class _Run:
                 )
             if fence is not None and not await fence():
                 # Our claim ran out while the item ran: whoever holds it now records it.
-                logger.warning(
+                wave_logger.warning(
                     "rollout %s: the claim on %s expired before its result was recorded",
                     self.rollout_id,
                     item.path,
@@ -953,7 +955,7 @@ class _Run:
             decision = await gate(check)
         except Exception as error:
             decision = GateDecision.ROLL_BACK
-            logger.warning(
+            wave_logger.warning(
                 "health gate raised %s: counted as ROLL_BACK",
                 _describe(error),
                 extra={"rollout": self.rollout_id, "wave": index + 1},
