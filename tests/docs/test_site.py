@@ -177,7 +177,9 @@ def test_search_finds_create_environment(served: str, browser_page: object) -> N
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     assert isinstance(browser_page, Page)
-    page = browser_page
+    # A page of its own: after the page-by-page walk, the shared page's search worker
+    # was seen never to answer.
+    page = browser_page.context.new_page()
     page.goto(served, wait_until="load")
     search = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__item")
