@@ -16,6 +16,7 @@ Layers, from the bottom up (a module imports only its own layer and the ones bel
 from __future__ import annotations
 
 from . import errors as errors
+from . import models as models
 from . import observe as observe
 from . import redaction as redaction
 from ._backoff import Backoff as Backoff
@@ -24,7 +25,6 @@ from ._client import ProtonClient as ProtonClient
 from ._config import ClientConfig as ClientConfig
 from ._config import RetryPolicy as RetryPolicy
 from ._enum import OpenEnum as OpenEnum
-from ._generated import models as models
 from ._generated.paginators import GeneratedPaginators as GeneratedPaginators
 from ._paginate import Page as Page
 from ._paginate import Paginator as Paginator

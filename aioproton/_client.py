@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 import anyio
@@ -31,7 +31,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore import xform_name
 
-from . import _codec, _service_model, _transport
+from . import _codec, _deprecation, _service_model, _transport
 from . import _logfields as F
 from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
@@ -59,6 +59,13 @@ from .observe import (
     RateChanged,
     observers_of,
 )
+
+if TYPE_CHECKING:
+    # types-aiobotocore's Proton client, where installed (``pip install
+    # types-aiobotocore-proton``); without it, ``raw`` is ``Any`` to the type checker.
+    from types_aiobotocore_proton.client import ProtonClient as AioProtonClient
+else:
+    AioProtonClient = Any
 
 __all__ = ["ClientWithOptions", "NotGiven", "ProtonClient"]
 
@@ -115,6 +122,11 @@ class ProtonClient(GeneratedOperations):
     from; ``credentials=`` is a botocore credentials object (anything with
     ``get_frozen_credentials()``) to sign with instead of the credential chain.
     Credentials are resolved when the client opens, so a new client sees rotated keys.
+
+    AWS deprecated Proton (every operation is marked so in the model: see
+    ``OperationFacts.deprecated``). The first client of a process that opens on an AWS
+    endpoint emits one ``DeprecationWarning`` ("AWS Proton is deprecated: ..."); clients
+    of an emulator never do.
     """
 
     def __init__(
@@ -210,6 +222,7 @@ class ProtonClient(GeneratedOperations):
         self._raw = _RawClient(self)
         self._limiter = asyncio.Semaphore(self.config.max_pool_connections)
         self._state = _State.OPEN
+        _deprecation.warn_if_aws(transport.endpoint.url, stacklevel=2)
         return self
 
     async def __aexit__(
@@ -242,7 +255,7 @@ class ProtonClient(GeneratedOperations):
         return GeneratedPaginators(self)
 
     @property
-    def raw(self) -> Any:
+    def raw(self) -> AioProtonClient:
         """A stock aiobotocore client for anything aioproton does not wrap.
 
         It is created on its first call (``await proton.raw.list_environments()``) with
@@ -251,13 +264,13 @@ class ProtonClient(GeneratedOperations):
         ``await proton.raw_client()`` returns it.
         """
         self._require_open(None)
-        return self._raw
+        return cast("AioProtonClient", self._raw)
 
-    async def raw_client(self) -> Any:
+    async def raw_client(self) -> AioProtonClient:
         """The aiobotocore client behind :attr:`raw`, created if needed."""
         self._require_open(None)
         assert self._raw is not None
-        return await self._raw.client()
+        return cast("AioProtonClient", await self._raw.client())
 
     @property
     def max_concurrency(self) -> int:
@@ -630,10 +643,10 @@ class ClientWithOptions(ProtonClient):
         return self._parent.closed
 
     @property
-    def raw(self) -> Any:
+    def raw(self) -> AioProtonClient:
         return self._parent.raw
 
-    async def raw_client(self) -> Any:
+    async def raw_client(self) -> AioProtonClient:
         return await self._parent.raw_client()
 
     @property

@@ -71,6 +71,10 @@ class OperationFacts:
     #: The wire name of the idempotency-token member, if the operation has one.
     client_token: str | None
     errors: tuple[str, ...]
+    #: Whether the AWS model marks the operation deprecated (all of Proton's are: AWS
+    #: Proton accepts no new customers), and the model's message saying why.
+    deprecated: bool = False
+    deprecated_message: str | None = None
 
     @property
     def read_only(self) -> bool:

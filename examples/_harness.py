@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from aioproton import ProtonClient
+from aioproton import ProtonClient, models
 from aioproton.clock import Clock, ScaledClock, SystemClock
 from aioproton.emulator import Emulator, EmulatorControl, Timings, defaults
 from aioproton.workflow import StateChange, Waiter, Waiters
@@ -25,12 +25,6 @@ from aioproton.workflow import StateChange, Waiter, Waiters
 #: How much faster than real time the embedded emulator's clock runs.
 SPEED = 600.0
 TIMINGS = Timings(deploy_seconds=60.0, register_seconds=10.0)
-# The key every emulator accepts unless it was started with --auth strict.
-CREDENTIALS = {
-    "region_name": defaults.DEFAULT_REGION,
-    "aws_access_key_id": defaults.DEFAULT_ACCESS_KEY_ID,
-    "aws_secret_access_key": defaults.DEFAULT_SECRET_ACCESS_KEY,
-}
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -70,7 +64,13 @@ async def proton(
     if args.endpoint_url:
         clock: Clock = SystemClock()
         async with (
-            ProtonClient(endpoint_url=args.endpoint_url, **CREDENTIALS) as client,
+            ProtonClient(
+                endpoint_url=args.endpoint_url,
+                region_name=defaults.DEFAULT_REGION,
+                # The key every emulator accepts unless it was started with --auth strict.
+                aws_access_key_id=defaults.DEFAULT_ACCESS_KEY_ID,
+                aws_secret_access_key=defaults.DEFAULT_SECRET_ACCESS_KEY,
+            ) as client,
             EmulatorControl(args.endpoint_url) as control,
         ):
             print(f"using the emulator at {args.endpoint_url}")
@@ -110,7 +110,7 @@ async def follow(waiter: Waiter[Any], what: str) -> Any:
 ROLE = "arn:aws:iam::123456789012:role/proton-service-role"
 
 
-def _source(name: str) -> dict[str, Any]:
+def _source(name: str) -> models.TemplateVersionSourceInputDict:
     return {"s3": {"bucket": "my-templates", "key": f"{name}.tar.gz"}}
 
 

@@ -25,7 +25,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore import xform_name
 
@@ -119,31 +119,69 @@ def banner() -> str:
 
 
 class _TextExtractor(html.parser.HTMLParser):
-    """Turn the model's HTML documentation into plain-text paragraphs."""
+    """Turn the model's HTML documentation into Markdown paragraphs.
+
+    ``<code>`` becomes inline code, ``<i>``/``<b>`` emphasis, ``<a href>`` a link, list
+    items ``- `` lines; block tags end a paragraph.
+    """
+
+    BLOCKS: ClassVar[tuple[str, ...]] = (
+        "p",
+        "li",
+        "ul",
+        "ol",
+        "note",
+        "important",
+        "dl",
+        "dt",
+        "dd",
+    )
+    INLINE: ClassVar[dict[str, str]] = {"code": "`", "i": "*", "b": "**"}
+    #: Typographic quotes as plain ones (ruff flags the curly ones as ambiguous).
+    PLAIN: ClassVar[dict[int, str]] = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[str] = []
         self.current: list[str] = []
+        self.href: str | None = None
+        self.link_start = 0
 
     def flush(self) -> None:
         text = re.sub(r"\s+", " ", "".join(self.current)).strip()
+        # Markup around nothing but spaces (``<code> </code>``) reads as stray marks.
+        text = re.sub(r"(`|\*\*|\*)\s*\1", " ", text)
+        text = re.sub(r"\s+", " ", text).strip()
+        if text == "-":
+            self.current = ["- "]  # a list item whose text is in a paragraph of its own
+            return
         if text:
             self.paragraphs.append(text)
         self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("p", "li", "ul", "ol", "note", "important", "dl", "dt", "dd"):
+        if tag in self.BLOCKS:
             self.flush()
         if tag == "li":
             self.current.append("- ")
+        elif tag in self.INLINE:
+            self.current.append(self.INLINE[tag])
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+            self.current.append("[" if self.href else "")
+            self.link_start = len(self.current)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("p", "li", "ul", "ol", "note", "important", "dl", "dt", "dd"):
+        if tag in self.BLOCKS:
             self.flush()
+        elif tag in self.INLINE:
+            self.current.append(self.INLINE[tag])
+        elif tag == "a" and self.href:
+            self.current.append(f"]({self.href})")
+            self.href = None
 
     def handle_data(self, data: str) -> None:
-        self.current.append(data)
+        self.current.append(data.translate(self.PLAIN))
 
 
 def paragraphs(documentation: str | None) -> list[str]:
@@ -151,7 +189,15 @@ def paragraphs(documentation: str | None) -> list[str]:
     parser.feed(documentation or "")
     parser.close()
     parser.flush()
-    return parser.paragraphs
+    # A definition list's term is a paragraph of one code span (`NONE`): make it a list
+    # item led by the term, with its definition (the next paragraph) as the item's text.
+    found: list[str] = []
+    for text in parser.paragraphs:
+        if found and re.fullmatch(r"`[^`]+`", found[-1]):
+            found[-1] = f"- {found[-1]}: {text}"
+        else:
+            found.append(text)
+    return found
 
 
 def first_paragraph(documentation: str | None, fallback: str) -> str:
@@ -179,6 +225,7 @@ def docstring(lines: Iterable[str], indent: str) -> str:
                 paragraph.lstrip("\t"),
                 width=width,
                 break_on_hyphens=False,
+                break_long_words=False,
                 initial_indent="    " if hanging else "",
                 subsequent_indent="        " if hanging else "",
             )
@@ -231,11 +278,50 @@ class Model:
         if clash:
             raise SystemExit(f"shape names clash with generated-code imports: {sorted(clash)}")
 
+    def variants(self, union: str) -> list[str]:
+        """The class name of each known member of ``union`` (its Unknown class excluded)."""
+        return [f"{union}{m[0].upper()}{m[1:]}" for m in self.shapes[union]["members"]]
+
+    def input_structures(self) -> list[str]:
+        """Structures and unions nested in an operation's input, which take a dict form.
+
+        The input shapes themselves are not among them: their members are the
+        methods' keyword parameters.
+        """
+        found: set[str] = set()
+
+        def visit(shape_name: str) -> None:
+            shape = self.shapes[shape_name]
+            if shape["type"] == "list":
+                visit(shape["member"]["shape"])
+            elif shape["type"] == "map":
+                visit(shape["value"]["shape"])
+            elif shape["type"] == "structure" and shape_name not in found:
+                found.add(shape_name)
+                for ref in shape.get("members", {}).values():
+                    visit(ref["shape"])
+
+        for operation in self.operations.values():
+            input_name = operation.get("input", {}).get("shape")
+            for ref in self.shapes[input_name].get("members", {}).values() if input_name else ():
+                visit(ref["shape"])
+        return sorted(found)
+
     def annotation(self, shape_name: str, *, for_input: bool = False) -> str:
+        """The Python type of ``shape_name``: as a result, or as an input (``for_input``).
+
+        An input structure also takes its boto3-style dict form (``TagDict``); an input
+        union takes its known variants and its dict form, never its ``...Unknown`` class
+        (that one only carries members a newer service sends).
+        """
         shape = self.shapes[shape_name]
         kind = shape["type"]
         if kind == "structure":
-            return shape_name
+            if not for_input:
+                return shape_name
+            if shape.get("union"):
+                return " | ".join([*self.variants(shape_name), f"{shape_name}Dict"])
+            return f"{shape_name} | {shape_name}Dict"
         if kind == "list":
             return f"Sequence[{self.annotation(shape['member']['shape'], for_input=for_input)}]"
         if kind == "map":
@@ -285,6 +371,12 @@ def render_models(model: Model) -> str:
     out.append("from typing import TypeAlias\n\n")
     out.append("import attrs\n\n")
     out.append("from .._enum import OpenEnum\n\n")
+    exported = [*model.enums, *model.structures]
+    for union in model.unions:
+        exported += [union, *model.variants(union), f"{union}Unknown"]
+    out.append("__all__ = [\n")
+    out.extend(f'    "{name}",\n' for name in ["ENUMS", "STRUCTURES", "UNIONS", *sorted(exported)])
+    out.append("]\n\n")
     for name in model.enums:
         shape = model.shapes[name]
         out.append(f"\nclass {name}(OpenEnum):\n")
@@ -386,6 +478,70 @@ def render_union(model: Model, name: str) -> str:
     return "".join(out)
 
 
+# --------------------------------------------------------------------------- typed dicts
+
+
+def render_typeddicts(model: Model) -> str:
+    names = model.input_structures()
+    body = ["__all__ = [\n", *(f'    "{name}Dict",\n' for name in names), "]\n\n"]
+    for name in names:
+        body.append(render_typeddict(model, name))
+    text = "".join(body)
+    used = {word for word in ("datetime", "Mapping", "Sequence", "Literal") if word in text}
+    out = [banner()]
+    out.append(
+        '"""The boto3-style dict form of every structure an operation takes as input.\n\n'
+        "Keys are the wire (camelCase) member names, as boto3 spells them; each value takes\n"
+        "the model class or, nested, its dict form again. A union's dict names exactly one\n"
+        'member. The operations accept these wherever they accept the model classes.\n"""\n\n'
+    )
+    out.append("from __future__ import annotations\n\n")
+    if "datetime" in used:
+        out.append("import datetime\n")
+    out.append("import sys\n")
+    abc_names = sorted(used & {"Mapping", "Sequence"})
+    if abc_names:
+        out.append(f"from collections.abc import {', '.join(abc_names)}\n")
+    if "Literal" in used:
+        out.append("from typing import Literal\n")
+    out.append("\nfrom . import models as m\n\n")
+    out.append("if sys.version_info >= (3, 11):\n")
+    out.append("    from typing import NotRequired, TypedDict\n")
+    out.append("else:\n")
+    out.append("    from typing_extensions import NotRequired, TypedDict\n\n")
+    return "".join(out) + text
+
+
+def render_typeddict(model: Model, name: str) -> str:
+    shape = model.shapes[name]
+    members: dict[str, Any] = shape.get("members", {})
+    union = bool(shape.get("union"))
+    required = [] if union else [m for m in members if m in shape.get("required", [])]
+    optional = [m for m in members if m not in required]
+    doc = [f"The dict form of `{name}`: {first_paragraph(shape.get('documentation'), '')}"]
+    if union:
+        doc += ["", "Give exactly one key."]
+    attributes = []
+    for member in required + optional:
+        sentence = first_sentence(members[member].get("documentation"))
+        if sentence:
+            attributes.append(f"\t{member}: {sentence}")
+    if attributes:
+        doc += ["", "Attributes:", *attributes]
+    out = [f"\nclass {name}Dict(TypedDict):\n", docstring(doc, "    ")]
+    if members:
+        out.append("\n")
+    for member in required + optional:
+        annotation = qualified(
+            model.annotation(members[member]["shape"], for_input=True), model, dicts=""
+        )
+        if member in optional:
+            annotation = f"NotRequired[{annotation}]"
+        out.append(f"    {member}: {annotation}\n")
+    out.append("\n")
+    return "".join(out)
+
+
 # --------------------------------------------------------------------------- operations
 
 
@@ -418,7 +574,8 @@ def render_operations(model: Model) -> str:
     out.append("import abc\n")
     out.append("from collections.abc import Sequence\n")
     out.append("from typing import Any, Literal, cast\n\n")
-    out.append("from . import models as m\n\n\n")
+    out.append("from . import models as m\n")
+    out.append("from . import typeddicts as td\n\n\n")
     out.append("class GeneratedOperations(abc.ABC):\n")
     out.append('    """The Proton operations, keyword-only and typed."""\n\n')
     out.append("    __slots__ = ()\n\n")
@@ -430,12 +587,19 @@ def render_operations(model: Model) -> str:
     return "".join(out).rstrip() + "\n"
 
 
-def qualified(annotation: str, model: Model) -> str:
-    """Prefix generated type names with ``m.`` inside an annotation."""
+def qualified(annotation: str, model: Model, *, dicts: str = "td.") -> str:
+    """Prefix generated names inside an annotation: ``m.`` for models, ``dicts`` for dicts."""
+    classes = set(model.shapes)
+    for union in model.unions:
+        classes.update(model.variants(union))
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
-        return f"m.{word}" if word in model.shapes else word
+        if word in classes:
+            return f"m.{word}"
+        if word.endswith("Dict") and word[: -len("Dict")] in model.shapes:
+            return f"{dicts}{word}"
+        return word
 
     return re.sub(r"\b[A-Z][A-Za-z0-9]*\b", replace, annotation)
 
@@ -461,10 +625,17 @@ def render_operation(model: Model, operation: dict[str, Any]) -> str:
             params.append(f"{field_name(member)}: {annotation} | None = None")
     _, _, returns = result_of(model, operation)
     returns = qualified(returns, model)
-    doc = [first_paragraph(operation.get("documentation"), f"Call {name}.")]
+    doc = []
+    for paragraph in paragraphs(operation.get("documentation")) or [f"Call {name}."]:
+        # A list's items stay together; other paragraphs are set apart by a blank line.
+        doc += [paragraph] if paragraph.startswith("- ") and doc else ["", paragraph]
+    doc = doc[1:]
     if operation.get("deprecated"):
         message = operation.get("deprecatedMessage") or "deprecated by AWS."
         doc += ["", f"Deprecated in the AWS model: {message}"]
+    arguments = parameter_docs(model, operation)
+    if arguments:
+        doc += ["", "Args:", *arguments]
     method = xform_name(name)
     lines = [f"    async def {method}(\n", "        self,\n"]
     if params:
@@ -479,6 +650,23 @@ def render_operation(model: Model, operation: dict[str, Any]) -> str:
             f'        return cast("{returns}", await self._invoke("{name}", locals()))\n\n'
         )
     return "".join(lines)
+
+
+def parameter_docs(model: Model, operation: dict[str, Any], skip: Iterable[str] = ()) -> list[str]:
+    """One Google-style ``Args:`` entry per documented input member, in signature order."""
+    input_ref = operation.get("input")
+    if input_ref is None:
+        return []
+    shape = model.shapes[input_ref["shape"]]
+    members: dict[str, Any] = shape.get("members", {})
+    required = [m for m in members if m in shape.get("required", []) and m not in skip]
+    optional = [m for m in members if m not in shape.get("required", []) and m not in skip]
+    entries = []
+    for member in required + optional:
+        text = " ".join(paragraphs(members[member].get("documentation")))
+        if text:
+            entries.append(f"\t{field_name(member)}: {text}")
+    return entries
 
 
 # --------------------------------------------------------------------------- facts
@@ -571,6 +759,8 @@ def render_facts(model: Model) -> str:
             "idempotent": repr(bool(operation.get("idempotent"))),
             "client_token": repr(token_member(model, operation)),
             "errors": repr(errors),
+            "deprecated": repr(bool(operation.get("deprecated"))),
+            "deprecated_message": repr(operation.get("deprecatedMessage")),
         }
         out.append(f"    {name!r}: OperationFacts(\n")
         out.extend(f"        {key}={value},\n" for key, value in fields.items())
@@ -622,7 +812,8 @@ def render_paginators(model: Model) -> str:
     out.append("from collections.abc import Sequence\n")
     out.append("from typing import Literal\n\n")
     out.append("from .._paginate import Paginator, _Invoker\n")
-    out.append("from . import models as m\n\n\n")
+    out.append("from . import models as m\n")
+    out.append("from . import typeddicts as td\n\n\n")
     out.append("class GeneratedPaginators:\n")
     out.append(
         '    """``proton.paginate.<list operation>(...)``: items and pages of List calls."""\n\n'
@@ -685,6 +876,7 @@ def render_all() -> dict[str, str]:
     files = {
         "__init__.py": render_init(),
         "models.py": render_models(model),
+        "typeddicts.py": render_typeddicts(model),
         "operations.py": render_operations(model),
         "facts.py": render_facts(model),
         "paginators.py": render_paginators(model),

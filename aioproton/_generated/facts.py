@@ -33,6 +33,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CancelComponentDeployment": OperationFacts(
         name="CancelComponentDeployment",
@@ -54,6 +56,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CancelEnvironmentDeployment": OperationFacts(
         name="CancelEnvironmentDeployment",
@@ -75,6 +79,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CancelServiceInstanceDeployment": OperationFacts(
         name="CancelServiceInstanceDeployment",
@@ -96,6 +102,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CancelServicePipelineDeployment": OperationFacts(
         name="CancelServicePipelineDeployment",
@@ -117,6 +125,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateComponent": OperationFacts(
         name="CreateComponent",
@@ -139,6 +149,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateEnvironment": OperationFacts(
         name="CreateEnvironment",
@@ -161,6 +173,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateEnvironmentAccountConnection": OperationFacts(
         name="CreateEnvironmentAccountConnection",
@@ -182,6 +196,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateEnvironmentTemplate": OperationFacts(
         name="CreateEnvironmentTemplate",
@@ -203,6 +219,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateEnvironmentTemplateVersion": OperationFacts(
         name="CreateEnvironmentTemplateVersion",
@@ -225,6 +243,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateRepository": OperationFacts(
         name="CreateRepository",
@@ -246,6 +266,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateService": OperationFacts(
         name="CreateService",
@@ -268,6 +290,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateServiceInstance": OperationFacts(
         name="CreateServiceInstance",
@@ -289,6 +313,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateServiceSyncConfig": OperationFacts(
         name="CreateServiceSyncConfig",
@@ -310,6 +336,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateServiceTemplate": OperationFacts(
         name="CreateServiceTemplate",
@@ -331,6 +359,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateServiceTemplateVersion": OperationFacts(
         name="CreateServiceTemplateVersion",
@@ -353,6 +383,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "CreateTemplateSyncConfig": OperationFacts(
         name="CreateTemplateSyncConfig",
@@ -374,6 +406,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteComponent": OperationFacts(
         name="DeleteComponent",
@@ -395,6 +429,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteDeployment": OperationFacts(
         name="DeleteDeployment",
@@ -415,6 +451,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteEnvironment": OperationFacts(
         name="DeleteEnvironment",
@@ -436,6 +474,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteEnvironmentAccountConnection": OperationFacts(
         name="DeleteEnvironmentAccountConnection",
@@ -457,6 +497,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteEnvironmentTemplate": OperationFacts(
         name="DeleteEnvironmentTemplate",
@@ -478,6 +520,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteEnvironmentTemplateVersion": OperationFacts(
         name="DeleteEnvironmentTemplateVersion",
@@ -499,6 +543,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteRepository": OperationFacts(
         name="DeleteRepository",
@@ -520,6 +566,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteService": OperationFacts(
         name="DeleteService",
@@ -541,6 +589,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteServiceSyncConfig": OperationFacts(
         name="DeleteServiceSyncConfig",
@@ -562,6 +612,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteServiceTemplate": OperationFacts(
         name="DeleteServiceTemplate",
@@ -583,6 +635,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteServiceTemplateVersion": OperationFacts(
         name="DeleteServiceTemplateVersion",
@@ -604,6 +658,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "DeleteTemplateSyncConfig": OperationFacts(
         name="DeleteTemplateSyncConfig",
@@ -625,6 +681,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetAccountSettings": OperationFacts(
         name="GetAccountSettings",
@@ -645,6 +703,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetComponent": OperationFacts(
         name="GetComponent",
@@ -665,6 +725,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetDeployment": OperationFacts(
         name="GetDeployment",
@@ -685,6 +747,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetEnvironment": OperationFacts(
         name="GetEnvironment",
@@ -705,6 +769,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetEnvironmentAccountConnection": OperationFacts(
         name="GetEnvironmentAccountConnection",
@@ -725,6 +791,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetEnvironmentTemplate": OperationFacts(
         name="GetEnvironmentTemplate",
@@ -745,6 +813,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetEnvironmentTemplateVersion": OperationFacts(
         name="GetEnvironmentTemplateVersion",
@@ -765,6 +835,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetRepository": OperationFacts(
         name="GetRepository",
@@ -785,6 +857,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetRepositorySyncStatus": OperationFacts(
         name="GetRepositorySyncStatus",
@@ -805,6 +879,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetResourcesSummary": OperationFacts(
         name="GetResourcesSummary",
@@ -824,6 +900,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetService": OperationFacts(
         name="GetService",
@@ -844,6 +922,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetServiceInstance": OperationFacts(
         name="GetServiceInstance",
@@ -864,6 +944,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetServiceInstanceSyncStatus": OperationFacts(
         name="GetServiceInstanceSyncStatus",
@@ -884,6 +966,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetServiceSyncBlockerSummary": OperationFacts(
         name="GetServiceSyncBlockerSummary",
@@ -904,6 +988,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetServiceSyncConfig": OperationFacts(
         name="GetServiceSyncConfig",
@@ -924,6 +1010,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetServiceTemplate": OperationFacts(
         name="GetServiceTemplate",
@@ -944,6 +1032,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetServiceTemplateVersion": OperationFacts(
         name="GetServiceTemplateVersion",
@@ -964,6 +1054,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetTemplateSyncConfig": OperationFacts(
         name="GetTemplateSyncConfig",
@@ -984,6 +1076,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "GetTemplateSyncStatus": OperationFacts(
         name="GetTemplateSyncStatus",
@@ -1004,6 +1098,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListComponentOutputs": OperationFacts(
         name="ListComponentOutputs",
@@ -1024,6 +1120,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListComponentProvisionedResources": OperationFacts(
         name="ListComponentProvisionedResources",
@@ -1044,6 +1142,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListComponents": OperationFacts(
         name="ListComponents",
@@ -1063,6 +1163,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListDeployments": OperationFacts(
         name="ListDeployments",
@@ -1083,6 +1185,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListEnvironmentAccountConnections": OperationFacts(
         name="ListEnvironmentAccountConnections",
@@ -1102,6 +1206,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListEnvironmentOutputs": OperationFacts(
         name="ListEnvironmentOutputs",
@@ -1122,6 +1228,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListEnvironmentProvisionedResources": OperationFacts(
         name="ListEnvironmentProvisionedResources",
@@ -1142,6 +1250,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListEnvironmentTemplateVersions": OperationFacts(
         name="ListEnvironmentTemplateVersions",
@@ -1162,6 +1272,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListEnvironmentTemplates": OperationFacts(
         name="ListEnvironmentTemplates",
@@ -1181,6 +1293,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListEnvironments": OperationFacts(
         name="ListEnvironments",
@@ -1201,6 +1315,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListRepositories": OperationFacts(
         name="ListRepositories",
@@ -1221,6 +1337,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListRepositorySyncDefinitions": OperationFacts(
         name="ListRepositorySyncDefinitions",
@@ -1240,6 +1358,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServiceInstanceOutputs": OperationFacts(
         name="ListServiceInstanceOutputs",
@@ -1260,6 +1380,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServiceInstanceProvisionedResources": OperationFacts(
         name="ListServiceInstanceProvisionedResources",
@@ -1280,6 +1402,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServiceInstances": OperationFacts(
         name="ListServiceInstances",
@@ -1300,6 +1424,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServicePipelineOutputs": OperationFacts(
         name="ListServicePipelineOutputs",
@@ -1320,6 +1446,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServicePipelineProvisionedResources": OperationFacts(
         name="ListServicePipelineProvisionedResources",
@@ -1340,6 +1468,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServiceTemplateVersions": OperationFacts(
         name="ListServiceTemplateVersions",
@@ -1360,6 +1490,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServiceTemplates": OperationFacts(
         name="ListServiceTemplates",
@@ -1379,6 +1511,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListServices": OperationFacts(
         name="ListServices",
@@ -1398,6 +1532,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "ListTagsForResource": OperationFacts(
         name="ListTagsForResource",
@@ -1418,6 +1554,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "NotifyResourceDeploymentStatusChange": OperationFacts(
         name="NotifyResourceDeploymentStatusChange",
@@ -1440,6 +1578,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "RejectEnvironmentAccountConnection": OperationFacts(
         name="RejectEnvironmentAccountConnection",
@@ -1461,6 +1601,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "TagResource": OperationFacts(
         name="TagResource",
@@ -1482,6 +1624,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UntagResource": OperationFacts(
         name="UntagResource",
@@ -1503,6 +1647,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateAccountSettings": OperationFacts(
         name="UpdateAccountSettings",
@@ -1523,6 +1669,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateComponent": OperationFacts(
         name="UpdateComponent",
@@ -1545,6 +1693,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateEnvironment": OperationFacts(
         name="UpdateEnvironment",
@@ -1566,6 +1716,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateEnvironmentAccountConnection": OperationFacts(
         name="UpdateEnvironmentAccountConnection",
@@ -1587,6 +1739,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateEnvironmentTemplate": OperationFacts(
         name="UpdateEnvironmentTemplate",
@@ -1608,6 +1762,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateEnvironmentTemplateVersion": OperationFacts(
         name="UpdateEnvironmentTemplateVersion",
@@ -1629,6 +1785,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateService": OperationFacts(
         name="UpdateService",
@@ -1651,6 +1809,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateServiceInstance": OperationFacts(
         name="UpdateServiceInstance",
@@ -1672,6 +1832,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateServicePipeline": OperationFacts(
         name="UpdateServicePipeline",
@@ -1693,6 +1855,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateServiceSyncBlocker": OperationFacts(
         name="UpdateServiceSyncBlocker",
@@ -1714,6 +1878,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateServiceSyncConfig": OperationFacts(
         name="UpdateServiceSyncConfig",
@@ -1735,6 +1901,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateServiceTemplate": OperationFacts(
         name="UpdateServiceTemplate",
@@ -1756,6 +1924,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateServiceTemplateVersion": OperationFacts(
         name="UpdateServiceTemplateVersion",
@@ -1777,6 +1947,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
     "UpdateTemplateSyncConfig": OperationFacts(
         name="UpdateTemplateSyncConfig",
@@ -1798,6 +1970,8 @@ OPERATIONS: dict[str, OperationFacts] = {
             "ThrottlingException",
             "ValidationException",
         ),
+        deprecated=True,
+        deprecated_message="AWS Proton is not accepting new customers.",
     ),
 }
 

@@ -17,6 +17,275 @@ import attrs
 
 from .._enum import OpenEnum
 
+__all__ = [
+    "ENUMS",
+    "STRUCTURES",
+    "UNIONS",
+    "AcceptEnvironmentAccountConnectionInput",
+    "AcceptEnvironmentAccountConnectionOutput",
+    "AccessDeniedException",
+    "AccountSettings",
+    "BlockerStatus",
+    "BlockerType",
+    "CancelComponentDeploymentInput",
+    "CancelComponentDeploymentOutput",
+    "CancelEnvironmentDeploymentInput",
+    "CancelEnvironmentDeploymentOutput",
+    "CancelServiceInstanceDeploymentInput",
+    "CancelServiceInstanceDeploymentOutput",
+    "CancelServicePipelineDeploymentInput",
+    "CancelServicePipelineDeploymentOutput",
+    "CompatibleEnvironmentTemplate",
+    "CompatibleEnvironmentTemplateInput",
+    "Component",
+    "ComponentDeploymentUpdateType",
+    "ComponentState",
+    "ComponentSummary",
+    "ConflictException",
+    "CountsSummary",
+    "CreateComponentInput",
+    "CreateComponentOutput",
+    "CreateEnvironmentAccountConnectionInput",
+    "CreateEnvironmentAccountConnectionOutput",
+    "CreateEnvironmentInput",
+    "CreateEnvironmentOutput",
+    "CreateEnvironmentTemplateInput",
+    "CreateEnvironmentTemplateOutput",
+    "CreateEnvironmentTemplateVersionInput",
+    "CreateEnvironmentTemplateVersionOutput",
+    "CreateRepositoryInput",
+    "CreateRepositoryOutput",
+    "CreateServiceInput",
+    "CreateServiceInstanceInput",
+    "CreateServiceInstanceOutput",
+    "CreateServiceOutput",
+    "CreateServiceSyncConfigInput",
+    "CreateServiceSyncConfigOutput",
+    "CreateServiceTemplateInput",
+    "CreateServiceTemplateOutput",
+    "CreateServiceTemplateVersionInput",
+    "CreateServiceTemplateVersionOutput",
+    "CreateTemplateSyncConfigInput",
+    "CreateTemplateSyncConfigOutput",
+    "DeleteComponentInput",
+    "DeleteComponentOutput",
+    "DeleteDeploymentInput",
+    "DeleteDeploymentOutput",
+    "DeleteEnvironmentAccountConnectionInput",
+    "DeleteEnvironmentAccountConnectionOutput",
+    "DeleteEnvironmentInput",
+    "DeleteEnvironmentOutput",
+    "DeleteEnvironmentTemplateInput",
+    "DeleteEnvironmentTemplateOutput",
+    "DeleteEnvironmentTemplateVersionInput",
+    "DeleteEnvironmentTemplateVersionOutput",
+    "DeleteRepositoryInput",
+    "DeleteRepositoryOutput",
+    "DeleteServiceInput",
+    "DeleteServiceOutput",
+    "DeleteServiceSyncConfigInput",
+    "DeleteServiceSyncConfigOutput",
+    "DeleteServiceTemplateInput",
+    "DeleteServiceTemplateOutput",
+    "DeleteServiceTemplateVersionInput",
+    "DeleteServiceTemplateVersionOutput",
+    "DeleteTemplateSyncConfigInput",
+    "DeleteTemplateSyncConfigOutput",
+    "Deployment",
+    "DeploymentState",
+    "DeploymentStateComponent",
+    "DeploymentStateEnvironment",
+    "DeploymentStateServiceInstance",
+    "DeploymentStateServicePipeline",
+    "DeploymentStateUnknown",
+    "DeploymentStatus",
+    "DeploymentSummary",
+    "DeploymentTargetResourceType",
+    "DeploymentUpdateType",
+    "Environment",
+    "EnvironmentAccountConnection",
+    "EnvironmentAccountConnectionRequesterAccountType",
+    "EnvironmentAccountConnectionStatus",
+    "EnvironmentAccountConnectionSummary",
+    "EnvironmentState",
+    "EnvironmentSummary",
+    "EnvironmentTemplate",
+    "EnvironmentTemplateFilter",
+    "EnvironmentTemplateSummary",
+    "EnvironmentTemplateVersion",
+    "EnvironmentTemplateVersionSummary",
+    "GetAccountSettingsInput",
+    "GetAccountSettingsOutput",
+    "GetComponentInput",
+    "GetComponentOutput",
+    "GetDeploymentInput",
+    "GetDeploymentOutput",
+    "GetEnvironmentAccountConnectionInput",
+    "GetEnvironmentAccountConnectionOutput",
+    "GetEnvironmentInput",
+    "GetEnvironmentOutput",
+    "GetEnvironmentTemplateInput",
+    "GetEnvironmentTemplateOutput",
+    "GetEnvironmentTemplateVersionInput",
+    "GetEnvironmentTemplateVersionOutput",
+    "GetRepositoryInput",
+    "GetRepositoryOutput",
+    "GetRepositorySyncStatusInput",
+    "GetRepositorySyncStatusOutput",
+    "GetResourcesSummaryInput",
+    "GetResourcesSummaryOutput",
+    "GetServiceInput",
+    "GetServiceInstanceInput",
+    "GetServiceInstanceOutput",
+    "GetServiceInstanceSyncStatusInput",
+    "GetServiceInstanceSyncStatusOutput",
+    "GetServiceOutput",
+    "GetServiceSyncBlockerSummaryInput",
+    "GetServiceSyncBlockerSummaryOutput",
+    "GetServiceSyncConfigInput",
+    "GetServiceSyncConfigOutput",
+    "GetServiceTemplateInput",
+    "GetServiceTemplateOutput",
+    "GetServiceTemplateVersionInput",
+    "GetServiceTemplateVersionOutput",
+    "GetTemplateSyncConfigInput",
+    "GetTemplateSyncConfigOutput",
+    "GetTemplateSyncStatusInput",
+    "GetTemplateSyncStatusOutput",
+    "InternalServerException",
+    "ListComponentOutputsInput",
+    "ListComponentOutputsOutput",
+    "ListComponentProvisionedResourcesInput",
+    "ListComponentProvisionedResourcesOutput",
+    "ListComponentsInput",
+    "ListComponentsOutput",
+    "ListDeploymentsInput",
+    "ListDeploymentsOutput",
+    "ListEnvironmentAccountConnectionsInput",
+    "ListEnvironmentAccountConnectionsOutput",
+    "ListEnvironmentOutputsInput",
+    "ListEnvironmentOutputsOutput",
+    "ListEnvironmentProvisionedResourcesInput",
+    "ListEnvironmentProvisionedResourcesOutput",
+    "ListEnvironmentTemplateVersionsInput",
+    "ListEnvironmentTemplateVersionsOutput",
+    "ListEnvironmentTemplatesInput",
+    "ListEnvironmentTemplatesOutput",
+    "ListEnvironmentsInput",
+    "ListEnvironmentsOutput",
+    "ListRepositoriesInput",
+    "ListRepositoriesOutput",
+    "ListRepositorySyncDefinitionsInput",
+    "ListRepositorySyncDefinitionsOutput",
+    "ListServiceInstanceOutputsInput",
+    "ListServiceInstanceOutputsOutput",
+    "ListServiceInstanceProvisionedResourcesInput",
+    "ListServiceInstanceProvisionedResourcesOutput",
+    "ListServiceInstancesFilter",
+    "ListServiceInstancesFilterBy",
+    "ListServiceInstancesInput",
+    "ListServiceInstancesOutput",
+    "ListServiceInstancesSortBy",
+    "ListServicePipelineOutputsInput",
+    "ListServicePipelineOutputsOutput",
+    "ListServicePipelineProvisionedResourcesInput",
+    "ListServicePipelineProvisionedResourcesOutput",
+    "ListServiceTemplateVersionsInput",
+    "ListServiceTemplateVersionsOutput",
+    "ListServiceTemplatesInput",
+    "ListServiceTemplatesOutput",
+    "ListServicesInput",
+    "ListServicesOutput",
+    "ListTagsForResourceInput",
+    "ListTagsForResourceOutput",
+    "NotifyResourceDeploymentStatusChangeInput",
+    "NotifyResourceDeploymentStatusChangeOutput",
+    "Output",
+    "ProvisionedResource",
+    "ProvisionedResourceEngine",
+    "Provisioning",
+    "RejectEnvironmentAccountConnectionInput",
+    "RejectEnvironmentAccountConnectionOutput",
+    "Repository",
+    "RepositoryBranch",
+    "RepositoryBranchInput",
+    "RepositoryProvider",
+    "RepositorySummary",
+    "RepositorySyncAttempt",
+    "RepositorySyncDefinition",
+    "RepositorySyncEvent",
+    "RepositorySyncStatus",
+    "ResourceCountsSummary",
+    "ResourceDeploymentStatus",
+    "ResourceNotFoundException",
+    "ResourceSyncAttempt",
+    "ResourceSyncEvent",
+    "ResourceSyncStatus",
+    "Revision",
+    "S3ObjectSource",
+    "Service",
+    "ServiceInstance",
+    "ServiceInstanceState",
+    "ServiceInstanceSummary",
+    "ServicePipeline",
+    "ServicePipelineState",
+    "ServiceQuotaExceededException",
+    "ServiceStatus",
+    "ServiceSummary",
+    "ServiceSyncBlockerSummary",
+    "ServiceSyncConfig",
+    "ServiceTemplate",
+    "ServiceTemplateSummary",
+    "ServiceTemplateSupportedComponentSourceType",
+    "ServiceTemplateVersion",
+    "ServiceTemplateVersionSummary",
+    "SortOrder",
+    "SyncBlocker",
+    "SyncBlockerContext",
+    "SyncType",
+    "Tag",
+    "TagResourceInput",
+    "TagResourceOutput",
+    "TemplateSyncConfig",
+    "TemplateType",
+    "TemplateVersionSourceInput",
+    "TemplateVersionSourceInputS3",
+    "TemplateVersionSourceInputUnknown",
+    "TemplateVersionStatus",
+    "ThrottlingException",
+    "UntagResourceInput",
+    "UntagResourceOutput",
+    "UpdateAccountSettingsInput",
+    "UpdateAccountSettingsOutput",
+    "UpdateComponentInput",
+    "UpdateComponentOutput",
+    "UpdateEnvironmentAccountConnectionInput",
+    "UpdateEnvironmentAccountConnectionOutput",
+    "UpdateEnvironmentInput",
+    "UpdateEnvironmentOutput",
+    "UpdateEnvironmentTemplateInput",
+    "UpdateEnvironmentTemplateOutput",
+    "UpdateEnvironmentTemplateVersionInput",
+    "UpdateEnvironmentTemplateVersionOutput",
+    "UpdateServiceInput",
+    "UpdateServiceInstanceInput",
+    "UpdateServiceInstanceOutput",
+    "UpdateServiceOutput",
+    "UpdateServicePipelineInput",
+    "UpdateServicePipelineOutput",
+    "UpdateServiceSyncBlockerInput",
+    "UpdateServiceSyncBlockerOutput",
+    "UpdateServiceSyncConfigInput",
+    "UpdateServiceSyncConfigOutput",
+    "UpdateServiceTemplateInput",
+    "UpdateServiceTemplateOutput",
+    "UpdateServiceTemplateVersionInput",
+    "UpdateServiceTemplateVersionOutput",
+    "UpdateTemplateSyncConfigInput",
+    "UpdateTemplateSyncConfigOutput",
+    "ValidationException",
+]
+
 
 class BlockerStatus(OpenEnum):
     """Values of BlockerStatus."""
@@ -239,7 +508,7 @@ class AcceptEnvironmentAccountConnectionOutput:
 
 @attrs.frozen(kw_only=True)
 class AccessDeniedException:
-    """There isn't sufficient access for performing this action."""
+    """There *isn't* sufficient access for performing this action."""
 
     message: str = attrs.field(repr=False)
 
@@ -409,7 +678,7 @@ class Component:
             component.
         service_instance_name: The name of the service instance that this component is
             attached to.
-        service_name: The name of the service that serviceInstanceName is associated
+        service_name: The name of the service that `serviceInstanceName` is associated
             with.
         service_spec: The service spec that the component uses to access service inputs.
     """
@@ -439,7 +708,7 @@ class ComponentState:
     Attributes:
         service_instance_name: The name of the service instance that this component is
             attached to.
-        service_name: The name of the service that serviceInstanceName is associated
+        service_name: The name of the service that `serviceInstanceName` is associated
             with.
         service_spec: The service spec that the component uses to access service inputs.
         template_file: The template file used.
@@ -475,7 +744,7 @@ class ComponentSummary:
             component.
         service_instance_name: The name of the service instance that this component is
             attached to.
-        service_name: The name of the service that serviceInstanceName is associated
+        service_name: The name of the service that `serviceInstanceName` is associated
             with.
     """
 
@@ -496,7 +765,7 @@ class ComponentSummary:
 
 @attrs.frozen(kw_only=True)
 class ConflictException:
-    """The request couldn't be made due to a conflicting operation or resource."""
+    """The request *couldn't* be made due to a conflicting operation or resource."""
 
     message: str = attrs.field(repr=False)
 
@@ -547,7 +816,7 @@ class CreateComponentInput:
             this component with.
         service_instance_name: The name of the service instance that you want to attach
             this component to.
-        service_name: The name of the service that serviceInstanceName is associated
+        service_name: The name of the service that `serviceInstanceName` is associated
             with.
         service_spec: The service spec that you want the component to use to access
             service inputs.
@@ -726,7 +995,7 @@ class CreateEnvironmentTemplateVersionInput:
             request created.
         description: A description of the new version of an environment template.
         major_version: To create a new minor version of the environment template,
-            include major Version.
+            include `major Version`.
         tags: An optional list of metadata items that you can associate with the Proton
             environment template version.
     """
@@ -758,7 +1027,7 @@ class CreateRepositoryInput:
     Attributes:
         connection_arn: The Amazon Resource Name (ARN) of your AWS CodeStar connection
             that connects Proton to your repository provider account.
-        name: The repository name (for example, myrepos/myrepo).
+        name: The repository name (for example, `myrepos/myrepo`).
         provider: The repository provider.
         encryption_key: The ARN of your customer Amazon Web Services Key Management
             Service (Amazon Web Services KMS) key.
@@ -832,9 +1101,9 @@ class CreateServiceInstanceInput:
         tags: An optional list of metadata items that you can associate with the Proton
             service instance.
         template_major_version: To create a new major and minor version of the service
-            template, exclude major Version.
+            template, *exclude* `major Version`.
         template_minor_version: To create a new minor version of the service template,
-            include a major Version.
+            include a `major Version`.
     """
 
     name: str
@@ -948,7 +1217,7 @@ class CreateServiceTemplateVersionInput:
             request created.
         description: A description of the new version of a service template.
         major_version: To create a new minor version of the service template, include a
-            major Version.
+            `major Version`.
         supported_component_sources: An array of supported component sources.
         tags: An optional list of metadata items that you can associate with the Proton
             service template version.
@@ -982,7 +1251,7 @@ class CreateTemplateSyncConfigInput:
 
     Attributes:
         branch: The repository branch for your template.
-        repository_name: The repository name (for example, myrepos/myrepo).
+        repository_name: The repository name (for example, `myrepos/myrepo`).
         repository_provider: The provider type for your repository.
         template_name: The name of your registered template.
         template_type: The type of the registered template.
@@ -1630,8 +1899,8 @@ class EnvironmentTemplateFilter:
     """A search filter for environment templates.
 
     Attributes:
-        major_version: Include majorVersion to filter search for a major version.
-        template_name: Include templateName to filter search for a template name.
+        major_version: Include `majorVersion` to filter search for a major version.
+        template_name: Include `templateName` to filter search for a template name.
     """
 
     major_version: str
@@ -1878,9 +2147,9 @@ class GetEnvironmentTemplateVersionInput:
 
     Attributes:
         major_version: To get environment template major version detail data, include
-            major Version.
+            `major Version`.
         minor_version: To get environment template minor version detail data, include
-            minorVersion.
+            `minorVersion`.
         template_name: The name of the environment template a version of which you want
             to get detailed data for.
     """
@@ -1907,7 +2176,7 @@ class GetRepositoryInput:
     """The GetRepositoryInput structure.
 
     Attributes:
-        name: The repository name, for example myrepos/myrepo.
+        name: The repository name, for example `myrepos/myrepo`.
         provider: The repository provider.
     """
 
@@ -2125,10 +2394,10 @@ class GetServiceTemplateVersionInput:
     """The GetServiceTemplateVersionInput structure.
 
     Attributes:
-        major_version: To get service template major version detail data, include major
-            Version.
+        major_version: To get service template major version detail data, include `major
+            Version`.
         minor_version: To get service template minor version detail data, include
-            minorVersion.
+            `minorVersion`.
         template_name: The name of the service template a version of which you want to
             get detailed data for.
     """
@@ -2350,7 +2619,7 @@ class ListEnvironmentAccountConnectionsInput:
     """The ListEnvironmentAccountConnectionsInput structure.
 
     Attributes:
-        requested_by: The type of account making the ListEnvironmentAccountConnections
+        requested_by: The type of account making the `ListEnvironmentAccountConnections`
             request.
         environment_name: The environment name that's associated with each listed
             environment account connection.
@@ -2454,7 +2723,7 @@ class ListEnvironmentTemplateVersionsInput:
     Attributes:
         template_name: The name of the environment template.
         major_version: To view a list of minor of versions under a major version of an
-            environment template, include major Version.
+            environment template, include `major Version`.
         max_results: The maximum number of major or minor versions of an environment
             template to list.
         next_token: A token that indicates the location of the next major or minor
@@ -2613,7 +2882,8 @@ class ListServiceInstanceOutputsInput:
 
     Attributes:
         service_instance_name: The name of the service instance whose outputs you want.
-        service_name: The name of the service that serviceInstanceName is associated to.
+        service_name: The name of the service that `serviceInstanceName` is associated
+            to.
         deployment_id: The ID of the deployment whose outputs you want.
         next_token: A token that indicates the location of the next output in the array
             of outputs, after the list of outputs that was previously requested.
@@ -2646,7 +2916,8 @@ class ListServiceInstanceProvisionedResourcesInput:
     Attributes:
         service_instance_name: The name of the service instance whose provisioned
             resources you want.
-        service_name: The name of the service that serviceInstanceName is associated to.
+        service_name: The name of the service that `serviceInstanceName` is associated
+            to.
         next_token: A token that indicates the location of the next provisioned resource
             in the array of provisioned resources, after the list of provisioned
             resources that was previously requested.
@@ -2793,7 +3064,7 @@ class ListServiceTemplateVersionsInput:
     Attributes:
         template_name: The name of the service template.
         major_version: To view a list of minor of versions under a major version of a
-            service template, include major Version.
+            service template, include `major Version`.
         max_results: The maximum number of major or minor versions of a service template
             to list.
         next_token: A token that indicates the location of the next major or minor
@@ -3136,7 +3407,7 @@ class ResourceCountsSummary:
 
 @attrs.frozen(kw_only=True)
 class ResourceNotFoundException:
-    """The requested resource wasn't found."""
+    """The requested resource *wasn't* found."""
 
     message: str = attrs.field(repr=False)
 
@@ -3432,8 +3703,9 @@ class ServicePipelineState:
 
 @attrs.frozen(kw_only=True)
 class ServiceQuotaExceededException:
-    """A quota was exceeded. For more information, see Proton Quotas in the Proton User
-    Guide.
+    """A quota was exceeded. For more information, see [Proton
+    Quotas](https://docs.aws.amazon.com/proton/latest/userguide/ag-limits.html) in the
+    *Proton User Guide*.
     """
 
     message: str = attrs.field(repr=False)
@@ -3517,8 +3789,8 @@ class ServiceTemplate:
         display_name: The service template name as displayed in the developer interface.
         encryption_key: The customer provided service template encryption key that's
             used to encrypt data.
-        pipeline_provisioning: If pipelineProvisioning is true, a service pipeline is
-            included in the service template.
+        pipeline_provisioning: If `pipelineProvisioning` is `true`, a service pipeline
+            is included in the service template.
         recommended_version: The recommended version of the service template.
     """
 
@@ -3544,8 +3816,8 @@ class ServiceTemplateSummary:
         name: The name of the service template.
         description: A description of the service template.
         display_name: The service template name as displayed in the developer interface.
-        pipeline_provisioning: If pipelineProvisioning is true, a service pipeline is
-            included in the service template, otherwise a service pipeline isn't
+        pipeline_provisioning: If `pipelineProvisioning` is `true`, a service pipeline
+            is included in the service template, otherwise a service pipeline *isn't*
             included in the service template.
         recommended_version: The recommended version of the service template.
     """
@@ -3707,7 +3979,7 @@ class TemplateSyncConfig:
 
     Attributes:
         branch: The repository branch.
-        repository_name: The repository name (for example, myrepos/myrepo).
+        repository_name: The repository name (for example, `myrepos/myrepo`).
         repository_provider: The repository provider.
         template_name: The template name.
         template_type: The template type.
@@ -3754,7 +4026,7 @@ class UpdateAccountSettingsInput:
     """The UpdateAccountSettingsInput structure.
 
     Attributes:
-        delete_pipeline_provisioning_repository: Set to true to remove a configured
+        delete_pipeline_provisioning_repository: Set to `true` to remove a configured
             pipeline repository from the account settings.
         pipeline_codebuild_role_arn: The Amazon Resource Name (ARN) of the service role
             you want to use for provisioning pipelines.
@@ -3792,7 +4064,7 @@ class UpdateComponentInput:
         description: An optional customer-provided description of the component.
         service_instance_name: The name of the service instance that you want to attach
             this component to.
-        service_name: The name of the service that serviceInstanceName is associated
+        service_name: The name of the service that `serviceInstanceName` is associated
             with.
         service_spec: The service spec that you want the component to use to access
             service inputs.
@@ -3936,9 +4208,9 @@ class UpdateEnvironmentTemplateVersionInput:
 
     Attributes:
         major_version: To update a major version of an environment template, include
-            major Version.
+            `major Version`.
         minor_version: To update a minor version of an environment template, include
-            minorVersion.
+            `minorVersion`.
         template_name: The name of the environment template.
         description: A description of environment template version to update.
         status: The status of the environment template minor version to update.
@@ -4151,10 +4423,10 @@ class UpdateServiceTemplateVersionInput:
     """The UpdateServiceTemplateVersionInput structure.
 
     Attributes:
-        major_version: To update a major version of a service template, include major
-            Version.
+        major_version: To update a major version of a service template, include `major
+            Version`.
         minor_version: To update a minor version of a service template, include
-            minorVersion.
+            `minorVersion`.
         template_name: The name of the service template.
         compatible_environment_templates: An array of environment template objects that
             are compatible with this service template version.
@@ -4190,7 +4462,7 @@ class UpdateTemplateSyncConfigInput:
 
     Attributes:
         branch: The repository branch for your template.
-        repository_name: The repository name (for example, myrepos/myrepo).
+        repository_name: The repository name (for example, `myrepos/myrepo`).
         repository_provider: The repository provider.
         template_name: The synced template name.
         template_type: The synced template type.

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, cast
 
 from . import models as m
+from . import typeddicts as td
 
 
 class GeneratedOperations(abc.ABC):
@@ -33,7 +34,14 @@ class GeneratedOperations(abc.ABC):
         associated IAM role to provision environment infrastructure resources in the
         associated environment account.
 
+        For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the environment account connection.
         """
         return cast(
             "m.EnvironmentAccountConnection",
@@ -46,9 +54,16 @@ class GeneratedOperations(abc.ABC):
         component_name: str,
     ) -> m.Component:
         """Attempts to cancel a component deployment (for a component that is in the
-        IN_PROGRESS deployment status).
+        `IN_PROGRESS` deployment status).
+
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            component_name: The name of the component with the deployment to cancel.
         """
         return cast("m.Component", await self._invoke("CancelComponentDeployment", locals()))
 
@@ -58,10 +73,22 @@ class GeneratedOperations(abc.ABC):
         environment_name: str,
     ) -> m.Environment:
         """Attempts to cancel an environment deployment on an UpdateEnvironment action, if
-        the deployment is IN_PROGRESS. For more information, see Update an environment
-        in the Proton User guide.
+        the deployment is `IN_PROGRESS`. For more information, see [Update an
+        environment](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-update.html)
+        in the *Proton User guide*.
+
+        The following list includes potential cancellation scenarios.
+        - If the cancellation attempt succeeds, the resulting deployment state is
+        `CANCELLED`.
+        - If the cancellation attempt fails, the resulting deployment state is `FAILED`.
+        - If the current UpdateEnvironment action succeeds before the cancellation
+        attempt starts, the resulting deployment state is `SUCCEEDED` and the
+        cancellation attempt has no effect.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            environment_name: The name of the environment with the deployment to cancel.
         """
         return cast("m.Environment", await self._invoke("CancelEnvironmentDeployment", locals()))
 
@@ -72,10 +99,26 @@ class GeneratedOperations(abc.ABC):
         service_name: str,
     ) -> m.ServiceInstance:
         """Attempts to cancel a service instance deployment on an UpdateServiceInstance
-        action, if the deployment is IN_PROGRESS. For more information, see Update a
-        service instance in the Proton User guide.
+        action, if the deployment is `IN_PROGRESS`. For more information, see [Update a
+        service
+        instance](https://docs.aws.amazon.com/proton/latest/userguide/ag-svc-instance-update.html)
+        in the *Proton User guide*.
+
+        The following list includes potential cancellation scenarios.
+        - If the cancellation attempt succeeds, the resulting deployment state is
+        `CANCELLED`.
+        - If the cancellation attempt fails, the resulting deployment state is `FAILED`.
+        - If the current UpdateServiceInstance action succeeds before the cancellation
+        attempt starts, the resulting deployment state is `SUCCEEDED` and the
+        cancellation attempt has no effect.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_instance_name: The name of the service instance with the deployment
+                to cancel.
+            service_name: The name of the service with the service instance deployment
+                to cancel.
         """
         return cast(
             "m.ServiceInstance", await self._invoke("CancelServiceInstanceDeployment", locals())
@@ -87,10 +130,24 @@ class GeneratedOperations(abc.ABC):
         service_name: str,
     ) -> m.ServicePipeline:
         """Attempts to cancel a service pipeline deployment on an UpdateServicePipeline
-        action, if the deployment is IN_PROGRESS. For more information, see Update a
-        service pipeline in the Proton User guide.
+        action, if the deployment is `IN_PROGRESS`. For more information, see [Update a
+        service
+        pipeline](https://docs.aws.amazon.com/proton/latest/userguide/ag-svc-pipeline-update.html)
+        in the *Proton User guide*.
+
+        The following list includes potential cancellation scenarios.
+        - If the cancellation attempt succeeds, the resulting deployment state is
+        `CANCELLED`.
+        - If the cancellation attempt fails, the resulting deployment state is `FAILED`.
+        - If the current UpdateServicePipeline action succeeds before the cancellation
+        attempt starts, the resulting deployment state is `SUCCEEDED` and the
+        cancellation attempt has no effect.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_name: The name of the service with the service pipeline deployment
+                to cancel.
         """
         return cast(
             "m.ServicePipeline", await self._invoke("CancelServicePipelineDeployment", locals())
@@ -108,12 +165,46 @@ class GeneratedOperations(abc.ABC):
         service_instance_name: str | None = None,
         service_name: str | None = None,
         service_spec: str | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.Component:
         """Create an Proton component. A component is an infrastructure extension for a
         service instance.
 
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            manifest: A path to a manifest file that lists the Infrastructure as Code
+                (IaC) file, template language, and rendering engine for infrastructure
+                that a custom component provisions.
+            name: The customer-provided name of the component.
+            template_file: A path to the Infrastructure as Code (IaC) file describing
+                infrastructure that a custom component provisions. Components support a
+                single IaC file, even if you use Terraform as your template language.
+            client_token: The client token for the created component.
+            description: An optional customer-provided description of the component.
+            environment_name: The name of the Proton environment that you want to
+                associate this component with. You must specify this when you don't
+                specify `serviceInstanceName` and `serviceName`.
+            service_instance_name: The name of the service instance that you want to
+                attach this component to. If you don't specify this, the component isn't
+                attached to any service instance. Specify both `serviceInstanceName` and
+                `serviceName` or neither of them.
+            service_name: The name of the service that `serviceInstanceName` is
+                associated with. If you don't specify this, the component isn't attached
+                to any service instance. Specify both `serviceInstanceName` and
+                `serviceName` or neither of them.
+            service_spec: The service spec that you want the component to use to access
+                service inputs. Set this only when you attach the component to a service
+                instance.
+            tags: An optional list of metadata items that you can associate with the
+                Proton component. A tag is a key-value pair. For more information, see
+                [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast("m.Component", await self._invoke("CreateComponent", locals()))
 
@@ -129,15 +220,85 @@ class GeneratedOperations(abc.ABC):
         description: str | None = None,
         environment_account_connection_id: str | None = None,
         proton_service_role_arn: str | None = None,
-        provisioning_repository: m.RepositoryBranchInput | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        provisioning_repository: m.RepositoryBranchInput
+        | td.RepositoryBranchInputDict
+        | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
         template_minor_version: str | None = None,
     ) -> m.Environment:
         """Deploy a new environment. An Proton environment is created from an environment
         template that defines infrastructure and resources that can be shared across
         services.
 
+        You can provision environments using the following methods:
+        - Amazon Web Services-managed provisioning: Proton makes direct calls to
+        provision your resources.
+        - Self-managed provisioning: Proton makes pull requests on your repository to
+        provide compiled infrastructure as code (IaC) files that your IaC engine uses to
+        provision resources.
+
+        For more information, see
+        [Environments](https://docs.aws.amazon.com/proton/latest/userguide/ag-environments.html)
+        and [Provisioning
+        methods](https://docs.aws.amazon.com/proton/latest/userguide/ag-works-prov-methods.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment.
+            spec: A YAML formatted string that provides inputs as defined in the
+                environment template bundle schema file. For more information, see
+                [Environments](https://docs.aws.amazon.com/proton/latest/userguide/ag-environments.html)
+                in the *Proton User Guide*.
+            template_major_version: The major version of the environment template.
+            template_name: The name of the environment template. For more information,
+                see [Environment
+                Templates](https://docs.aws.amazon.com/proton/latest/userguide/ag-templates.html)
+                in the *Proton User Guide*.
+            codebuild_role_arn: The Amazon Resource Name (ARN) of the IAM service role
+                that allows Proton to provision infrastructure using CodeBuild-based
+                provisioning on your behalf. To use CodeBuild-based provisioning for the
+                environment or for any service instance running in the environment,
+                specify either the `environmentAccountConnectionId` or
+                `codebuildRoleArn` parameter.
+            component_role_arn: The Amazon Resource Name (ARN) of the IAM service role
+                that Proton uses when provisioning directly defined components in this
+                environment. It determines the scope of infrastructure that a component
+                can provision. You must specify `componentRoleArn` to allow directly
+                defined components to be associated with this environment. For more
+                information about components, see [Proton
+                components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+                in the *Proton User Guide*.
+            description: A description of the environment that's being created and
+                deployed.
+            environment_account_connection_id: The ID of the environment account
+                connection that you provide if you're provisioning your environment
+                infrastructure resources to an environment account. For more
+                information, see [Environment account
+                connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+                in the *Proton User guide*. To use Amazon Web Services-managed
+                provisioning for the environment, specify either the
+                `environmentAccountConnectionId` or `protonServiceRoleArn` parameter and
+                omit the `provisioningRepository` parameter.
+            proton_service_role_arn: The Amazon Resource Name (ARN) of the Proton
+                service role that allows Proton to make calls to other services on your
+                behalf. To use Amazon Web Services-managed provisioning for the
+                environment, specify either the `environmentAccountConnectionId` or
+                `protonServiceRoleArn` parameter and omit the `provisioningRepository`
+                parameter.
+            provisioning_repository: The linked repository that you use to host your
+                rendered infrastructure templates for self-managed provisioning. A
+                linked repository is a repository that has been registered with Proton.
+                For more information, see CreateRepository. To use self-managed
+                provisioning for the environment, specify this parameter and omit the
+                `environmentAccountConnectionId` and `protonServiceRoleArn` parameters.
+            tags: An optional list of metadata items that you can associate with the
+                Proton environment. A tag is a key-value pair. For more information, see
+                [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
+            template_minor_version: The minor version of the environment template.
         """
         return cast("m.Environment", await self._invoke("CreateEnvironment", locals()))
 
@@ -150,13 +311,53 @@ class GeneratedOperations(abc.ABC):
         codebuild_role_arn: str | None = None,
         component_role_arn: str | None = None,
         role_arn: str | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.EnvironmentAccountConnection:
         """Create an environment account connection in an environment account so that
         environment infrastructure resources can be provisioned in the environment
         account from a management account.
 
+        An environment account connection is a secure bi-directional connection between
+        a *management account* and an *environment account* that maintains authorization
+        and permissions. For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            environment_name: The name of the Proton environment that's created in the
+                associated management account.
+            management_account_id: The ID of the management account that accepts or
+                rejects the environment account connection. You create and manage the
+                Proton environment in this account. If the management account accepts
+                the environment account connection, Proton can use the associated IAM
+                role to provision environment infrastructure resources in the associated
+                environment account.
+            client_token: When included, if two identical requests are made with the
+                same client token, Proton returns the environment account connection
+                that the first request created.
+            codebuild_role_arn: The Amazon Resource Name (ARN) of an IAM service role in
+                the environment account. Proton uses this role to provision
+                infrastructure resources using CodeBuild-based provisioning in the
+                associated environment account.
+            component_role_arn: The Amazon Resource Name (ARN) of the IAM service role
+                that Proton uses when provisioning directly defined components in the
+                associated environment account. It determines the scope of
+                infrastructure that a component can provision in the account. You must
+                specify `componentRoleArn` to allow directly defined components to be
+                associated with any environments running in this account. For more
+                information about components, see [Proton
+                components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+                in the *Proton User Guide*.
+            role_arn: The Amazon Resource Name (ARN) of the IAM service role that's
+                created in the environment account. Proton uses this role to provision
+                infrastructure resources in the associated environment account.
+            tags: An optional list of metadata items that you can associate with the
+                Proton environment account connection. A tag is a key-value pair. For
+                more information, see [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast(
             "m.EnvironmentAccountConnection",
@@ -171,12 +372,41 @@ class GeneratedOperations(abc.ABC):
         display_name: str | None = None,
         encryption_key: str | None = None,
         provisioning: m.Provisioning | Literal["CUSTOMER_MANAGED"] | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.EnvironmentTemplate:
-        """Create an environment template for Proton. For more information, see Environment
-        Templates in the Proton User Guide.
+        """Create an environment template for Proton. For more information, see
+        [Environment
+        Templates](https://docs.aws.amazon.com/proton/latest/userguide/ag-templates.html)
+        in the *Proton User Guide*.
+
+        You can create an environment template in one of the two following ways:
+        - Register and publish a *standard* environment template that instructs Proton
+        to deploy and manage environment infrastructure.
+        - Register and publish a *customer managed* environment template that connects
+        Proton to your existing provisioned infrastructure that you manage. Proton
+        *doesn't* manage your existing provisioned infrastructure. To create an
+        environment template for customer provisioned and managed infrastructure,
+        include the `provisioning` parameter and set the value to `CUSTOMER_MANAGED`.
+        For more information, see [Register and publish an environment
+        template](https://docs.aws.amazon.com/proton/latest/userguide/template-create.html)
+        in the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment template.
+            description: A description of the environment template.
+            display_name: The environment template name as displayed in the developer
+                interface.
+            encryption_key: A customer provided encryption key that Proton uses to
+                encrypt data.
+            provisioning: When included, indicates that the environment template is for
+                customer provisioned and managed infrastructure.
+            tags: An optional list of metadata items that you can associate with the
+                Proton environment template. A tag is a key-value pair. For more
+                information, see [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast(
             "m.EnvironmentTemplate", await self._invoke("CreateEnvironmentTemplate", locals())
@@ -185,19 +415,36 @@ class GeneratedOperations(abc.ABC):
     async def create_environment_template_version(
         self,
         *,
-        source: m.TemplateVersionSourceInput,
+        source: m.TemplateVersionSourceInputS3 | td.TemplateVersionSourceInputDict,
         template_name: str,
         client_token: str | None = None,
         description: str | None = None,
         major_version: str | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.EnvironmentTemplateVersion:
         """Create a new major or minor version of an environment template. A major version
-        of an environment template is a version that isn't backwards compatible. A minor
-        version of an environment template is a version that's backwards compatible
-        within its major version.
+        of an environment template is a version that *isn't* backwards compatible. A
+        minor version of an environment template is a version that's backwards
+        compatible within its major version.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            source: An object that includes the template bundle S3 bucket path and name
+                for the new version of an template.
+            template_name: The name of the environment template.
+            client_token: When included, if two identical requests are made with the
+                same client token, Proton returns the environment template version that
+                the first request created.
+            description: A description of the new version of an environment template.
+            major_version: To create a new minor version of the environment template,
+                include `major Version`. To create a new major and minor version of the
+                environment template, exclude `major Version`.
+            tags: An optional list of metadata items that you can associate with the
+                Proton environment template version. A tag is a key-value pair. For more
+                information, see [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast(
             "m.EnvironmentTemplateVersion",
@@ -211,16 +458,41 @@ class GeneratedOperations(abc.ABC):
         name: str,
         provider: m.RepositoryProvider | Literal["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET"],
         encryption_key: str | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.Repository:
         """Create and register a link to a repository. Proton uses the link to repeatedly
         access the repository, to either push to it (self-managed provisioning) or pull
         from it (template sync). You can share a linked repository across multiple
         resources (like environments using self-managed provisioning, or synced
-        templates). When you create a repository link, Proton creates a service-linked
-        role for you.
+        templates). When you create a repository link, Proton creates a [service-linked
+        role](https://docs.aws.amazon.com/proton/latest/userguide/using-service-linked-roles.html)
+        for you.
+
+        For more information, see [Self-managed
+        provisioning](https://docs.aws.amazon.com/proton/latest/userguide/ag-works-prov-methods.html#ag-works-prov-methods-self),
+        [Template
+        bundles](https://docs.aws.amazon.com/proton/latest/userguide/ag-template-authoring.html#ag-template-bundles),
+        and [Template sync
+        configurations](https://docs.aws.amazon.com/proton/latest/userguide/ag-template-sync-configs.html)
+        in the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            connection_arn: The Amazon Resource Name (ARN) of your AWS CodeStar
+                connection that connects Proton to your repository provider account. For
+                more information, see [Setting up for
+                Proton](https://docs.aws.amazon.com/proton/latest/userguide/setting-up-for-service.html)
+                in the *Proton User Guide*.
+            name: The repository name (for example, `myrepos/myrepo`).
+            provider: The repository provider.
+            encryption_key: The ARN of your customer Amazon Web Services Key Management
+                Service (Amazon Web Services KMS) key.
+            tags: An optional list of metadata items that you can associate with the
+                Proton repository. A tag is a key-value pair. For more information, see
+                [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast("m.Repository", await self._invoke("CreateRepository", locals()))
 
@@ -235,14 +507,47 @@ class GeneratedOperations(abc.ABC):
         description: str | None = None,
         repository_connection_arn: str | None = None,
         repository_id: str | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
         template_minor_version: str | None = None,
     ) -> m.Service:
         """Create an Proton service. An Proton service is an instantiation of a service
         template and often includes several service instances and pipeline. For more
-        information, see Services in the Proton User Guide.
+        information, see
+        [Services](https://docs.aws.amazon.com/proton/latest/userguide/ag-services.html)
+        in the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The service name.
+            spec: A link to a spec file that provides inputs as defined in the service
+                template bundle schema file. The spec file is in YAML format. *Don't*
+                include pipeline inputs in the spec if your service template *doesn't*
+                include a service pipeline. For more information, see [Create a
+                service](https://docs.aws.amazon.com/proton/latest/userguide/ag-create-svc.html)
+                in the *Proton User Guide*.
+            template_major_version: The major version of the service template that was
+                used to create the service.
+            template_name: The name of the service template that's used to create the
+                service.
+            branch_name: The name of the code repository branch that holds the code
+                that's deployed in Proton. *Don't* include this parameter if your
+                service template *doesn't* include a service pipeline.
+            description: A description of the Proton service.
+            repository_connection_arn: The Amazon Resource Name (ARN) of the repository
+                connection. For more information, see [Setting up an AWS CodeStar
+                connection](https://docs.aws.amazon.com/proton/latest/userguide/setting-up-for-service.html#setting-up-vcontrol)
+                in the *Proton User Guide*. *Don't* include this parameter if your
+                service template *doesn't* include a service pipeline.
+            repository_id: The ID of the code repository. *Don't* include this parameter
+                if your service template *doesn't* include a service pipeline.
+            tags: An optional list of metadata items that you can associate with the
+                Proton service. A tag is a key-value pair. For more information, see
+                [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
+            template_minor_version: The minor version of the service template that was
+                used to create the service.
         """
         return cast("m.Service", await self._invoke("CreateService", locals()))
 
@@ -253,13 +558,28 @@ class GeneratedOperations(abc.ABC):
         service_name: str,
         spec: str,
         client_token: str | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
         template_major_version: str | None = None,
         template_minor_version: str | None = None,
     ) -> m.ServiceInstance:
         """Create a service instance.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service instance to create.
+            service_name: The name of the service the service instance is added to.
+            spec: The spec for the service instance you want to create.
+            client_token: The client token of the service instance to create.
+            tags: An optional list of metadata items that you can associate with the
+                Proton service instance. A tag is a key-value pair. For more
+                information, see [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
+            template_major_version: To create a new major and minor version of the
+                service template, *exclude* `major Version`.
+            template_minor_version: To create a new minor version of the service
+                template, include a `major Version`.
         """
         return cast("m.ServiceInstance", await self._invoke("CreateServiceInstance", locals()))
 
@@ -276,6 +596,13 @@ class GeneratedOperations(abc.ABC):
         """Create the Proton Ops configuration file.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            branch: The repository branch for your Proton Ops file.
+            file_path: The path to the Proton Ops file.
+            repository_name: The repository name.
+            repository_provider: The provider type for your repository.
+            service_name: The name of the service the Proton Ops file is for.
         """
         return cast("m.ServiceSyncConfig", await self._invoke("CreateServiceSyncConfig", locals()))
 
@@ -287,25 +614,47 @@ class GeneratedOperations(abc.ABC):
         display_name: str | None = None,
         encryption_key: str | None = None,
         pipeline_provisioning: m.Provisioning | Literal["CUSTOMER_MANAGED"] | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.ServiceTemplate:
         """Create a service template. The administrator creates a service template to
         define standardized infrastructure and an optional CI/CD service pipeline.
         Developers, in turn, select the service template from Proton. If the selected
         service template includes a service pipeline definition, they provide a link to
         their source code repository. Proton then deploys and manages the infrastructure
-        defined by the selected service template. For more information, see Proton
-        templates in the Proton User Guide.
+        defined by the selected service template. For more information, see [Proton
+        templates](https://docs.aws.amazon.com/proton/latest/userguide/ag-templates.html)
+        in the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service template.
+            description: A description of the service template.
+            display_name: The name of the service template as displayed in the developer
+                interface.
+            encryption_key: A customer provided encryption key that's used to encrypt
+                data.
+            pipeline_provisioning: By default, Proton provides a service pipeline for
+                your service. When this parameter is included, it indicates that an
+                Proton service pipeline *isn't* provided for your service. After it's
+                included, it *can't* be changed. For more information, see [Template
+                bundles](https://docs.aws.amazon.com/proton/latest/userguide/ag-template-authoring.html#ag-template-bundles)
+                in the *Proton User Guide*.
+            tags: An optional list of metadata items that you can associate with the
+                Proton service template. A tag is a key-value pair. For more
+                information, see [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast("m.ServiceTemplate", await self._invoke("CreateServiceTemplate", locals()))
 
     async def create_service_template_version(
         self,
         *,
-        compatible_environment_templates: Sequence[m.CompatibleEnvironmentTemplateInput],
-        source: m.TemplateVersionSourceInput,
+        compatible_environment_templates: Sequence[
+            m.CompatibleEnvironmentTemplateInput | td.CompatibleEnvironmentTemplateInputDict
+        ],
+        source: m.TemplateVersionSourceInputS3 | td.TemplateVersionSourceInputDict,
         template_name: str,
         client_token: str | None = None,
         description: str | None = None,
@@ -314,14 +663,41 @@ class GeneratedOperations(abc.ABC):
             m.ServiceTemplateSupportedComponentSourceType | Literal["DIRECTLY_DEFINED"]
         ]
         | None = None,
-        tags: Sequence[m.Tag] | None = None,
+        tags: Sequence[m.Tag | td.TagDict] | None = None,
     ) -> m.ServiceTemplateVersion:
         """Create a new major or minor version of a service template. A major version of a
-        service template is a version that isn't backward compatible. A minor version of
-        a service template is a version that's backward compatible within its major
+        service template is a version that *isn't* backward compatible. A minor version
+        of a service template is a version that's backward compatible within its major
         version.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            compatible_environment_templates: An array of environment template objects
+                that are compatible with the new service template version. A service
+                instance based on this service template version can run in environments
+                based on compatible templates.
+            source: An object that includes the template bundle S3 bucket path and name
+                for the new version of a service template.
+            template_name: The name of the service template.
+            client_token: When included, if two identical requests are made with the
+                same client token, Proton returns the service template version that the
+                first request created.
+            description: A description of the new version of a service template.
+            major_version: To create a new minor version of the service template,
+                include a `major Version`. To create a new major and minor version of
+                the service template, *exclude* `major Version`.
+            supported_component_sources: An array of supported component sources.
+                Components with supported sources can be attached to service instances
+                based on this service template version. For more information about
+                components, see [Proton
+                components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+                in the *Proton User Guide*.
+            tags: An optional list of metadata items that you can associate with the
+                Proton service template version. A tag is a key-value pair. For more
+                information, see [Proton resources and
+                tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html)
+                in the *Proton User Guide*.
         """
         return cast(
             "m.ServiceTemplateVersion", await self._invoke("CreateServiceTemplateVersion", locals())
@@ -342,7 +718,24 @@ class GeneratedOperations(abc.ABC):
         linked repository. A linked repository is a repository that has been registered
         with Proton. For more information, see CreateRepository.
 
+        When a commit is pushed to your linked repository, Proton checks for changes to
+        your repository template bundles. If it detects a template bundle change, a new
+        major or minor version of its template is created, if the version doesn't
+        already exist. For more information, see [Template sync
+        configurations](https://docs.aws.amazon.com/proton/latest/userguide/ag-template-sync-configs.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            branch: The repository branch for your template.
+            repository_name: The repository name (for example, `myrepos/myrepo`).
+            repository_provider: The provider type for your repository.
+            template_name: The name of your registered template.
+            template_type: The type of the registered template.
+            subdirectory: A repository subdirectory path to your template bundle
+                directory. When included, Proton limits the template bundle search to
+                this repository directory.
         """
         return cast(
             "m.TemplateSyncConfig", await self._invoke("CreateTemplateSyncConfig", locals())
@@ -355,7 +748,14 @@ class GeneratedOperations(abc.ABC):
     ) -> m.Component | None:
         """Delete an Proton component resource.
 
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the component to delete.
         """
         return cast("m.Component | None", await self._invoke("DeleteComponent", locals()))
 
@@ -367,6 +767,9 @@ class GeneratedOperations(abc.ABC):
         """Delete the deployment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the deployment to delete.
         """
         return cast("m.Deployment | None", await self._invoke("DeleteDeployment", locals()))
 
@@ -378,6 +781,9 @@ class GeneratedOperations(abc.ABC):
         """Delete an environment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment to delete.
         """
         return cast("m.Environment | None", await self._invoke("DeleteEnvironment", locals()))
 
@@ -388,7 +794,20 @@ class GeneratedOperations(abc.ABC):
     ) -> m.EnvironmentAccountConnection | None:
         """In an environment account, delete an environment account connection.
 
+        After you delete an environment account connection that's in use by an Proton
+        environment, Proton *can't* manage the environment infrastructure resources
+        until a new environment account connection is accepted for the environment
+        account and associated environment. You're responsible for cleaning up
+        provisioned resources that remain without an environment connection.
+
+        For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the environment account connection to delete.
         """
         return cast(
             "m.EnvironmentAccountConnection | None",
@@ -404,6 +823,9 @@ class GeneratedOperations(abc.ABC):
         environment template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment template to delete.
         """
         return cast(
             "m.EnvironmentTemplate | None",
@@ -418,12 +840,22 @@ class GeneratedOperations(abc.ABC):
         template_name: str,
     ) -> m.EnvironmentTemplateVersion | None:
         """If no other minor versions of an environment template exist, delete a major
-        version of the environment template if it's not the Recommended version. Delete
-        the Recommended version of the environment template if no other major versions
-        or minor versions of the environment template exist. A major version of an
-        environment template is a version that's not backward compatible.
+        version of the environment template if it's not the `Recommended` version.
+        Delete the `Recommended` version of the environment template if no other major
+        versions or minor versions of the environment template exist. A major version of
+        an environment template is a version that's not backward compatible.
+
+        Delete a minor version of an environment template if it *isn't* the
+        `Recommended` version. Delete a `Recommended` minor version of the environment
+        template if no other minor versions of the environment template exist. A minor
+        version of an environment template is a version that's backward compatible.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            major_version: The environment template major version to delete.
+            minor_version: The environment template minor version to delete.
+            template_name: The name of the environment template.
         """
         return cast(
             "m.EnvironmentTemplateVersion | None",
@@ -439,6 +871,10 @@ class GeneratedOperations(abc.ABC):
         """De-register and unlink your repository.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The repository name.
+            provider: The repository provider.
         """
         return cast("m.Repository | None", await self._invoke("DeleteRepository", locals()))
 
@@ -449,7 +885,17 @@ class GeneratedOperations(abc.ABC):
     ) -> m.Service | None:
         """Delete a service, with its instances and pipeline.
 
+        You can't delete a service if it has any service instances that have components
+        attached to them.
+
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service to delete.
         """
         return cast("m.Service | None", await self._invoke("DeleteService", locals()))
 
@@ -461,6 +907,10 @@ class GeneratedOperations(abc.ABC):
         """Delete the Proton Ops file.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_name: The name of the service that you want to delete the service
+                sync configuration for.
         """
         return cast(
             "m.ServiceSyncConfig | None", await self._invoke("DeleteServiceSyncConfig", locals())
@@ -475,6 +925,9 @@ class GeneratedOperations(abc.ABC):
         service template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service template to delete.
         """
         return cast(
             "m.ServiceTemplate | None", await self._invoke("DeleteServiceTemplate", locals())
@@ -488,12 +941,22 @@ class GeneratedOperations(abc.ABC):
         template_name: str,
     ) -> m.ServiceTemplateVersion | None:
         """If no other minor versions of a service template exist, delete a major version
-        of the service template if it's not the Recommended version. Delete the
-        Recommended version of the service template if no other major versions or minor
-        versions of the service template exist. A major version of a service template is
-        a version that isn't backwards compatible.
+        of the service template if it's not the `Recommended` version. Delete the
+        `Recommended` version of the service template if no other major versions or
+        minor versions of the service template exist. A major version of a service
+        template is a version that *isn't* backwards compatible.
+
+        Delete a minor version of a service template if it's not the `Recommended`
+        version. Delete a `Recommended` minor version of the service template if no
+        other minor versions of the service template exist. A minor version of a service
+        template is a version that's backwards compatible.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            major_version: The service template major version to delete.
+            minor_version: The service template minor version to delete.
+            template_name: The name of the service template.
         """
         return cast(
             "m.ServiceTemplateVersion | None",
@@ -509,6 +972,10 @@ class GeneratedOperations(abc.ABC):
         """Delete a template sync configuration.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            template_name: The template name.
+            template_type: The template type.
         """
         return cast(
             "m.TemplateSyncConfig | None", await self._invoke("DeleteTemplateSyncConfig", locals())
@@ -530,7 +997,14 @@ class GeneratedOperations(abc.ABC):
     ) -> m.Component:
         """Get detailed data for a component.
 
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the component that you want to get the detailed data for.
         """
         return cast("m.Component", await self._invoke("GetComponent", locals()))
 
@@ -546,6 +1020,18 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for a deployment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the deployment that you want to get the detailed data for.
+            component_name: The name of a component that you want to get the detailed
+                data for.
+            environment_name: The name of a environment that you want to get the
+                detailed data for.
+            service_instance_name: The name of the service instance associated with the
+                given deployment ID. `serviceName` must be specified to identify the
+                service instance.
+            service_name: The name of the service associated with the given deployment
+                ID.
         """
         return cast("m.Deployment", await self._invoke("GetDeployment", locals()))
 
@@ -557,6 +1043,10 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for an environment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment that you want to get the detailed data
+                for.
         """
         return cast("m.Environment", await self._invoke("GetEnvironment", locals()))
 
@@ -568,7 +1058,15 @@ class GeneratedOperations(abc.ABC):
         """In an environment account, get the detailed data for an environment account
         connection.
 
+        For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the environment account connection that you want to get the
+                detailed data for.
         """
         return cast(
             "m.EnvironmentAccountConnection",
@@ -583,6 +1081,10 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for an environment template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment template that you want to get the detailed
+                data for.
         """
         return cast("m.EnvironmentTemplate", await self._invoke("GetEnvironmentTemplate", locals()))
 
@@ -596,6 +1098,14 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for a major or minor version of an environment template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            major_version: To get environment template major version detail data,
+                include `major Version`.
+            minor_version: To get environment template minor version detail data,
+                include `minorVersion`.
+            template_name: The name of the environment template a version of which you
+                want to get detailed data for.
         """
         return cast(
             "m.EnvironmentTemplateVersion",
@@ -611,6 +1121,10 @@ class GeneratedOperations(abc.ABC):
         """Get detail data for a linked repository.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The repository name, for example `myrepos/myrepo`.
+            provider: The repository provider.
         """
         return cast("m.Repository", await self._invoke("GetRepository", locals()))
 
@@ -626,7 +1140,22 @@ class GeneratedOperations(abc.ABC):
         """Get the sync status of a repository used for Proton template sync. For more
         information about template sync, see .
 
+        A repository sync status isn't tied to the Proton Repository resource (or any
+        other Proton resource). Therefore, tags on an Proton Repository resource have no
+        effect on this action. Specifically, you can't use these tags to control access
+        to this action using Attribute-based access control (ABAC).
+
+        For more information about ABAC, see
+        [ABAC](https://docs.aws.amazon.com/proton/latest/userguide/security_iam_service-with-iam.html#security_iam_service-with-iam-tags)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            branch: The repository branch.
+            repository_name: The repository name.
+            repository_provider: The repository provider.
+            sync_type: The repository sync type.
         """
         return cast(
             "m.RepositorySyncAttempt | None",
@@ -637,6 +1166,25 @@ class GeneratedOperations(abc.ABC):
         self,
     ) -> m.CountsSummary:
         """Get counts of Proton resources.
+
+        For infrastructure-provisioning resources (environments, services, service
+        instances, pipelines), the action returns staleness counts. A resource is stale
+        when it's behind the recommended version of the Proton template that it uses and
+        it needs an update to become current.
+
+        The action returns staleness counts (counts of resources that are up-to-date,
+        behind a template major version, or behind a template minor version), the total
+        number of resources, and the number of resources that are in a failed state,
+        grouped by resource type. Components, environments, and service templates return
+        less information - see the `components`, `environments`, and `serviceTemplates`
+        field descriptions.
+
+        For context, the action also returns the total number of each type of Proton
+        template in the Amazon Web Services account.
+
+        For more information, see [Proton
+        dashboard](https://docs.aws.amazon.com/proton/latest/userguide/monitoring-dashboard.html)
+        in the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
         """
@@ -650,6 +1198,9 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for a service.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service that you want to get the detailed data for.
         """
         return cast("m.Service", await self._invoke("GetService", locals()))
 
@@ -663,6 +1214,12 @@ class GeneratedOperations(abc.ABC):
         of service template and it runs in a specific environment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of a service instance that you want to get the detailed data
+                for.
+            service_name: The name of the service that you want the service instance
+                input for.
         """
         return cast("m.ServiceInstance", await self._invoke("GetServiceInstance", locals()))
 
@@ -675,6 +1232,11 @@ class GeneratedOperations(abc.ABC):
         """Get the status of the synced service instance.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_instance_name: The name of the service instance that you want the
+                sync status input for.
+            service_name: The name of the service that the service instance belongs to.
         """
         return cast(
             "m.GetServiceInstanceSyncStatusOutput",
@@ -690,6 +1252,14 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for the service sync blocker summary.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_name: The name of the service that you want to get the service sync
+                blocker summary for. If given only the service name, all instances are
+                blocked.
+            service_instance_name: The name of the service instance that you want to get
+                the service sync blocker summary for. If given bothe the instance name
+                and the service name, only the instance is blocked.
         """
         return cast(
             "m.ServiceSyncBlockerSummary | None",
@@ -704,6 +1274,10 @@ class GeneratedOperations(abc.ABC):
         """Get detailed information for the service sync configuration.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_name: The name of the service that you want to get the service sync
+                configuration for.
         """
         return cast("m.ServiceSyncConfig", await self._invoke("GetServiceSyncConfig", locals()))
 
@@ -715,6 +1289,10 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for a service template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service template that you want to get detailed data
+                for.
         """
         return cast("m.ServiceTemplate", await self._invoke("GetServiceTemplate", locals()))
 
@@ -728,6 +1306,14 @@ class GeneratedOperations(abc.ABC):
         """Get detailed data for a major or minor version of a service template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            major_version: To get service template major version detail data, include
+                `major Version`.
+            minor_version: To get service template minor version detail data, include
+                `minorVersion`.
+            template_name: The name of the service template a version of which you want
+                to get detailed data for.
         """
         return cast(
             "m.ServiceTemplateVersion", await self._invoke("GetServiceTemplateVersion", locals())
@@ -742,6 +1328,10 @@ class GeneratedOperations(abc.ABC):
         """Get detail data for a template sync configuration.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            template_name: The template name.
+            template_type: The template type.
         """
         return cast("m.TemplateSyncConfig", await self._invoke("GetTemplateSyncConfig", locals()))
 
@@ -755,6 +1345,11 @@ class GeneratedOperations(abc.ABC):
         """Get the status of a template sync.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            template_name: The template name.
+            template_type: The template type.
+            template_version: The template major version.
         """
         return cast(
             "m.GetTemplateSyncStatusOutput", await self._invoke("GetTemplateSyncStatus", locals())
@@ -769,7 +1364,18 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ListComponentOutputsOutput:
         """Get a list of component Infrastructure as Code (IaC) outputs.
 
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            component_name: The name of the component whose outputs you want.
+            deployment_id: The ID of the deployment whose outputs you want.
+            next_token: A token that indicates the location of the next output in the
+                array of outputs, after the list of outputs that was previously
+                requested.
         """
         return cast(
             "m.ListComponentOutputsOutput", await self._invoke("ListComponentOutputs", locals())
@@ -783,7 +1389,18 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ListComponentProvisionedResourcesOutput:
         """List provisioned resources for a component with details.
 
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            component_name: The name of the component whose provisioned resources you
+                want.
+            next_token: A token that indicates the location of the next provisioned
+                resource in the array of provisioned resources, after the list of
+                provisioned resources that was previously requested.
         """
         return cast(
             "m.ListComponentProvisionedResourcesOutput",
@@ -802,7 +1419,25 @@ class GeneratedOperations(abc.ABC):
         """List components with summary data. You can filter the result list by
         environment, service, or a single service instance.
 
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            environment_name: The name of an environment for result list filtering.
+                Proton returns components associated with the environment or attached to
+                service instances running in it.
+            max_results: The maximum number of components to list.
+            next_token: A token that indicates the location of the next component in the
+                array of components, after the list of components that was previously
+                requested.
+            service_instance_name: The name of a service instance for result list
+                filtering. Proton returns the component attached to the service
+                instance, if any.
+            service_name: The name of a service for result list filtering. Proton
+                returns components attached to service instances of the service.
         """
         return cast("m.ListComponentsOutput", await self._invoke("ListComponents", locals()))
 
@@ -820,6 +1455,21 @@ class GeneratedOperations(abc.ABC):
         single service instance.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            component_name: The name of a component for result list filtering. Proton
+                returns deployments associated with that component.
+            environment_name: The name of an environment for result list filtering.
+                Proton returns deployments associated with the environment.
+            max_results: The maximum number of deployments to list.
+            next_token: A token that indicates the location of the next deployment in
+                the array of deployment, after the list of deployment that was
+                previously requested.
+            service_instance_name: The name of a service instance for result list
+                filtering. Proton returns the deployments associated with the service
+                instance.
+            service_name: The name of a service for result list filtering. Proton
+                returns deployments associated with service instances of the service.
         """
         return cast("m.ListDeploymentsOutput", await self._invoke("ListDeployments", locals()))
 
@@ -838,7 +1488,23 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ListEnvironmentAccountConnectionsOutput:
         """View a list of environment account connections.
 
+        For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            requested_by: The type of account making the
+                `ListEnvironmentAccountConnections` request.
+            environment_name: The environment name that's associated with each listed
+                environment account connection.
+            max_results: The maximum number of environment account connections to list.
+            next_token: A token that indicates the location of the next environment
+                account connection in the array of environment account connections,
+                after the list of environment account connections that was previously
+                requested.
+            statuses: The status details for each listed environment account connection.
         """
         return cast(
             "m.ListEnvironmentAccountConnectionsOutput",
@@ -855,6 +1521,13 @@ class GeneratedOperations(abc.ABC):
         """List the infrastructure as code outputs for your environment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            environment_name: The environment name.
+            deployment_id: The ID of the deployment whose outputs you want.
+            next_token: A token that indicates the location of the next environment
+                output in the array of environment outputs, after the list of
+                environment outputs that was previously requested.
         """
         return cast(
             "m.ListEnvironmentOutputsOutput", await self._invoke("ListEnvironmentOutputs", locals())
@@ -869,6 +1542,13 @@ class GeneratedOperations(abc.ABC):
         """List the provisioned resources for your environment.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            environment_name: The environment name.
+            next_token: A token that indicates the location of the next environment
+                provisioned resource in the array of environment provisioned resources,
+                after the list of environment provisioned resources that was previously
+                requested.
         """
         return cast(
             "m.ListEnvironmentProvisionedResourcesOutput",
@@ -886,6 +1566,18 @@ class GeneratedOperations(abc.ABC):
         """List major or minor versions of an environment template with detail data.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            template_name: The name of the environment template.
+            major_version: To view a list of minor of versions under a major version of
+                an environment template, include `major Version`. To view a list of
+                major versions of an environment template, *exclude* `major Version`.
+            max_results: The maximum number of major or minor versions of an environment
+                template to list.
+            next_token: A token that indicates the location of the next major or minor
+                version in the array of major or minor versions of an environment
+                template, after the list of major or minor versions that was previously
+                requested.
         """
         return cast(
             "m.ListEnvironmentTemplateVersionsOutput",
@@ -901,6 +1593,12 @@ class GeneratedOperations(abc.ABC):
         """List environment templates.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            max_results: The maximum number of environment templates to list.
+            next_token: A token that indicates the location of the next environment
+                template in the array of environment templates, after the list of
+                environment templates that was previously requested.
         """
         return cast(
             "m.ListEnvironmentTemplatesOutput",
@@ -910,13 +1608,23 @@ class GeneratedOperations(abc.ABC):
     async def list_environments(
         self,
         *,
-        environment_templates: Sequence[m.EnvironmentTemplateFilter] | None = None,
+        environment_templates: Sequence[
+            m.EnvironmentTemplateFilter | td.EnvironmentTemplateFilterDict
+        ]
+        | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> m.ListEnvironmentsOutput:
         """List environments with detail data summaries.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            environment_templates: An array of the versions of the environment template.
+            max_results: The maximum number of environments to list.
+            next_token: A token that indicates the location of the next environment in
+                the array of environments, after the list of environments that was
+                previously requested.
         """
         return cast("m.ListEnvironmentsOutput", await self._invoke("ListEnvironments", locals()))
 
@@ -929,6 +1637,12 @@ class GeneratedOperations(abc.ABC):
         """List linked repositories with detail data.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            max_results: The maximum number of repositories to list.
+            next_token: A token that indicates the location of the next repository in
+                the array of repositories, after the list of repositories previously
+                requested.
         """
         return cast("m.ListRepositoriesOutput", await self._invoke("ListRepositories", locals()))
 
@@ -944,6 +1658,14 @@ class GeneratedOperations(abc.ABC):
         """List repository sync definitions with detail data.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            repository_name: The repository name.
+            repository_provider: The repository provider.
+            sync_type: The sync type. The only supported value is `TEMPLATE_SYNC`.
+            next_token: A token that indicates the location of the next repository sync
+                definition in the array of repository sync definitions, after the list
+                of repository sync definitions previously requested.
         """
         return cast(
             "m.ListRepositorySyncDefinitionsOutput",
@@ -961,6 +1683,16 @@ class GeneratedOperations(abc.ABC):
         """Get a list service of instance Infrastructure as Code (IaC) outputs.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_instance_name: The name of the service instance whose outputs you
+                want.
+            service_name: The name of the service that `serviceInstanceName` is
+                associated to.
+            deployment_id: The ID of the deployment whose outputs you want.
+            next_token: A token that indicates the location of the next output in the
+                array of outputs, after the list of outputs that was previously
+                requested.
         """
         return cast(
             "m.ListServiceInstanceOutputsOutput",
@@ -977,6 +1709,15 @@ class GeneratedOperations(abc.ABC):
         """List provisioned resources for a service instance with details.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_instance_name: The name of the service instance whose provisioned
+                resources you want.
+            service_name: The name of the service that `serviceInstanceName` is
+                associated to.
+            next_token: A token that indicates the location of the next provisioned
+                resource in the array of provisioned resources, after the list of
+                provisioned resources that was previously requested.
         """
         return cast(
             "m.ListServiceInstanceProvisionedResourcesOutput",
@@ -986,7 +1727,8 @@ class GeneratedOperations(abc.ABC):
     async def list_service_instances(
         self,
         *,
-        filters: Sequence[m.ListServiceInstancesFilter] | None = None,
+        filters: Sequence[m.ListServiceInstancesFilter | td.ListServiceInstancesFilterDict]
+        | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
         service_name: str | None = None,
@@ -1007,6 +1749,20 @@ class GeneratedOperations(abc.ABC):
         all services in the Amazon Web Services account.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            filters: An array of filtering criteria that scope down the result list. By
+                default, all service instances in the Amazon Web Services account are
+                returned.
+            max_results: The maximum number of service instances to list.
+            next_token: A token that indicates the location of the next service in the
+                array of service instances, after the list of service instances that was
+                previously requested.
+            service_name: The name of the service that the service instance belongs to.
+            sort_by: The field that the result list is sorted by. When you choose to
+                sort by `serviceName`, service instances within each service are sorted
+                by service instance name. Default: `serviceName`
+            sort_order: Result list sort order. Default: `ASCENDING`
         """
         return cast(
             "m.ListServiceInstancesOutput", await self._invoke("ListServiceInstances", locals())
@@ -1022,6 +1778,13 @@ class GeneratedOperations(abc.ABC):
         """Get a list of service pipeline Infrastructure as Code (IaC) outputs.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_name: The name of the service whose pipeline's outputs you want.
+            deployment_id: The ID of the deployment you want the outputs for.
+            next_token: A token that indicates the location of the next output in the
+                array of outputs, after the list of outputs that was previously
+                requested.
         """
         return cast(
             "m.ListServicePipelineOutputsOutput",
@@ -1037,6 +1800,13 @@ class GeneratedOperations(abc.ABC):
         """List provisioned resources for a service and pipeline with details.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            service_name: The name of the service whose pipeline's provisioned resources
+                you want.
+            next_token: A token that indicates the location of the next provisioned
+                resource in the array of provisioned resources, after the list of
+                provisioned resources that was previously requested.
         """
         return cast(
             "m.ListServicePipelineProvisionedResourcesOutput",
@@ -1054,6 +1824,17 @@ class GeneratedOperations(abc.ABC):
         """List major or minor versions of a service template with detail data.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            template_name: The name of the service template.
+            major_version: To view a list of minor of versions under a major version of
+                a service template, include `major Version`. To view a list of major
+                versions of a service template, *exclude* `major Version`.
+            max_results: The maximum number of major or minor versions of a service
+                template to list.
+            next_token: A token that indicates the location of the next major or minor
+                version in the array of major or minor versions of a service template,
+                after the list of major or minor versions that was previously requested.
         """
         return cast(
             "m.ListServiceTemplateVersionsOutput",
@@ -1069,6 +1850,12 @@ class GeneratedOperations(abc.ABC):
         """List service templates with detail data.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            max_results: The maximum number of service templates to list.
+            next_token: A token that indicates the location of the next service template
+                in the array of service templates, after the list of service templates
+                previously requested.
         """
         return cast(
             "m.ListServiceTemplatesOutput", await self._invoke("ListServiceTemplates", locals())
@@ -1083,6 +1870,12 @@ class GeneratedOperations(abc.ABC):
         """List services with summaries of detail data.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            max_results: The maximum number of services to list.
+            next_token: A token that indicates the location of the next service in the
+                array of services, after the list of services that was previously
+                requested.
         """
         return cast("m.ListServicesOutput", await self._invoke("ListServices", locals()))
 
@@ -1093,10 +1886,19 @@ class GeneratedOperations(abc.ABC):
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> m.ListTagsForResourceOutput:
-        """List tags for a resource. For more information, see Proton resources and tagging
-        in the Proton User Guide.
+        """List tags for a resource. For more information, see [Proton resources and
+        tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html) in
+        the *Proton User Guide*.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            resource_arn: The Amazon Resource Name (ARN) of the resource for the listed
+                tags.
+            max_results: The maximum number of tags to list.
+            next_token: A token that indicates the location of the next resource tag in
+                the array of resource tags, after the list of resource tags that was
+                previously requested.
         """
         return cast(
             "m.ListTagsForResourceOutput", await self._invoke("ListTagsForResource", locals())
@@ -1107,7 +1909,7 @@ class GeneratedOperations(abc.ABC):
         *,
         resource_arn: str,
         deployment_id: str | None = None,
-        outputs: Sequence[m.Output] | None = None,
+        outputs: Sequence[m.Output | td.OutputDict] | None = None,
         status: m.ResourceDeploymentStatus
         | Literal["IN_PROGRESS", "FAILED", "SUCCEEDED"]
         | None = None,
@@ -1116,7 +1918,19 @@ class GeneratedOperations(abc.ABC):
         """Notify Proton of status changes to a provisioned resource when you use
         self-managed provisioning.
 
+        For more information, see [Self-managed
+        provisioning](https://docs.aws.amazon.com/proton/latest/userguide/ag-works-prov-methods.html#ag-works-prov-methods-self)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            resource_arn: The provisioned resource Amazon Resource Name (ARN).
+            deployment_id: The deployment ID for your provisioned resource.
+            outputs: The provisioned resource state change detail data that's returned
+                by Proton.
+            status: The status of your provisioned resource.
+            status_message: The deployment status message for your provisioned resource.
         """
         await self._invoke("NotifyResourceDeploymentStatusChange", locals())
 
@@ -1128,7 +1942,20 @@ class GeneratedOperations(abc.ABC):
         """In a management account, reject an environment account connection from another
         environment account.
 
+        After you reject an environment account connection request, you *can't* accept
+        or use the rejected environment account connection.
+
+        You *can't* reject an environment account connection that's connected to an
+        environment.
+
+        For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the environment account connection to reject.
         """
         return cast(
             "m.EnvironmentAccountConnection",
@@ -1139,12 +1966,21 @@ class GeneratedOperations(abc.ABC):
         self,
         *,
         resource_arn: str,
-        tags: Sequence[m.Tag],
+        tags: Sequence[m.Tag | td.TagDict],
     ) -> None:
         """Tag a resource. A tag is a key-value pair of metadata that you associate with an
         Proton resource.
 
+        For more information, see [Proton resources and
+        tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html) in
+        the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            resource_arn: The Amazon Resource Name (ARN) of the Proton resource to apply
+                customer tags to.
+            tags: A list of customer tags to apply to the Proton resource.
         """
         await self._invoke("TagResource", locals())
 
@@ -1157,7 +1993,17 @@ class GeneratedOperations(abc.ABC):
         """Remove a customer tag from a resource. A tag is a key-value pair of metadata
         associated with an Proton resource.
 
+        For more information, see [Proton resources and
+        tagging](https://docs.aws.amazon.com/proton/latest/userguide/resources.html) in
+        the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            resource_arn: The Amazon Resource Name (ARN) of the resource to remove
+                customer tags from.
+            tag_keys: A list of customer tag keys that indicate the customer tags to be
+                removed from the resource.
         """
         await self._invoke("UntagResource", locals())
 
@@ -1166,13 +2012,35 @@ class GeneratedOperations(abc.ABC):
         *,
         delete_pipeline_provisioning_repository: bool | None = None,
         pipeline_codebuild_role_arn: str | None = None,
-        pipeline_provisioning_repository: m.RepositoryBranchInput | None = None,
+        pipeline_provisioning_repository: m.RepositoryBranchInput
+        | td.RepositoryBranchInputDict
+        | None = None,
         pipeline_service_role_arn: str | None = None,
     ) -> m.AccountSettings:
         """Update Proton settings that are used for multiple services in the Amazon Web
         Services account.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            delete_pipeline_provisioning_repository: Set to `true` to remove a
+                configured pipeline repository from the account settings. Don't set this
+                field if you are updating the configured pipeline repository.
+            pipeline_codebuild_role_arn: The Amazon Resource Name (ARN) of the service
+                role you want to use for provisioning pipelines. Proton assumes this
+                role for CodeBuild-based provisioning.
+            pipeline_provisioning_repository: A linked repository for pipeline
+                provisioning. Specify it if you have environments configured for
+                self-managed provisioning with services that include pipelines. A linked
+                repository is a repository that has been registered with Proton. For
+                more information, see CreateRepository. To remove a previously
+                configured repository, set `deletePipelineProvisioningRepository` to
+                `true`, and don't set `pipelineProvisioningRepository`.
+            pipeline_service_role_arn: The Amazon Resource Name (ARN) of the service
+                role you want to use for provisioning pipelines. Assumed by Proton for
+                Amazon Web Services-managed provisioning, and by customer-owned
+                automation for self-managed provisioning. To remove a previously
+                configured ARN, specify an empty string.
         """
         return cast("m.AccountSettings", await self._invoke("UpdateAccountSettings", locals()))
 
@@ -1190,7 +2058,46 @@ class GeneratedOperations(abc.ABC):
     ) -> m.Component:
         """Update a component.
 
+        There are a few modes for updating a component. The `deploymentType` field
+        defines the mode.
+
+        You can't update a component while its deployment status, or the deployment
+        status of a service instance attached to it, is `IN_PROGRESS`.
+
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            deployment_type: The deployment type. It defines the mode for updating a
+                component, as follows: - `NONE`: In this mode, a deployment *doesn't*
+                occur. Only the requested metadata parameters are updated. You can only
+                specify `description` in this mode. - `CURRENT_VERSION`: In this mode,
+                the component is deployed and updated with the new `serviceSpec`,
+                `templateSource`, and/or `type` that you provide. Only requested
+                parameters are updated.
+            name: The name of the component to update.
+            client_token: The client token for the updated component.
+            description: An optional customer-provided description of the component.
+            service_instance_name: The name of the service instance that you want to
+                attach this component to. Don't specify to keep the component's current
+                service instance attachment. Specify an empty string to detach the
+                component from the service instance it's attached to. Specify non-empty
+                values for both `serviceInstanceName` and `serviceName` or for neither
+                of them.
+            service_name: The name of the service that `serviceInstanceName` is
+                associated with. Don't specify to keep the component's current service
+                instance attachment. Specify an empty string to detach the component
+                from the service instance it's attached to. Specify non-empty values for
+                both `serviceInstanceName` and `serviceName` or for neither of them.
+            service_spec: The service spec that you want the component to use to access
+                service inputs. Set this only when the component is attached to a
+                service instance.
+            template_file: A path to the Infrastructure as Code (IaC) file describing
+                infrastructure that a custom component provisions. Components support a
+                single IaC file, even if you use Terraform as your template language.
         """
         return cast("m.Component", await self._invoke("UpdateComponent", locals()))
 
@@ -1205,14 +2112,107 @@ class GeneratedOperations(abc.ABC):
         description: str | None = None,
         environment_account_connection_id: str | None = None,
         proton_service_role_arn: str | None = None,
-        provisioning_repository: m.RepositoryBranchInput | None = None,
+        provisioning_repository: m.RepositoryBranchInput
+        | td.RepositoryBranchInputDict
+        | None = None,
         spec: str | None = None,
         template_major_version: str | None = None,
         template_minor_version: str | None = None,
     ) -> m.Environment:
         """Update an environment.
 
+        If the environment is associated with an environment account connection, *don't*
+        update or include the `protonServiceRoleArn` and `provisioningRepository`
+        parameter to update or connect to an environment account connection.
+
+        You can only update to a new environment account connection if that connection
+        was created in the same environment account that the current environment account
+        connection was created in. The account connection must also be associated with
+        the current environment.
+
+        If the environment *isn't* associated with an environment account connection,
+        *don't* update or include the `environmentAccountConnectionId` parameter. You
+        *can't* update or connect the environment to an environment account connection
+        if it *isn't* already associated with an environment connection.
+
+        You can update either the `environmentAccountConnectionId` or
+        `protonServiceRoleArn` parameter and value. You can't update both.
+
+        If the environment was configured for Amazon Web Services-managed provisioning,
+        omit the `provisioningRepository` parameter.
+
+        If the environment was configured for self-managed provisioning, specify the
+        `provisioningRepository` parameter and omit the `protonServiceRoleArn` and
+        `environmentAccountConnectionId` parameters.
+
+        For more information, see
+        [Environments](https://docs.aws.amazon.com/proton/latest/userguide/ag-environments.html)
+        and [Provisioning
+        methods](https://docs.aws.amazon.com/proton/latest/userguide/ag-works-prov-methods.html)
+        in the *Proton User Guide*.
+
+        There are four modes for updating an environment. The `deploymentType` field
+        defines the mode.
+        - `NONE`: In this mode, a deployment *doesn't* occur. Only the requested
+        metadata parameters are updated.
+        - `CURRENT_VERSION`: In this mode, the environment is deployed and updated with
+        the new spec that you provide. Only requested parameters are updated. *Don't*
+        include minor or major version parameters when you use this `deployment-type`.
+        - `MINOR_VERSION`: In this mode, the environment is deployed and updated with
+        the published, recommended (latest) minor version of the current major version
+        in use, by default. You can also specify a different minor version of the
+        current major version in use.
+        - `MAJOR_VERSION`: In this mode, the environment is deployed and updated with
+        the published, recommended (latest) major and minor version of the current
+        template, by default. You can also specify a different major version that's
+        higher than the major version in use and a minor version.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            deployment_type: There are four modes for updating an environment. The
+                `deploymentType` field defines the mode. - `NONE`: In this mode, a
+                deployment *doesn't* occur. Only the requested metadata parameters are
+                updated. - `CURRENT_VERSION`: In this mode, the environment is deployed
+                and updated with the new spec that you provide. Only requested
+                parameters are updated. *Don't* include major or minor version
+                parameters when you use this `deployment-type`. - `MINOR_VERSION`: In
+                this mode, the environment is deployed and updated with the published,
+                recommended (latest) minor version of the current major version in use,
+                by default. You can also specify a different minor version of the
+                current major version in use. - `MAJOR_VERSION`: In this mode, the
+                environment is deployed and updated with the published, recommended
+                (latest) major and minor version of the current template, by default.
+                You can also specify a different major version that is higher than the
+                major version in use and a minor version (optional).
+            name: The name of the environment to update.
+            codebuild_role_arn: The Amazon Resource Name (ARN) of the IAM service role
+                that allows Proton to provision infrastructure using CodeBuild-based
+                provisioning on your behalf.
+            component_role_arn: The Amazon Resource Name (ARN) of the IAM service role
+                that Proton uses when provisioning directly defined components in this
+                environment. It determines the scope of infrastructure that a component
+                can provision. The environment must have a `componentRoleArn` to allow
+                directly defined components to be associated with the environment. For
+                more information about components, see [Proton
+                components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+                in the *Proton User Guide*.
+            description: A description of the environment update.
+            environment_account_connection_id: The ID of the environment account
+                connection. You can only update to a new environment account connection
+                if it was created in the same environment account that the current
+                environment account connection was created in and is associated with the
+                current environment.
+            proton_service_role_arn: The Amazon Resource Name (ARN) of the Proton
+                service role that allows Proton to make API calls to other services your
+                behalf.
+            provisioning_repository: The linked repository that you use to host your
+                rendered infrastructure templates for self-managed provisioning. A
+                linked repository is a repository that has been registered with Proton.
+                For more information, see CreateRepository.
+            spec: The formatted specification that defines the update.
+            template_major_version: The major version of the environment to update.
+            template_minor_version: The minor version of the environment to update.
         """
         return cast("m.Environment", await self._invoke("UpdateEnvironment", locals()))
 
@@ -1227,7 +2227,30 @@ class GeneratedOperations(abc.ABC):
         """In an environment account, update an environment account connection to use a new
         IAM role.
 
+        For more information, see [Environment account
+        connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
+        in the *Proton User guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the environment account connection to update.
+            codebuild_role_arn: The Amazon Resource Name (ARN) of an IAM service role in
+                the environment account. Proton uses this role to provision
+                infrastructure resources using CodeBuild-based provisioning in the
+                associated environment account.
+            component_role_arn: The Amazon Resource Name (ARN) of the IAM service role
+                that Proton uses when provisioning directly defined components in the
+                associated environment account. It determines the scope of
+                infrastructure that a component can provision in the account. The
+                environment account connection must have a `componentRoleArn` to allow
+                directly defined components to be associated with any environments
+                running in the account. For more information about components, see
+                [Proton
+                components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+                in the *Proton User Guide*.
+            role_arn: The Amazon Resource Name (ARN) of the IAM service role that's
+                associated with the environment account connection to update.
         """
         return cast(
             "m.EnvironmentAccountConnection",
@@ -1244,6 +2267,12 @@ class GeneratedOperations(abc.ABC):
         """Update an environment template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the environment template to update.
+            description: A description of the environment template update.
+            display_name: The name of the environment template to update as displayed in
+                the developer interface.
         """
         return cast(
             "m.EnvironmentTemplate", await self._invoke("UpdateEnvironmentTemplate", locals())
@@ -1263,6 +2292,15 @@ class GeneratedOperations(abc.ABC):
         """Update a major or minor version of an environment template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            major_version: To update a major version of an environment template, include
+                `major Version`.
+            minor_version: To update a minor version of an environment template, include
+                `minorVersion`.
+            template_name: The name of the environment template.
+            description: A description of environment template version to update.
+            status: The status of the environment template minor version to update.
         """
         return cast(
             "m.EnvironmentTemplateVersion",
@@ -1278,7 +2316,31 @@ class GeneratedOperations(abc.ABC):
     ) -> m.Service:
         """Edit a service description or use a spec to add and delete service instances.
 
+        Existing service instances and the service pipeline *can't* be edited using this
+        API. They can only be deleted.
+
+        Use the `description` parameter to modify the description.
+
+        Edit the `spec` parameter to add or delete instances.
+
+        You can't delete a service instance (remove it from the spec) if it has an
+        attached component.
+
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service to edit.
+            description: The edited service description.
+            spec: Lists the service instances to add and the existing service instances
+                to remain. Omit the existing service instances to delete from the list.
+                *Don't* include edits to the existing service instances or pipeline. For
+                more information, see [Edit a
+                service](https://docs.aws.amazon.com/proton/latest/userguide/ag-svc-update.html)
+                in the *Proton User Guide*.
         """
         return cast("m.Service", await self._invoke("UpdateService", locals()))
 
@@ -1296,7 +2358,40 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ServiceInstance:
         """Update a service instance.
 
+        There are a few modes for updating a service instance. The `deploymentType`
+        field defines the mode.
+
+        You can't update a service instance while its deployment status, or the
+        deployment status of a component attached to it, is `IN_PROGRESS`.
+
+        For more information about components, see [Proton
+        components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+        in the *Proton User Guide*.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            deployment_type: The deployment type. It defines the mode for updating a
+                service instance, as follows: - `NONE`: In this mode, a deployment
+                *doesn't* occur. Only the requested metadata parameters are updated. -
+                `CURRENT_VERSION`: In this mode, the service instance is deployed and
+                updated with the new spec that you provide. Only requested parameters
+                are updated. *Don't* include major or minor version parameters when you
+                use this deployment type. - `MINOR_VERSION`: In this mode, the service
+                instance is deployed and updated with the published, recommended
+                (latest) minor version of the current major version in use, by default.
+                You can also specify a different minor version of the current major
+                version in use. - `MAJOR_VERSION`: In this mode, the service instance is
+                deployed and updated with the published, recommended (latest) major and
+                minor version of the current template, by default. You can specify a
+                different major version that's higher than the major version in use and
+                a minor version.
+            name: The name of the service instance to update.
+            service_name: The name of the service that the service instance belongs to.
+            client_token: The client token of the service instance to update.
+            spec: The formatted specification that defines the service instance update.
+            template_major_version: The major version of the service template to update.
+            template_minor_version: The minor version of the service template to update.
         """
         return cast("m.ServiceInstance", await self._invoke("UpdateServiceInstance", locals()))
 
@@ -1312,7 +2407,48 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ServicePipeline:
         """Update the service pipeline.
 
+        There are four modes for updating a service pipeline. The `deploymentType` field
+        defines the mode.
+        - `NONE`: In this mode, a deployment *doesn't* occur. Only the requested
+        metadata parameters are updated.
+        - `CURRENT_VERSION`: In this mode, the service pipeline is deployed and updated
+        with the new spec that you provide. Only requested parameters are updated.
+        *Don't* include major or minor version parameters when you use this
+        `deployment-type`.
+        - `MINOR_VERSION`: In this mode, the service pipeline is deployed and updated
+        with the published, recommended (latest) minor version of the current major
+        version in use, by default. You can specify a different minor version of the
+        current major version in use.
+        - `MAJOR_VERSION`: In this mode, the service pipeline is deployed and updated
+        with the published, recommended (latest) major and minor version of the current
+        template by default. You can specify a different major version that's higher
+        than the major version in use and a minor version.
+
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            deployment_type: The deployment type. There are four modes for updating a
+                service pipeline. The `deploymentType` field defines the mode. - `NONE`:
+                In this mode, a deployment *doesn't* occur. Only the requested metadata
+                parameters are updated. - `CURRENT_VERSION`: In this mode, the service
+                pipeline is deployed and updated with the new spec that you provide.
+                Only requested parameters are updated. *Don't* include major or minor
+                version parameters when you use this `deployment-type`. -
+                `MINOR_VERSION`: In this mode, the service pipeline is deployed and
+                updated with the published, recommended (latest) minor version of the
+                current major version in use, by default. You can specify a different
+                minor version of the current major version in use. - `MAJOR_VERSION`: In
+                this mode, the service pipeline is deployed and updated with the
+                published, recommended (latest) major and minor version of the current
+                template, by default. You can specify a different major version that's
+                higher than the major version in use and a minor version.
+            service_name: The name of the service to that the pipeline is associated
+                with.
+            spec: The spec for the service pipeline to update.
+            template_major_version: The major version of the service template that was
+                used to create the service that the pipeline is associated with.
+            template_minor_version: The minor version of the service template that was
+                used to create the service that the pipeline is associated with.
         """
         return cast("m.ServicePipeline", await self._invoke("UpdateServicePipeline", locals()))
 
@@ -1325,6 +2461,10 @@ class GeneratedOperations(abc.ABC):
         """Update the service sync blocker by resolving it.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            id: The ID of the service sync blocker.
+            resolved_reason: The reason the service sync blocker was resolved.
         """
         return cast(
             "m.UpdateServiceSyncBlockerOutput",
@@ -1344,6 +2484,16 @@ class GeneratedOperations(abc.ABC):
         """Update the Proton Ops config file.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            branch: The name of the code repository branch where the Proton Ops file is
+                found.
+            file_path: The path to the Proton Ops file.
+            repository_name: The name of the repository where the Proton Ops file is
+                found.
+            repository_provider: The name of the repository provider where the Proton
+                Ops file is found.
+            service_name: The name of the service the Proton Ops file is for.
         """
         return cast("m.ServiceSyncConfig", await self._invoke("UpdateServiceSyncConfig", locals()))
 
@@ -1357,6 +2507,12 @@ class GeneratedOperations(abc.ABC):
         """Update a service template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            name: The name of the service template to update.
+            description: A description of the service template update.
+            display_name: The name of the service template to update that's displayed in
+                the developer interface.
         """
         return cast("m.ServiceTemplate", await self._invoke("UpdateServiceTemplate", locals()))
 
@@ -1366,7 +2522,9 @@ class GeneratedOperations(abc.ABC):
         major_version: str,
         minor_version: str,
         template_name: str,
-        compatible_environment_templates: Sequence[m.CompatibleEnvironmentTemplateInput]
+        compatible_environment_templates: Sequence[
+            m.CompatibleEnvironmentTemplateInput | td.CompatibleEnvironmentTemplateInputDict
+        ]
         | None = None,
         description: str | None = None,
         status: m.TemplateVersionStatus
@@ -1380,6 +2538,28 @@ class GeneratedOperations(abc.ABC):
         """Update a major or minor version of a service template.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            major_version: To update a major version of a service template, include
+                `major Version`.
+            minor_version: To update a minor version of a service template, include
+                `minorVersion`.
+            template_name: The name of the service template.
+            compatible_environment_templates: An array of environment template objects
+                that are compatible with this service template version. A service
+                instance based on this service template version can run in environments
+                based on compatible templates.
+            description: A description of a service template version to update.
+            status: The status of the service template minor version to update.
+            supported_component_sources: An array of supported component sources.
+                Components with supported sources can be attached to service instances
+                based on this service template version. A change to
+                `supportedComponentSources` doesn't impact existing component
+                attachments to instances based on this template version. A change only
+                affects later associations. For more information about components, see
+                [Proton
+                components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
+                in the *Proton User Guide*.
         """
         return cast(
             "m.ServiceTemplateVersion", await self._invoke("UpdateServiceTemplateVersion", locals())
@@ -1396,12 +2576,22 @@ class GeneratedOperations(abc.ABC):
         template_type: m.TemplateType | Literal["ENVIRONMENT", "SERVICE"],
         subdirectory: str | None = None,
     ) -> m.TemplateSyncConfig:
-        """Update template sync configuration parameters, except for the templateName and
-        templateType. Repository details (branch, name, and provider) should be of a
+        """Update template sync configuration parameters, except for the `templateName` and
+        `templateType`. Repository details (branch, name, and provider) should be of a
         linked repository. A linked repository is a repository that has been registered
         with Proton. For more information, see CreateRepository.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
+
+        Args:
+            branch: The repository branch for your template.
+            repository_name: The repository name (for example, `myrepos/myrepo`).
+            repository_provider: The repository provider.
+            template_name: The synced template name.
+            template_type: The synced template type.
+            subdirectory: A subdirectory path to your template bundle version. When
+                included, limits the template bundle search to this repository
+                directory.
         """
         return cast(
             "m.TemplateSyncConfig", await self._invoke("UpdateTemplateSyncConfig", locals())

@@ -12,6 +12,7 @@ from typing import Literal
 
 from .._paginate import Paginator, _Invoker
 from . import models as m
+from . import typeddicts as td
 
 
 class GeneratedPaginators:
@@ -166,7 +167,10 @@ class GeneratedPaginators:
     def list_environments(
         self,
         *,
-        environment_templates: Sequence[m.EnvironmentTemplateFilter] | None = None,
+        environment_templates: Sequence[
+            m.EnvironmentTemplateFilter | td.EnvironmentTemplateFilterDict
+        ]
+        | None = None,
         page_size: int | None = None,
         max_items: int | None = None,
         starting_token: str | None = None,
@@ -241,7 +245,8 @@ class GeneratedPaginators:
     def list_service_instances(
         self,
         *,
-        filters: Sequence[m.ListServiceInstancesFilter] | None = None,
+        filters: Sequence[m.ListServiceInstancesFilter | td.ListServiceInstancesFilterDict]
+        | None = None,
         service_name: str | None = None,
         sort_by: m.ListServiceInstancesSortBy
         | Literal[
