@@ -80,7 +80,7 @@ class ScaledClock:
     def __init__(self, speed: float, start: float | None = None) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
-        self.speed = float(speed)
+        self.speed: float = float(speed)
         self._start = time.time() if start is None else float(start)
         self._origin = time.monotonic()
 

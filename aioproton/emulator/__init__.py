@@ -14,7 +14,8 @@ backend does not pull in the HTTP server.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .._lazy import lazy_exports
 
@@ -47,4 +48,6 @@ _EXPORTS = {
     "Timings": ".backend",
 }
 
+__getattr__: Callable[[str], Any]
+__dir__: Callable[[], list[str]]
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

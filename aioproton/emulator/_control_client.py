@@ -32,7 +32,7 @@ class EmulatorControl:
     """An async client for ``/_emulator/``; use it as an async context manager."""
 
     def __init__(self, endpoint_url: str, *, timeout: float = 30.0) -> None:
-        self.endpoint_url = endpoint_url.rstrip("/")
+        self.endpoint_url: str = endpoint_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 

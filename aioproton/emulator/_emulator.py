@@ -34,7 +34,7 @@ from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCE
 if TYPE_CHECKING:
     from .._client import ProtonClient
 
-logger = logging.getLogger("aioproton.emulator")
+logger: logging.Logger = logging.getLogger("aioproton.emulator")
 
 _WILDCARDS = {"", "0.0.0.0", "::"}
 
@@ -131,15 +131,15 @@ class Emulator:
         self.port = port
         self.region = region
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.backend = ProtonBackend(
+        self.backend: ProtonBackend = ProtonBackend(
             clock=self.clock, timings=timings if timings is not None else Timings(), seed=seed
         )
         if bundle_root is not None:
             self.backend.bundles.s3.root = Path(bundle_root)
         if git_root is not None:
             self.backend.bundles.git.root = Path(git_root)
-        self.faults = FaultInjector(faults, seed=seed)
-        self.requests = RequestLog()
+        self.faults: FaultInjector = FaultInjector(faults, seed=seed)
+        self.requests: RequestLog = RequestLog()
         self._credentials = dict(credentials)
         self._authenticator = Authenticator(
             auth,

@@ -21,7 +21,8 @@ throwaway PostgreSQL.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .._lazy import lazy_exports
 
@@ -40,4 +41,6 @@ _EXPORTS = {
     "mock_proton": "._mock",
 }
 
+__getattr__: Callable[[str], Any]
+__dir__: Callable[[], list[str]]
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

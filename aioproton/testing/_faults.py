@@ -53,7 +53,7 @@ class ProtonFaults:
     """
 
     def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+        self.emulator: Emulator = emulator
 
     # ------------------------------------------------------------------ transport faults
 

@@ -33,7 +33,7 @@ class EmulatorThread:
     """
 
     def __init__(self, **settings: Any) -> None:
-        self.emulator = Emulator(**resolve_settings(settings, where="EmulatorThread"))
+        self.emulator: Emulator = Emulator(**resolve_settings(settings, where="EmulatorThread"))
         self._portal_context: AbstractContextManager[anyio.from_thread.BlockingPortal] | None
         self._portal_context = None
         self._portal: anyio.from_thread.BlockingPortal | None = None

@@ -34,6 +34,7 @@ only (its auto mode claims anyio's tests too). The emulator and the client need 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 
@@ -42,16 +43,17 @@ from . import _drivers, _fixtures, _postgres
 #: The name the ``pytest11`` entry point registers this module under.
 ENTRY_POINT = "aioproton"
 
-proton_emulator = pytest.fixture(_fixtures.proton_emulator)
-proton_client = pytest.fixture(_fixtures.proton_client)
-proton_client_settings = pytest.fixture(_fixtures.proton_client_settings)
-proton_emulator_factory = pytest.fixture(_fixtures.proton_emulator_factory)
-proton_clock = pytest.fixture(_fixtures.proton_clock)
-proton_faults = pytest.fixture(_fixtures.proton_faults)
-proton_waiters = pytest.fixture(_fixtures.proton_waiters)
-proton_endpoint = pytest.fixture(_fixtures.proton_endpoint)
-proton_postgres = pytest.fixture(scope="session")(_postgres.proton_postgres)
-proton_postgres_url = pytest.fixture(_postgres.proton_postgres_url)
+# Typed ``Any``: pytest types a fixture as a private class of its own.
+proton_emulator: Any = pytest.fixture(_fixtures.proton_emulator)
+proton_client: Any = pytest.fixture(_fixtures.proton_client)
+proton_client_settings: Any = pytest.fixture(_fixtures.proton_client_settings)
+proton_emulator_factory: Any = pytest.fixture(_fixtures.proton_emulator_factory)
+proton_clock: Any = pytest.fixture(_fixtures.proton_clock)
+proton_faults: Any = pytest.fixture(_fixtures.proton_faults)
+proton_waiters: Any = pytest.fixture(_fixtures.proton_waiters)
+proton_endpoint: Any = pytest.fixture(_fixtures.proton_endpoint)
+proton_postgres: Any = pytest.fixture(scope="session")(_postgres.proton_postgres)
+proton_postgres_url: Any = pytest.fixture(_postgres.proton_postgres_url)
 
 _STRICT_PLUGIN = "aioproton.testing.strict"
 

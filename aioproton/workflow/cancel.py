@@ -28,7 +28,7 @@ from .waiters import Waiters
 
 __all__ = ["CancelGuard", "CancelOutcome", "CancelResult", "cancel_deployment", "cancel_on_exit"]
 
-logger = logging.getLogger("aioproton.workflow")
+logger: logging.Logger = logging.getLogger("aioproton.workflow")
 
 R = TypeVar("R")
 

@@ -155,7 +155,7 @@ class StateConflictError(IdempotencyError):
     ) -> None:
         super().__init__(message, operation=operation)
         self.resource = resource
-        self.differences = tuple(differences)
+        self.differences: tuple[str, ...] = tuple(differences)
 
 
 class BulkError(ProtonError):
@@ -166,4 +166,4 @@ class BulkError(ProtonError):
     def __init__(self, message: str, *, summary: Any, failures: Sequence[Any]) -> None:
         super().__init__(message)
         self.summary = summary
-        self.failures = tuple(failures)
+        self.failures: tuple[Any, ...] = tuple(failures)

@@ -143,7 +143,7 @@ class IdempotentCalls:
         if not 0 <= safety_margin < token_lifetime:
             raise ValueError("safety_margin must be below token_lifetime")
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
-        self.retry = retry if retry is not None else DurableRetry()
+        self.retry: DurableRetry = retry if retry is not None else DurableRetry()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.token_lifetime = token_lifetime
         self.safety_margin = safety_margin

@@ -52,7 +52,7 @@ __all__ = [
     "SqliteLeaseStore",
 ]
 
-logger = logging.getLogger("aioproton.workflow.leases")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.leases")
 
 
 class LeaseLostError(ProtonError):
@@ -362,7 +362,7 @@ class SqliteLeaseStore(LeaseStore):
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        self.path = os.fspath(path)
+        self.path: str = os.fspath(path)
         self.busy_timeout = busy_timeout
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")

@@ -32,10 +32,10 @@ try:
     import psycopg
     import psycopg.conninfo
     import psycopg_pool
-except ImportError as error:  # pragma: no cover - exercised by a test in a subprocess
+except ImportError as _missing:  # pragma: no cover - exercised by a test in a subprocess
     raise ImportError(
         "aioproton.workflow.postgres needs psycopg 3: pip install 'aioproton[postgres]'"
-    ) from error
+    ) from _missing
 
 from ..errors import ProtonError
 from .leases import LeaseSession, LeaseStore, LeaseTaken
@@ -49,7 +49,7 @@ __all__ = [
     "StoreError",
 ]
 
-logger = logging.getLogger("aioproton.workflow.postgres")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.postgres")
 
 #: The schema version of each table this aioproton writes.
 SCHEMA_VERSIONS = {"client_tokens": 1, "leases": 1}
@@ -176,7 +176,7 @@ class PostgresTokenStore:
             raise ValueError("pool_size must be at least 1")
         self.url = url
         self.connect_timeout = connect_timeout
-        self.auto_purge = auto_purge if auto_purge is not None else AutoPurge()
+        self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
         self._pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection] = (
             psycopg_pool.AsyncConnectionPool(
                 url,

@@ -20,7 +20,7 @@ __all__ = ["SERVICE_TOKEN_LIFETIME", "AutoPurge"]
 #: How long Proton remembers a client token (seconds); the same as ``TOKEN_LIFETIME``.
 SERVICE_TOKEN_LIFETIME = 8 * 3600.0
 
-logger = logging.getLogger("aioproton.workflow.purge")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.purge")
 
 
 @attrs.define

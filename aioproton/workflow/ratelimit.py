@@ -25,7 +25,7 @@ from ..clock import Clock, SystemClock
 
 __all__ = ["AdaptiveRateLimiter", "MaxRate"]
 
-logger = logging.getLogger("aioproton.workflow.ratelimit")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.ratelimit")
 
 
 class AdaptiveRateLimiter:
@@ -65,8 +65,8 @@ class AdaptiveRateLimiter:
         self._tokens = burst
         self._updated = self.clock.now()
         self._last_cut = float("-inf")
-        self.throttled = 0
-        self.succeeded = 0
+        self.throttled: int = 0
+        self.succeeded: int = 0
 
     @property
     def rate(self) -> float:

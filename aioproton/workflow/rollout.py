@@ -93,7 +93,7 @@ __all__ = [
     "StopReason",
 ]
 
-logger = logging.getLogger("aioproton.workflow.rollout")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.rollout")
 #: Decisions about waves (started, stopped, resumed, rolled back), apart from the items.
 wave_logger = logging.getLogger("aioproton.workflow.rollout.waves")
 
@@ -199,7 +199,7 @@ class Rollout:
             raise PlanError(f"pause_after_wave counts waves from 1, not {pause_after_wave}")
         self.proton = proton
         self.kind = "environment" if environment_template is not None else "service"
-        self.template = environment_template or service_template or ""
+        self.template: str = environment_template or service_template or ""
         self.requested_version = version
         self.concurrency = concurrency
         self.wait_timeout = wait_timeout
@@ -209,7 +209,7 @@ class Rollout:
         self.cancel_timeout = cancel_timeout
         self.clock: Clock = clock if clock is not None else proton.clock
         self.observers = observers_of(observers) if observers is not None else proton.observers
-        self.calls = IdempotentCalls(
+        self.calls: IdempotentCalls = IdempotentCalls(
             store=store, retry=retry, clock=self.clock, observers=self.observers
         )
         self.waiters = (

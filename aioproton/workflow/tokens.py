@@ -109,7 +109,7 @@ class MemoryTokenStore:
 
     def __init__(self, *, auto_purge: AutoPurge | None = None) -> None:
         self._records: dict[str, TokenRecord] = {}
-        self.auto_purge = auto_purge if auto_purge is not None else AutoPurge()
+        self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
         await self.auto_purge.run("memory", now, self.purge)
@@ -170,9 +170,9 @@ class SqliteTokenStore:
         busy_timeout: float = 30.0,
         auto_purge: AutoPurge | None = None,
     ) -> None:
-        self.path = os.fspath(path)
+        self.path: str = os.fspath(path)
         self.busy_timeout = busy_timeout
-        self.auto_purge = auto_purge if auto_purge is not None else AutoPurge()
+        self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
         self._limiter = anyio.CapacityLimiter(4)
         connection = self._connect()
         try:

@@ -45,7 +45,7 @@ __all__ = ["OnChange", "Probe", "Waiter"]
 
 R = TypeVar("R")
 
-logger = logging.getLogger("aioproton.workflow.waiter")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.waiter")
 
 #: Upper bound of the slow-down after polling errors, in clock seconds.
 _ERROR_BACKOFF_CAP = 120.0
@@ -122,14 +122,14 @@ class Waiter(Generic[R]):
         if max_attempts is not None and max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
         self.probe = probe
-        self.timeout = float(timeout)
+        self.timeout: float = float(timeout)
         self.max_attempts = max_attempts
         self.schedule = schedule
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._on_change = on_change
         self._rng = rng if rng is not None else random.Random()
         self._observers = observers
-        self.attempts = 0
+        self.attempts: int = 0
         self.history: list[StateChange[R]] = []
         self.last_resource: R | None = None
         self._status: str | None = None
