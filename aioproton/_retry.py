@@ -38,9 +38,11 @@ class RateLimiter(Protocol):
     operation under the service's rate instead of discovering it by repeated throttling.
     """
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> None:
+        """Wait until one more attempt may be sent."""
 
-    def feedback(self, *, throttled: bool) -> None: ...
+    def feedback(self, *, throttled: bool) -> None:
+        """Learn from an attempt's outcome (``throttled``: the service said slow down)."""
 
 
 async def call_with_retries(

@@ -20,18 +20,22 @@ import anyio.lowlevel
 class Clock(Protocol):
     """Wall-clock time in epoch seconds, and a sleep measured on the same clock."""
 
-    def now(self) -> float: ...
+    def now(self) -> float:
+        """Seconds since the epoch, on this clock's timeline."""
 
-    async def sleep(self, seconds: float) -> None: ...
+    async def sleep(self, seconds: float) -> None:
+        """Wait until ``seconds`` have passed on this clock."""
 
 
 class SystemClock:
     """The real clock."""
 
     def now(self) -> float:
+        """The wall clock: ``time.time()``."""
         return time.time()
 
     async def sleep(self, seconds: float) -> None:
+        """Sleep for real (``anyio.sleep``)."""
         await anyio.sleep(max(0.0, seconds))
 
     def __repr__(self) -> str:
@@ -49,20 +53,24 @@ class ManualClock:
         self._now = float(start)
 
     def now(self) -> float:
+        """The clock's current time; it changes only by ``advance``, ``set`` or ``sleep``."""
         return self._now
 
     def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds``; return the new time."""
         if seconds < 0:
             raise ValueError(f"a clock cannot go backwards (advance by {seconds})")
         self._now += seconds
         return self._now
 
     def set(self, timestamp: float) -> None:
+        """Move the clock forward to ``timestamp`` (never backwards)."""
         if timestamp < self._now:
             raise ValueError("a clock cannot go backwards")
         self._now = float(timestamp)
 
     async def sleep(self, seconds: float) -> None:
+        """Advance the clock by ``seconds`` at once, then yield to other tasks."""
         self.advance(max(0.0, seconds))
         await anyio.lowlevel.checkpoint()
 
@@ -85,9 +93,11 @@ class ScaledClock:
         self._origin = time.monotonic()
 
     def now(self) -> float:
+        """The scaled time: the start plus ``speed`` times the real time elapsed."""
         return self._start + (time.monotonic() - self._origin) * self.speed
 
     async def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` of scaled time (``seconds / speed`` for real)."""
         await anyio.sleep(max(0.0, seconds) / self.speed)
 
     def __repr__(self) -> str:

@@ -113,6 +113,8 @@ class ProtonServiceError(ProtonError):
 
 
 class ValidationError(ProtonServiceError, ValueError):
+    """The service (or aioproton, before sending) found the request's parameters invalid."""
+
     default_code = "ValidationException"
 
 
@@ -134,26 +136,38 @@ class ParameterValidationError(ValidationError):
 
 
 class AccessDeniedError(ProtonServiceError, PermissionError):
+    """The caller's credentials may not perform the operation (IAM denied it)."""
+
     default_code = "AccessDeniedException"
 
 
 class ResourceNotFoundError(ProtonServiceError, LookupError):
+    """The resource the operation names does not exist (or no longer does)."""
+
     default_code = "ResourceNotFoundException"
 
 
 class ConflictError(ProtonServiceError):
+    """The resource's state forbids the operation now (e.g. a deployment is in progress)."""
+
     default_code = "ConflictException"
 
 
 class ServiceQuotaExceededError(ProtonServiceError):
+    """The account reached a Proton quota (templates, environments, ...)."""
+
     default_code = "ServiceQuotaExceededException"
 
 
 class ThrottlingError(ProtonServiceError):
+    """The service throttled the request; retried with backoff by the retry policy."""
+
     default_code = "ThrottlingException"
 
 
 class InternalServerError(ProtonServiceError):
+    """The service failed on its side; retried when the operation is replay-safe."""
+
     default_code = "InternalServerException"
     default_fault: Fault = "server"
 
@@ -201,10 +215,14 @@ class ProtonTransportError(ProtonError, OSError):
 
 
 class ProtonConnectionError(ProtonTransportError, ConnectionError):
+    """The connection to the endpoint failed (refused, reset, DNS, TLS)."""
+
     default_code = "ConnectionError"
 
 
 class ProtonTimeoutError(ProtonTransportError, TimeoutError):
+    """The endpoint did not answer within the connect or read timeout."""
+
     default_code = "Timeout"
 
 
@@ -226,6 +244,8 @@ class ProtonSDKError(ProtonError):
 
 
 class ClientClosedError(ProtonError, RuntimeError):
+    """The ``ProtonClient`` is not open: open it with ``async with`` (once)."""
+
     default_code = "ClientClosed"
 
 

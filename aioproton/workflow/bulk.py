@@ -60,6 +60,8 @@ class ConcurrencyWarning(UserWarning):
 
 
 class ItemStatus(enum.Enum):
+    """How one item of a bulk run ended."""
+
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     #: Started, then cancelled (fail-fast, or the run was cancelled).
@@ -70,6 +72,15 @@ class ItemStatus(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class ItemResult(Generic[T, V]):
+    """The outcome of one item of a bulk run.
+
+    Attributes:
+        item: The input item.
+        status: How it ended.
+        value: What the call returned, if it succeeded.
+        error: What it raised, if it failed.
+    """
+
     item: T
     status: ItemStatus
     value: V | None = None
@@ -81,6 +92,7 @@ class ItemResult(Generic[T, V]):
 
     @property
     def ok(self) -> bool:
+        """Whether the item SUCCEEDED."""
         return self.status is ItemStatus.SUCCEEDED
 
 
@@ -97,6 +109,7 @@ class BulkSummary(Generic[T, V]):
     peak_concurrency: int = 0
 
     def count(self, status: ItemStatus) -> int:
+        """How many items ended with ``status``."""
         return sum(1 for result in self.results if result.status is status)
 
     @property

@@ -53,6 +53,15 @@ class CancelOutcome(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class CancelResult(Generic[R]):
+    """How a safe cancel ended, and the resource as it ended.
+
+    Attributes:
+        outcome: Cancelled, or the deployment finished first (succeeded or failed), or
+            there was nothing to cancel.
+        status: The resource's final deployment status as the service spelled it.
+        message: The service's status message, if any.
+    """
+
     outcome: CancelOutcome
     #: The resource in its final state.
     resource: R = attrs.field(repr=False)
@@ -63,6 +72,7 @@ class CancelResult(Generic[R]):
 
     @property
     def cancelled(self) -> bool:
+        """Whether the deployment was cancelled (not finished first)."""
         return self.outcome is CancelOutcome.CANCELLED
 
 

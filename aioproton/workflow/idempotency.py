@@ -79,6 +79,13 @@ T = TypeVar("T")
 
 #: How long Proton remembers a client token (seconds).
 TOKEN_LIFETIME = 8 * 3600.0
+"""How long Proton remembers a client token: 8 hours, in seconds.
+
+Within it, a call resent with its stored token is performed at most once. Past
+``token_lifetime - safety_margin`` (``IdempotentCalls`` settings), the resource is
+read back instead of resending, and a call whose outcome cannot be proved is refused
+with ``TokenExpiredError`` rather than risk a second resource.
+"""
 
 logger = logging.getLogger("aioproton.workflow.idempotency")
 

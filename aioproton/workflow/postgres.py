@@ -247,6 +247,7 @@ class PostgresTokenStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """The key's record; a new token is claimed if it has none (see `TokenStore`)."""
         await self.auto_purge.run(_where(self.url), now, self.purge)
         while True:
             rows = await self._fetch(
@@ -262,6 +263,7 @@ class PostgresTokenStore:
                 return TokenRecord(*rows[0])
 
     async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """Replace the key's token, fingerprint and time (see :class:`TokenStore`)."""
         rows = await self._fetch(
             "INSERT INTO aioproton_client_tokens (key, token, fingerprint, created_at) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET token = EXCLUDED.token, "
@@ -279,14 +281,17 @@ class PostgresTokenStore:
         return TokenRecord(*rows[0]) if rows else None
 
     async def record_result(self, key: str, result: str) -> None:
+        """Keep the result of the key's call (see :class:`TokenStore`)."""
         await self._fetch(
             "UPDATE aioproton_client_tokens SET result = %s WHERE key = %s", (result, key)
         )
 
     async def discard(self, key: str) -> None:
+        """Forget the key (see :class:`TokenStore`)."""
         await self._fetch("DELETE FROM aioproton_client_tokens WHERE key = %s", (key,))
 
     async def purge(self, older_than: float) -> int:
+        """Forget records older than ``older_than``; how many (see `TokenStore`)."""
         rows = await self._fetch(
             "WITH gone AS (DELETE FROM aioproton_client_tokens WHERE created_at < %s "
             "RETURNING 1) SELECT count(*) FROM gone",

@@ -32,6 +32,8 @@ __all__ = ["Reconciled", "Reconciler", "Verdict", "reconciler_for"]
 
 
 class Verdict(enum.Enum):
+    """How a resource found on the service compares with the request that made it."""
+
     MATCH = "match"
     ABSENT = "absent"
     DIFFERENT = "different"
@@ -39,6 +41,15 @@ class Verdict(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Reconciled:
+    """What a reconciler found: a verdict, the resource read and any differences.
+
+    Attributes:
+        verdict: MATCH (the request took effect), ABSENT (it did not) or DIFFERENT (a
+            resource of that name exists with other parameters).
+        resource: The resource as read, if any.
+        differences: The parameters that differ, for DIFFERENT.
+    """
+
     verdict: Verdict
     resource: Any = attrs.field(default=None, repr=False)
     differences: tuple[str, ...] = ()

@@ -57,7 +57,8 @@ class PollSchedule(Protocol):
     waiters look the history up (one ListDeployments call) only for those.
     """
 
-    def next_delay(self, context: PollContext) -> float: ...
+    def next_delay(self, context: PollContext) -> float:
+        """Seconds to wait before the next poll, given what the waiter saw so far."""
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -96,6 +97,7 @@ class _ByAttempt(_Bounded, abc.ABC):
         """The delay of each attempt."""
 
     def next_delay(self, context: PollContext) -> float:
+        """Seconds to wait before the next poll (see :class:`PollSchedule`)."""
         return self.backoff.delay(context.attempt, context.rng)
 
 
@@ -107,6 +109,7 @@ class FixedDelay:
     uses_history = False
 
     def next_delay(self, context: PollContext) -> float:
+        """Seconds to wait before the next poll (see :class:`PollSchedule`)."""
         return self.delay
 
 

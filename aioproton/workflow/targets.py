@@ -76,6 +76,8 @@ class DeploymentTarget(abc.ABC, Generic[Deployed]):
 
 @attrs.frozen
 class EnvironmentTarget(DeploymentTarget[models.Environment]):
+    """The environment to wait for, cancel or roll out to, by name."""
+
     name: str
     kind = "environment"
     get_operation = "GetEnvironment"
@@ -89,14 +91,17 @@ class EnvironmentTarget(DeploymentTarget[models.Environment]):
         return f"environment/{self.name}"
 
     async def get(self, proton: ProtonClient) -> models.Environment:
+        """Read the environment (GetEnvironment)."""
         return await proton.get_environment(name=self.name)
 
     async def cancel(self, proton: ProtonClient) -> models.Environment:
+        """Cancel the environment's running deployment (CancelEnvironmentDeployment)."""
         return await proton.cancel_environment_deployment(environment_name=self.name)
 
     def deployments(
         self, proton: ProtonClient, *, page_size: int, max_items: int
     ) -> Paginator[models.DeploymentSummary]:
+        """The ListDeployments listing of the environment's deployment records."""
         return proton.paginate.list_deployments(
             environment_name=self.name, page_size=page_size, max_items=max_items
         )
@@ -104,6 +109,8 @@ class EnvironmentTarget(DeploymentTarget[models.Environment]):
 
 @attrs.frozen
 class ServiceInstanceTarget(DeploymentTarget[models.ServiceInstance]):
+    """The service instance to wait for, cancel or roll out to, by name."""
+
     service_name: str
     name: str
     kind = "service instance"
@@ -118,9 +125,11 @@ class ServiceInstanceTarget(DeploymentTarget[models.ServiceInstance]):
         return f"service/{self.service_name}/service-instance/{self.name}"
 
     async def get(self, proton: ProtonClient) -> models.ServiceInstance:
+        """Read the service instance (GetServiceInstance)."""
         return await proton.get_service_instance(service_name=self.service_name, name=self.name)
 
     async def cancel(self, proton: ProtonClient) -> models.ServiceInstance:
+        """Cancel the service instance's running deployment (CancelServiceInstanceDeployment)."""
         return await proton.cancel_service_instance_deployment(
             service_name=self.service_name, service_instance_name=self.name
         )
@@ -128,6 +137,7 @@ class ServiceInstanceTarget(DeploymentTarget[models.ServiceInstance]):
     def deployments(
         self, proton: ProtonClient, *, page_size: int, max_items: int
     ) -> Paginator[models.DeploymentSummary]:
+        """The ListDeployments listing of the service instance's deployment records."""
         return proton.paginate.list_deployments(
             service_name=self.service_name,
             service_instance_name=self.name,
@@ -138,6 +148,8 @@ class ServiceInstanceTarget(DeploymentTarget[models.ServiceInstance]):
 
 @attrs.frozen
 class ServicePipelineTarget(DeploymentTarget[models.ServicePipeline]):
+    """The service pipeline to wait for, cancel or roll out to, by name."""
+
     service_name: str
     kind = "service pipeline"
     get_operation = "GetService"
@@ -151,6 +163,7 @@ class ServicePipelineTarget(DeploymentTarget[models.ServicePipeline]):
         return f"service/{self.service_name}/pipeline"
 
     async def get(self, proton: ProtonClient) -> models.ServicePipeline:
+        """Read the service pipeline (GetService (its pipeline))."""
         service = await proton.get_service(name=self.service_name)
         if service.pipeline is None:
             raise ResourceNotFoundError(
@@ -159,11 +172,13 @@ class ServicePipelineTarget(DeploymentTarget[models.ServicePipeline]):
         return service.pipeline
 
     async def cancel(self, proton: ProtonClient) -> models.ServicePipeline:
+        """Cancel the service pipeline's running deployment (CancelServicePipelineDeployment)."""
         return await proton.cancel_service_pipeline_deployment(service_name=self.service_name)
 
     def deployments(
         self, proton: ProtonClient, *, page_size: int, max_items: int
     ) -> Paginator[models.DeploymentSummary]:
+        """The ListDeployments listing of the service pipeline's deployment records."""
         return proton.paginate.list_deployments(
             service_name=self.service_name, page_size=page_size, max_items=max_items
         )
@@ -171,6 +186,8 @@ class ServicePipelineTarget(DeploymentTarget[models.ServicePipeline]):
 
 @attrs.frozen
 class ComponentTarget(DeploymentTarget[models.Component]):
+    """The component to wait for, cancel or roll out to, by name."""
+
     name: str
     kind = "component"
     get_operation = "GetComponent"
@@ -184,14 +201,17 @@ class ComponentTarget(DeploymentTarget[models.Component]):
         return f"component/{self.name}"
 
     async def get(self, proton: ProtonClient) -> models.Component:
+        """Read the component (GetComponent)."""
         return await proton.get_component(name=self.name)
 
     async def cancel(self, proton: ProtonClient) -> models.Component:
+        """Cancel the component's running deployment (CancelComponentDeployment)."""
         return await proton.cancel_component_deployment(component_name=self.name)
 
     def deployments(
         self, proton: ProtonClient, *, page_size: int, max_items: int
     ) -> Paginator[models.DeploymentSummary]:
+        """The ListDeployments listing of the component's deployment records."""
         return proton.paginate.list_deployments(
             component_name=self.name, page_size=page_size, max_items=max_items
         )

@@ -45,6 +45,7 @@ class TokenRecord:
     result: str | None = None
 
     def age(self, now: float) -> float:
+        """Seconds since the token was claimed (or renewed), at ``now``."""
         return max(0.0, now - self.created_at)
 
 
@@ -112,6 +113,7 @@ class MemoryTokenStore:
         self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """The key's record; a new token is claimed if it has none (see `TokenStore`)."""
         await self.auto_purge.run("memory", now, self.purge)
         record = self._records.get(key)
         if record is None:
@@ -120,19 +122,23 @@ class MemoryTokenStore:
         return record
 
     async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """Replace the key's token, fingerprint and time (see :class:`TokenStore`)."""
         record = TokenRecord(key, _new_token(), fingerprint, now)
         self._records[key] = record
         return record
 
     async def record_result(self, key: str, result: str) -> None:
+        """Keep the result of the key's call (see :class:`TokenStore`)."""
         record = self._records.get(key)
         if record is not None:
             self._records[key] = attrs.evolve(record, result=result)
 
     async def discard(self, key: str) -> None:
+        """Forget the key (see :class:`TokenStore`)."""
         self._records.pop(key, None)
 
     async def purge(self, older_than: float) -> int:
+        """Forget records older than ``older_than``; how many (see `TokenStore`)."""
         old = [key for key, record in self._records.items() if record.created_at < older_than]
         for key in old:
             del self._records[key]
@@ -206,6 +212,7 @@ class SqliteTokenStore:
             connection.close()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """The key's record; a new token is claimed if it has none (see `TokenStore`)."""
         await self.auto_purge.run(self.path, now, self.purge)
 
         def claim(connection: sqlite3.Connection) -> TokenRecord:
@@ -221,6 +228,8 @@ class SqliteTokenStore:
         return outcome
 
     async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
+        """Replace the key's token, fingerprint and time (see :class:`TokenStore`)."""
+
         def renew(connection: sqlite3.Connection) -> TokenRecord:
             connection.execute(
                 "INSERT OR REPLACE INTO client_tokens (key, token, fingerprint, created_at) "
@@ -247,18 +256,24 @@ class SqliteTokenStore:
         return outcome
 
     async def record_result(self, key: str, result: str) -> None:
+        """Keep the result of the key's call (see :class:`TokenStore`)."""
+
         def record(connection: sqlite3.Connection) -> None:
             connection.execute("UPDATE client_tokens SET result = ? WHERE key = ?", (result, key))
 
         await self._run(record)
 
     async def discard(self, key: str) -> None:
+        """Forget the key (see :class:`TokenStore`)."""
+
         def discard(connection: sqlite3.Connection) -> None:
             connection.execute("DELETE FROM client_tokens WHERE key = ?", (key,))
 
         await self._run(discard)
 
     async def purge(self, older_than: float) -> int:
+        """Forget records older than ``older_than``; how many (see `TokenStore`)."""
+
         def purge(connection: sqlite3.Connection) -> int:
             return connection.execute(
                 "DELETE FROM client_tokens WHERE created_at < ?", (older_than,)

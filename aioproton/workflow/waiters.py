@@ -179,21 +179,41 @@ class Waiters:
     def environment_deployed(
         self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Environment]:
+        """Until the environment's deployment SUCCEEDED; FAILED or CANCELLED raise.
+
+        Polls GetEnvironment on the deployment schedule and returns the environment in its
+        final state; see :meth:`deployed` for any target and `WaitOptions` for ``timeout``,
+        ``on_change`` and the other options.
+        """
         return self.deployed(EnvironmentTarget(name), **options)
 
     def service_instance_deployed(
         self, service_name: str, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.ServiceInstance]:
+        """Until the service instance's deployment SUCCEEDED; FAILED or CANCELLED raise.
+
+        Polls GetServiceInstance and returns the instance in its final state (see
+        :meth:`deployed`).
+        """
         return self.deployed(ServiceInstanceTarget(service_name, name), **options)
 
     def service_pipeline_deployed(
         self, service_name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.ServicePipeline]:
+        """Until the service's pipeline deployment SUCCEEDED; FAILED or CANCELLED raise.
+
+        Polls GetService and returns its pipeline in its final state (see :meth:`deployed`).
+        """
         return self.deployed(ServicePipelineTarget(service_name), **options)
 
     def component_deployed(
         self, name: str, **options: Unpack[WaitOptions]
     ) -> Waiter[models.Component]:
+        """Until the component's deployment SUCCEEDED; FAILED or CANCELLED raise.
+
+        Polls GetComponent and returns the component in its final state (see
+        :meth:`deployed`).
+        """
         return self.deployed(ComponentTarget(name), **options)
 
     def deployment_finished(
