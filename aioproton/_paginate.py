@@ -34,6 +34,8 @@ _RESUME_PREFIX = "aioproton-resume:"
 
 
 class _Invoker(Protocol):
+    """What a paginator calls: a client's ``_invoke``."""
+
     async def _invoke(self, operation: str, arguments: dict[str, Any]) -> Any: ...
 
 

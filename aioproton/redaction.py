@@ -62,6 +62,7 @@ class RedactSecrets(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record's message, traceback and string extras in place; keep it."""
         try:
             message = record.getMessage()
         except Exception:

@@ -481,9 +481,42 @@ def render_union(model: Model, name: str) -> str:
 # --------------------------------------------------------------------------- typed dicts
 
 
+def dependency_order(model: Model, names: list[str]) -> list[str]:
+    """``names`` with each structure after the structures its members hold.
+
+    The typed dicts module evaluates its annotations at import (no postponed
+    annotations), so that ``TypedDict`` sees ``NotRequired`` and a dict's required keys
+    are right at run time too; a dict must therefore follow the dicts it names.
+    """
+    ordered: list[str] = []
+
+    def nested(shape_name: str) -> Iterable[str]:
+        shape = model.shapes[shape_name]
+        if shape["type"] == "list":
+            yield from nested(shape["member"]["shape"])
+        elif shape["type"] == "map":
+            yield from nested(shape["value"]["shape"])
+        elif shape["type"] == "structure":
+            yield shape_name
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in path:
+            raise SystemExit(f"input structures nest recursively: {' -> '.join(path)}")
+        for ref in model.shapes[name].get("members", {}).values():
+            for inner in nested(ref["shape"]):
+                visit(inner, (*path, name))
+        ordered.append(name)
+
+    for name in names:
+        visit(name, ())
+    return ordered
+
+
 def render_typeddicts(model: Model) -> str:
-    names = model.input_structures()
-    body = ["__all__ = [\n", *(f'    "{name}Dict",\n' for name in names), "]\n\n"]
+    names = dependency_order(model, model.input_structures())
+    body = ["__all__ = [\n", *(f'    "{name}Dict",\n' for name in sorted(names)), "]\n\n"]
     for name in names:
         body.append(render_typeddict(model, name))
     text = "".join(body)
@@ -495,7 +528,6 @@ def render_typeddicts(model: Model) -> str:
         "the model class or, nested, its dict form again. A union's dict names exactly one\n"
         'member. The operations accept these wherever they accept the model classes.\n"""\n\n'
     )
-    out.append("from __future__ import annotations\n\n")
     if "datetime" in used:
         out.append("import datetime\n")
     out.append("import sys\n")

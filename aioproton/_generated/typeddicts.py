@@ -6,8 +6,6 @@ the model class or, nested, its dict form again. A union's dict names exactly on
 member. The operations accept these wherever they accept the model classes.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Literal
 

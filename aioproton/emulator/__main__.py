@@ -144,6 +144,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The emulator's command line (``aioproton emulator`` and ``python -m aioproton.emulator``)."""
     parser = _Parser(
         prog=prog, description="Serve a local AWS Proton endpoint.", formatter_class=_Help
     )

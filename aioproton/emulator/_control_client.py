@@ -51,6 +51,7 @@ class EmulatorControl:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP session. Safe to call twice; shielded from cancellation."""
         session, self._session = self._session, None
         if session is not None:
             with anyio.CancelScope(shield=True):
@@ -74,16 +75,20 @@ class EmulatorControl:
             return result
 
     async def health(self) -> dict[str, Any]:
+        """Status, revision, clock and bound addresses (``GET /_emulator/health``)."""
         return await self._call("GET", "health")
 
     async def requests(self) -> list[RequestRecord]:
+        """Every request the emulator logged, oldest first."""
         data = await self._call("GET", "requests")
         return [RequestRecord.from_dict(item) for item in data["requests"]]
 
     async def clear_requests(self) -> None:
+        """Empty the emulator's request log."""
         await self._call("DELETE", "requests")
 
     async def faults(self) -> FaultSettings:
+        """The fault settings in force."""
         data = await self._call("GET", "faults")
         return FaultSettings.from_dict(data["faults"])
 
@@ -99,9 +104,11 @@ class EmulatorControl:
         return FaultSettings.from_dict(data["faults"])
 
     async def clear_faults(self) -> None:
+        """Turn every fault off."""
         await self._call("DELETE", "faults")
 
     async def now(self) -> float:
+        """The emulator's clock time (epoch seconds)."""
         data = await self._call("GET", "clock")
         return float(data["now"])
 
@@ -111,6 +118,7 @@ class EmulatorControl:
         return float(data["now"])
 
     async def set_clock(self, timestamp: float) -> float:
+        """Move the emulator's ManualClock forward to ``timestamp``; returns the new time."""
         data = await self._call("POST", "clock", {"set": timestamp})
         return float(data["now"])
 
@@ -121,9 +129,11 @@ class EmulatorControl:
         return result
 
     async def clear_script(self) -> None:
+        """Remove every script rule."""
         await self._call("DELETE", "script")
 
     async def reset(self) -> None:
+        """Empty the backend: every resource and script rule is forgotten."""
         await self._call("POST", "reset")
 
     async def point_repository(self, provider: str, name: str, path: str) -> None:

@@ -90,9 +90,11 @@ class FaultSettings:
         )
 
     def applies_to(self, operation: str | None) -> bool:
+        """Whether the faults apply to ``operation`` (all do unless ``operations`` is set)."""
         return self.operations is None or operation in self.operations
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready data (the control API's form)."""
         data = attrs.asdict(self, recurse=False)
         data["operations"] = None if self.operations is None else sorted(self.operations)
         return data
@@ -163,6 +165,7 @@ class FaultInjector:
         self.configure(FaultSettings())
 
     def plan(self, operation: str | None) -> FaultPlan:
+        """Draw what happens to one request of ``operation``: latency, and which fault if any."""
         settings = self._settings
         if not settings.active or not settings.applies_to(operation):
             return NO_FAULT

@@ -69,10 +69,12 @@ class RequestRecord:
         return self.status == 200
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data (the control API's form)."""
         return attrs.asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RequestRecord:
+        """A record from its ``to_dict`` form."""
         return cls(**data)
 
 
@@ -95,6 +97,7 @@ class RequestLog:
         request_id: str,
         fault: str | None = None,
     ) -> RequestRecord:
+        """Append one request's record (the server calls this for every request)."""
         self._sequence += 1
         entry = RequestRecord(
             sequence=self._sequence,
@@ -134,11 +137,14 @@ class RequestLog:
         ]
 
     def count(self, **where: Unpack[RecordFilter]) -> int:
+        """How many records match every filter given."""
         return len(self.select(**where))
 
     def last(self, operation: str | None = _ANY) -> RequestRecord | None:
+        """The newest record (of ``operation``, if given), or ``None``."""
         matches = self.select() if operation is _ANY else self.select(operation=operation)
         return matches[-1] if matches else None
 
     def clear(self) -> None:
+        """Forget every record."""
         self._records.clear()

@@ -16,6 +16,7 @@ USAGE = "usage: python -m aioproton.examples NAME [ARGS...]"
 
 
 def main(argv: list[str]) -> int:
+    """Run the example named by ``argv[0]`` with the rest of ``argv``; its exit status."""
     names = available()
     if not argv or argv[0] not in names:
         problem = f"no example named {argv[0]!r}" if argv else "name an example to run"

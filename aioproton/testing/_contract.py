@@ -82,6 +82,7 @@ class TokenStoreContract:
     async def test_a_claim_keeps_the_first_token_fingerprint_and_time(
         self, store: TokenStore
     ) -> None:
+        """A second claim of a key returns the first record; another key gets another token."""
         first = await store.claim("release-1/component/web", "fp-a", 100.0)
         again = await store.claim("release-1/component/web", "fp-b", 200.0)
         other = await store.claim("release-1/component/api", "fp-a", 100.0)
@@ -94,6 +95,7 @@ class TokenStoreContract:
     async def test_concurrent_claims_of_one_key_from_many_tasks_get_one_token(
         self, store: TokenStore
     ) -> None:
+        """Fifty tasks claiming one key at once all get the same token."""
         records: list[tuple[str, str, float]] = []
 
         async def claim(index: int) -> None:
@@ -109,6 +111,7 @@ class TokenStoreContract:
     async def test_concurrent_claims_of_one_key_from_processes_get_one_token(
         self, store: TokenStore, store_in_process: tuple[str, list[Any]] | None
     ) -> None:
+        """Processes sharing the store claim one key and all get the same token."""
         if store_in_process is None:
             pytest.skip("this store is not shared between processes")
         tokens: list[str] = []
@@ -134,6 +137,7 @@ class TokenStoreContract:
     async def test_renew_replaces_token_fingerprint_time_and_result(
         self, store: TokenStore
     ) -> None:
+        """``renew`` gives a key a new token, fingerprint and time and drops its result."""
         old = await store.claim("k", "fp-a", 100.0)
         await store.record_result("k", "arn:aws:proton:us-east-1:123456789012:component/web")
         renewed = await store.renew("k", "fp-b", 500.0)
@@ -144,12 +148,14 @@ class TokenStoreContract:
         assert (await store.claim("never-claimed", "fp-x", 800.0)).token == fresh.token
 
     async def test_an_old_record_is_kept_until_purged(self, store: TokenStore) -> None:
+        """A record past the token lifetime stays until a purge removes it."""
         first = await store.claim("k", "fp", 1000.0)
         later = await store.claim("k", "fp", 1000.0 + _LIFETIME + 60)
         assert later.token == first.token
         assert later.age(1000.0 + _LIFETIME + 60) > _LIFETIME
 
     async def test_purge_forgets_only_older_records(self, store: TokenStore) -> None:
+        """``purge`` removes records strictly older than its limit and counts them."""
         old = await store.claim("old", "fp", 100.0)
         await store.claim("young", "fp", 900.0)
         await store.claim("edge", "fp", 800.0)
@@ -159,6 +165,7 @@ class TokenStoreContract:
         assert (await store.claim("edge", "fp", 1000.0)).created_at == 800.0
 
     async def test_claims_purge_records_past_the_token_lifetime(self, store: TokenStore) -> None:
+        """Claims purge expired records on the store's ``AutoPurge`` schedule."""
         defaults = AutoPurge()
         assert defaults.every is not None
         start = 10_000.0
@@ -170,6 +177,7 @@ class TokenStoreContract:
         assert again.created_at == later
 
     async def test_results_are_recorded_and_returned(self, store: TokenStore) -> None:
+        """``record_result`` keeps a result that later claims return."""
         await store.claim("k", "fp", 1.0)
         await store.record_result("k", "arn:one")
         assert (await store.claim("k", "fp", 2.0)).result == "arn:one"
@@ -179,6 +187,7 @@ class TokenStoreContract:
         assert (await store.claim("unknown", "fp", 4.0)).result is None
 
     async def test_discard_forgets_one_key(self, store: TokenStore) -> None:
+        """``discard`` forgets one key and leaves the others."""
         gone = await store.claim("gone", "fp", 1.0)
         kept = await store.claim("kept", "fp", 1.0)
         await store.discard("gone")

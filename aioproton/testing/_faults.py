@@ -23,6 +23,8 @@ __all__ = ["ProtonFaults"]
 
 
 class _Unchanged(enum.Enum):
+    """The default of a fault setting that the call leaves as it is."""
+
     UNCHANGED = "unchanged"
 
 

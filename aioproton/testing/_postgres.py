@@ -90,6 +90,7 @@ class PostgresServer:
         return self.url_for("postgres")
 
     def url_for(self, database: str) -> str:
+        """The connection URL of ``database`` on this server."""
         return f"postgresql://{_USER}@127.0.0.1:{self.port}/{database}"
 
     @classmethod

@@ -71,6 +71,7 @@ def pytest_plugin_registered(
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker; in pytest-asyncio's strict mode, the async fixtures' driver too."""
     config.addinivalue_line(
         "markers",
         f"{_fixtures.MARKER}(**settings): Emulator keyword arguments for this test's "

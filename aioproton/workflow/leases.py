@@ -101,7 +101,8 @@ class LeaseSession(Protocol):
         """Free the lease if it is still this holder's."""
         ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Close the session and whatever connection it holds."""
 
 
 @attrs.define(eq=False)
@@ -372,6 +373,7 @@ class SqliteLeaseStore(LeaseStore):
         return _SqliteConnection(self.path, self.busy_timeout)
 
     async def open_session(self, name: str) -> LeaseSession:
+        """A session for the lease ``name`` (see :class:`LeaseStore`)."""
         return _SqliteSession(self)
 
     def __repr__(self) -> str:

@@ -191,6 +191,7 @@ class PostgresTokenStore:
         self._open = False
 
     async def open(self) -> None:
+        """Create the schema if needed and open the connection pool."""
         connection = await _connect(self.url, "aioproton schema", self.connect_timeout)
         try:
             await ensure_schema(connection)
@@ -200,6 +201,7 @@ class PostgresTokenStore:
         self._open = True
 
     async def aclose(self) -> None:
+        """Close the connection pool."""
         self._open = False
         await self._pool.close()
 
@@ -322,6 +324,7 @@ class PostgresLeaseStore(LeaseStore):
         self._schema_ready = False
 
     async def open_session(self, name: str) -> LeaseSession:
+        """A session for the lease ``name`` (see :class:`LeaseStore`)."""
         connection = await _connect(self.url, f"aioproton lease {name}"[:63], self.connect_timeout)
         try:
             if not self._schema_ready:

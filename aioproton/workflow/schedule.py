@@ -186,6 +186,7 @@ class HistoryAwareSchedule(_Bounded):
         )
 
     def next_delay(self, context: PollContext) -> float:
+        """Seconds to wait before the next poll (see :class:`PollSchedule`)."""
         expected, running = context.expected, context.running
         if expected is None or running is None:
             return self._fallback().next_delay(context)

@@ -64,8 +64,12 @@ V = TypeVar("V", models.EnvironmentTemplateVersion, models.ServiceTemplateVersio
 
 
 class _WaitDeadline(TypedDict):
-    # A base of its own, so that ``timeout`` is required at runtime too (``Required``
-    # inside postponed annotations is not seen by TypedDict on Python 3.10 and 3.11).
+    """The required ``timeout`` of every wait.
+
+    A base of its own, so that ``timeout`` is required at runtime too (``Required``
+    inside postponed annotations is not seen by TypedDict on Python 3.10 and 3.11).
+    """
+
     timeout: float
 
 

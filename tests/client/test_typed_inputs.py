@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import aioproton
-from aioproton import models
+from aioproton import _service_model, models
 from aioproton.emulator import Emulator
 from aioproton.models import S3ObjectSource, Tag, TagDict, TemplateVersionSourceInputS3
 
@@ -68,3 +68,19 @@ async def test_an_unknown_union_variant_is_refused_before_sending(
         )
     assert raised.value.operation == "CreateEnvironmentTemplateVersion"
     assert len(proton_emulator.requests) == 0
+
+
+def test_dict_forms_know_their_required_keys_at_run_time() -> None:
+    """Runtime validators (pydantic, typeguard) read the same required keys as mypy."""
+    from aioproton._generated import typeddicts
+
+    assert models.TagDict.__required_keys__ == {"key", "value"}
+    # A union's dict names one member, so none is required on its own.
+    assert models.TemplateVersionSourceInputDict.__required_keys__ == frozenset()
+    described = _service_model.service_description()["shapes"]
+    for name in typeddicts.__all__:
+        shape = described[name.removesuffix("Dict")]
+        dict_type = getattr(typeddicts, name)
+        required = set() if shape.get("union") else set(shape.get("required", []))
+        assert dict_type.__required_keys__ == required, name
+        assert dict_type.__optional_keys__ == set(shape["members"]) - required, name

@@ -130,6 +130,7 @@ class ScriptRule:
         return self.times is not None and self.used >= self.times
 
     def matches(self, path: str, action: str) -> bool:
+        """Whether the rule still applies to ``action`` on the resource at ``path``."""
         return (
             not self.exhausted
             and self.action in ("any", action)
@@ -137,6 +138,7 @@ class ScriptRule:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The rule as JSON-ready data (the control API's form)."""
         data: dict[str, Any] = {
             "target": self.target,
             "action": self.action,
@@ -214,10 +216,12 @@ class OutcomeScript:
         return rule
 
     def append(self, rule: ScriptRule) -> ScriptRule:
+        """Add a rule after the others; returns it."""
         self._rules.append(rule)
         return rule
 
     def clear(self) -> None:
+        """Remove every rule."""
         self._rules.clear()
 
     @property
@@ -250,7 +254,9 @@ class OutcomeScript:
         return ScriptRule(path, action=action, times=1, used=1, **fields)  # type: ignore[arg-type]
 
     def to_list(self) -> list[dict[str, Any]]:
+        """Every rule as JSON-ready data, in order."""
         return [rule.to_dict() for rule in self._rules]
 
     def load(self, data: list[dict[str, Any]]) -> None:
+        """Replace the rules with ``data`` (a ``to_list`` result)."""
         self._rules = [ScriptRule.from_dict(item) for item in data]
