@@ -233,14 +233,15 @@ class StateFile:
     """One SQLite file holding the backend's state, written by one writer thread."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
+        self.path: str = os.fspath(path)
         self.loaded_format: int | None = None
-        self.next_ord = 0
+        self.next_ord: int = 0
         self._db: sqlite3.Connection | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
 
     def open(self) -> None:
+        """Open (or create) the file in WAL mode and start its writer thread."""
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:

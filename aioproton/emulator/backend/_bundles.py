@@ -68,6 +68,7 @@ class Bundle:
 
     @classmethod
     def from_files(cls, files: Mapping[str, bytes]) -> Bundle:
+        """A bundle of ``files``, checked against the file count and size limits."""
         if len(files) > MAX_FILES:
             raise BundleError(
                 f"The template bundle holds {len(files)} files; at most {MAX_FILES} are allowed."
@@ -82,6 +83,7 @@ class Bundle:
 
     @classmethod
     def from_tarball(cls, data: bytes) -> Bundle:
+        """A bundle from a ``.tar.gz`` archive, checked against the bundle's limits."""
         if len(data) > BUNDLE_BYTES:
             raise BundleError(
                 f"The template bundle is {len(data)} bytes; the limit is {BUNDLE_BYTES} bytes."
@@ -160,9 +162,11 @@ class S3Directory:
         self.objects: dict[tuple[str, str], bytes] = {}
 
     def register(self, bucket: str, key: str, data: bytes) -> None:
+        """Hold ``data`` as the object ``s3://bucket/key`` (in memory)."""
         self.objects[(bucket, key)] = data
 
     def fetch(self, source: Mapping[str, Any]) -> Bundle | None:
+        """The bundle at the source's S3 location, ``None`` if there is no such object."""
         s3 = source.get("s3")
         if not isinstance(s3, Mapping):
             return None
@@ -217,11 +221,12 @@ class BundleResolver:
     """Finds a version's bundle by asking each source in turn."""
 
     def __init__(self) -> None:
-        self.s3 = S3Directory()
-        self.git = GitRepositories()
+        self.s3: S3Directory = S3Directory()
+        self.git: GitRepositories = GitRepositories()
         self.sources: list[BundleSource] = [self.s3, GitSource(self.git)]
 
     def fetch(self, source: Mapping[str, Any]) -> Bundle | None:
+        """The bundle from the first source that has it, or ``None``."""
         for candidate in self.sources:
             bundle = candidate.fetch(source)
             if bundle is not None:

@@ -91,6 +91,8 @@ class Event:
 
 @attrs.define(field_transformer=record_maps)
 class World:
+    """Everything the backend holds: each region's resources and the transitions due."""
+
     regions: dict[str, Region] = attrs.field(factory=dict)
     events: list[Event] = attrs.field(factory=list)
     seq: int = 0
