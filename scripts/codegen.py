@@ -657,11 +657,12 @@ def render_operation(model: Model, operation: dict[str, Any]) -> str:
             params.append(f"{field_name(member)}: {annotation} | None = None")
     _, _, returns = result_of(model, operation)
     returns = qualified(returns, model)
-    doc = []
+    doc: list[str] = []
     for paragraph in paragraphs(operation.get("documentation")) or [f"Call {name}."]:
-        # A list's items stay together; other paragraphs are set apart by a blank line.
-        doc += [paragraph] if paragraph.startswith("- ") and doc else ["", paragraph]
-    doc = doc[1:]
+        # A list's items stay together; anything else is set apart by a blank line.
+        item = paragraph.startswith("- ") and bool(doc) and doc[-1].startswith("- ")
+        doc += [paragraph] if item else ["", paragraph]
+    doc = [python_names(model, operation, line) for line in doc[1:]]
     if operation.get("deprecated"):
         message = operation.get("deprecatedMessage") or "deprecated by AWS."
         doc += ["", f"Deprecated in the AWS model: {message}"]
@@ -684,6 +685,22 @@ def render_operation(model: Model, operation: dict[str, Any]) -> str:
     return "".join(lines)
 
 
+def python_names(model: Model, operation: dict[str, Any], text: str) -> str:
+    """``text`` with the operation's input members named as the method's parameters.
+
+    The model's documentation names members by their wire names (`codebuildRoleArn`);
+    a method's docstring names its keyword parameters (`codebuild_role_arn`).
+    """
+    input_name = operation.get("input", {}).get("shape")
+    members = model.shapes[input_name].get("members", {}) if input_name else {}
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return f"`{field_name(word)}`" if word in members else match.group(0)
+
+    return re.sub(r"`([A-Za-z][A-Za-z0-9]*)`", replace, text)
+
+
 def parameter_docs(model: Model, operation: dict[str, Any], skip: Iterable[str] = ()) -> list[str]:
     """One Google-style ``Args:`` entry per documented input member, in signature order."""
     input_ref = operation.get("input")
@@ -695,7 +712,9 @@ def parameter_docs(model: Model, operation: dict[str, Any], skip: Iterable[str] 
     optional = [m for m in members if m not in shape.get("required", []) and m not in skip]
     entries = []
     for member in required + optional:
-        text = " ".join(paragraphs(members[member].get("documentation")))
+        text = python_names(
+            model, operation, " ".join(paragraphs(members[member].get("documentation")))
+        )
         if text:
             entries.append(f"\t{field_name(member)}: {text}")
     return entries

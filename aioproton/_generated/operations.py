@@ -78,6 +78,7 @@ class GeneratedOperations(abc.ABC):
         in the *Proton User guide*.
 
         The following list includes potential cancellation scenarios.
+
         - If the cancellation attempt succeeds, the resulting deployment state is
         `CANCELLED`.
         - If the cancellation attempt fails, the resulting deployment state is `FAILED`.
@@ -105,6 +106,7 @@ class GeneratedOperations(abc.ABC):
         in the *Proton User guide*.
 
         The following list includes potential cancellation scenarios.
+
         - If the cancellation attempt succeeds, the resulting deployment state is
         `CANCELLED`.
         - If the cancellation attempt fails, the resulting deployment state is `FAILED`.
@@ -136,6 +138,7 @@ class GeneratedOperations(abc.ABC):
         in the *Proton User guide*.
 
         The following list includes potential cancellation scenarios.
+
         - If the cancellation attempt succeeds, the resulting deployment state is
         `CANCELLED`.
         - If the cancellation attempt fails, the resulting deployment state is `FAILED`.
@@ -188,15 +191,15 @@ class GeneratedOperations(abc.ABC):
             description: An optional customer-provided description of the component.
             environment_name: The name of the Proton environment that you want to
                 associate this component with. You must specify this when you don't
-                specify `serviceInstanceName` and `serviceName`.
+                specify `service_instance_name` and `service_name`.
             service_instance_name: The name of the service instance that you want to
                 attach this component to. If you don't specify this, the component isn't
-                attached to any service instance. Specify both `serviceInstanceName` and
-                `serviceName` or neither of them.
-            service_name: The name of the service that `serviceInstanceName` is
+                attached to any service instance. Specify both `service_instance_name`
+                and `service_name` or neither of them.
+            service_name: The name of the service that `service_instance_name` is
                 associated with. If you don't specify this, the component isn't attached
-                to any service instance. Specify both `serviceInstanceName` and
-                `serviceName` or neither of them.
+                to any service instance. Specify both `service_instance_name` and
+                `service_name` or neither of them.
             service_spec: The service spec that you want the component to use to access
                 service inputs. Set this only when you attach the component to a service
                 instance.
@@ -231,6 +234,7 @@ class GeneratedOperations(abc.ABC):
         services.
 
         You can provision environments using the following methods:
+
         - Amazon Web Services-managed provisioning: Proton makes direct calls to
         provision your resources.
         - Self-managed provisioning: Proton makes pull requests on your repository to
@@ -260,12 +264,12 @@ class GeneratedOperations(abc.ABC):
                 that allows Proton to provision infrastructure using CodeBuild-based
                 provisioning on your behalf. To use CodeBuild-based provisioning for the
                 environment or for any service instance running in the environment,
-                specify either the `environmentAccountConnectionId` or
-                `codebuildRoleArn` parameter.
+                specify either the `environment_account_connection_id` or
+                `codebuild_role_arn` parameter.
             component_role_arn: The Amazon Resource Name (ARN) of the IAM service role
                 that Proton uses when provisioning directly defined components in this
                 environment. It determines the scope of infrastructure that a component
-                can provision. You must specify `componentRoleArn` to allow directly
+                can provision. You must specify `component_role_arn` to allow directly
                 defined components to be associated with this environment. For more
                 information about components, see [Proton
                 components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
@@ -279,20 +283,21 @@ class GeneratedOperations(abc.ABC):
                 connections](https://docs.aws.amazon.com/proton/latest/userguide/ag-env-account-connections.html)
                 in the *Proton User guide*. To use Amazon Web Services-managed
                 provisioning for the environment, specify either the
-                `environmentAccountConnectionId` or `protonServiceRoleArn` parameter and
-                omit the `provisioningRepository` parameter.
+                `environment_account_connection_id` or `proton_service_role_arn`
+                parameter and omit the `provisioning_repository` parameter.
             proton_service_role_arn: The Amazon Resource Name (ARN) of the Proton
                 service role that allows Proton to make calls to other services on your
                 behalf. To use Amazon Web Services-managed provisioning for the
-                environment, specify either the `environmentAccountConnectionId` or
-                `protonServiceRoleArn` parameter and omit the `provisioningRepository`
-                parameter.
+                environment, specify either the `environment_account_connection_id` or
+                `proton_service_role_arn` parameter and omit the
+                `provisioning_repository` parameter.
             provisioning_repository: The linked repository that you use to host your
                 rendered infrastructure templates for self-managed provisioning. A
                 linked repository is a repository that has been registered with Proton.
                 For more information, see CreateRepository. To use self-managed
                 provisioning for the environment, specify this parameter and omit the
-                `environmentAccountConnectionId` and `protonServiceRoleArn` parameters.
+                `environment_account_connection_id` and `proton_service_role_arn`
+                parameters.
             tags: An optional list of metadata items that you can associate with the
                 Proton environment. A tag is a key-value pair. For more information, see
                 [Proton resources and
@@ -345,7 +350,7 @@ class GeneratedOperations(abc.ABC):
                 that Proton uses when provisioning directly defined components in the
                 associated environment account. It determines the scope of
                 infrastructure that a component can provision in the account. You must
-                specify `componentRoleArn` to allow directly defined components to be
+                specify `component_role_arn` to allow directly defined components to be
                 associated with any environments running in this account. For more
                 information about components, see [Proton
                 components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
@@ -380,6 +385,7 @@ class GeneratedOperations(abc.ABC):
         in the *Proton User Guide*.
 
         You can create an environment template in one of the two following ways:
+
         - Register and publish a *standard* environment template that instructs Proton
         to deploy and manage environment infrastructure.
         - Register and publish a *customer managed* environment template that connects
@@ -1028,7 +1034,7 @@ class GeneratedOperations(abc.ABC):
             environment_name: The name of a environment that you want to get the
                 detailed data for.
             service_instance_name: The name of the service instance associated with the
-                given deployment ID. `serviceName` must be specified to identify the
+                given deployment ID. `service_name` must be specified to identify the
                 service instance.
             service_name: The name of the service associated with the given deployment
                 ID.
@@ -1103,7 +1109,7 @@ class GeneratedOperations(abc.ABC):
             major_version: To get environment template major version detail data,
                 include `major Version`.
             minor_version: To get environment template minor version detail data,
-                include `minorVersion`.
+                include `minor_version`.
             template_name: The name of the environment template a version of which you
                 want to get detailed data for.
         """
@@ -1311,7 +1317,7 @@ class GeneratedOperations(abc.ABC):
             major_version: To get service template major version detail data, include
                 `major Version`.
             minor_version: To get service template minor version detail data, include
-                `minorVersion`.
+                `minor_version`.
             template_name: The name of the service template a version of which you want
                 to get detailed data for.
         """
@@ -1687,7 +1693,7 @@ class GeneratedOperations(abc.ABC):
         Args:
             service_instance_name: The name of the service instance whose outputs you
                 want.
-            service_name: The name of the service that `serviceInstanceName` is
+            service_name: The name of the service that `service_instance_name` is
                 associated to.
             deployment_id: The ID of the deployment whose outputs you want.
             next_token: A token that indicates the location of the next output in the
@@ -1713,7 +1719,7 @@ class GeneratedOperations(abc.ABC):
         Args:
             service_instance_name: The name of the service instance whose provisioned
                 resources you want.
-            service_name: The name of the service that `serviceInstanceName` is
+            service_name: The name of the service that `service_instance_name` is
                 associated to.
             next_token: A token that indicates the location of the next provisioned
                 resource in the array of provisioned resources, after the list of
@@ -1760,8 +1766,8 @@ class GeneratedOperations(abc.ABC):
                 previously requested.
             service_name: The name of the service that the service instance belongs to.
             sort_by: The field that the result list is sorted by. When you choose to
-                sort by `serviceName`, service instances within each service are sorted
-                by service instance name. Default: `serviceName`
+                sort by `service_name`, service instances within each service are sorted
+                by service instance name. Default: `service_name`
             sort_order: Result list sort order. Default: `ASCENDING`
         """
         return cast(
@@ -2034,8 +2040,8 @@ class GeneratedOperations(abc.ABC):
                 self-managed provisioning with services that include pipelines. A linked
                 repository is a repository that has been registered with Proton. For
                 more information, see CreateRepository. To remove a previously
-                configured repository, set `deletePipelineProvisioningRepository` to
-                `true`, and don't set `pipelineProvisioningRepository`.
+                configured repository, set `delete_pipeline_provisioning_repository` to
+                `true`, and don't set `pipeline_provisioning_repository`.
             pipeline_service_role_arn: The Amazon Resource Name (ARN) of the service
                 role you want to use for provisioning pipelines. Assumed by Proton for
                 Amazon Web Services-managed provisioning, and by customer-owned
@@ -2058,7 +2064,7 @@ class GeneratedOperations(abc.ABC):
     ) -> m.Component:
         """Update a component.
 
-        There are a few modes for updating a component. The `deploymentType` field
+        There are a few modes for updating a component. The `deployment_type` field
         defines the mode.
 
         You can't update a component while its deployment status, or the deployment
@@ -2075,7 +2081,7 @@ class GeneratedOperations(abc.ABC):
                 component, as follows: - `NONE`: In this mode, a deployment *doesn't*
                 occur. Only the requested metadata parameters are updated. You can only
                 specify `description` in this mode. - `CURRENT_VERSION`: In this mode,
-                the component is deployed and updated with the new `serviceSpec`,
+                the component is deployed and updated with the new `service_spec`,
                 `templateSource`, and/or `type` that you provide. Only requested
                 parameters are updated.
             name: The name of the component to update.
@@ -2085,13 +2091,13 @@ class GeneratedOperations(abc.ABC):
                 attach this component to. Don't specify to keep the component's current
                 service instance attachment. Specify an empty string to detach the
                 component from the service instance it's attached to. Specify non-empty
-                values for both `serviceInstanceName` and `serviceName` or for neither
-                of them.
-            service_name: The name of the service that `serviceInstanceName` is
+                values for both `service_instance_name` and `service_name` or for
+                neither of them.
+            service_name: The name of the service that `service_instance_name` is
                 associated with. Don't specify to keep the component's current service
                 instance attachment. Specify an empty string to detach the component
                 from the service instance it's attached to. Specify non-empty values for
-                both `serviceInstanceName` and `serviceName` or for neither of them.
+                both `service_instance_name` and `service_name` or for neither of them.
             service_spec: The service spec that you want the component to use to access
                 service inputs. Set this only when the component is attached to a
                 service instance.
@@ -2122,7 +2128,7 @@ class GeneratedOperations(abc.ABC):
         """Update an environment.
 
         If the environment is associated with an environment account connection, *don't*
-        update or include the `protonServiceRoleArn` and `provisioningRepository`
+        update or include the `proton_service_role_arn` and `provisioning_repository`
         parameter to update or connect to an environment account connection.
 
         You can only update to a new environment account connection if that connection
@@ -2131,19 +2137,19 @@ class GeneratedOperations(abc.ABC):
         the current environment.
 
         If the environment *isn't* associated with an environment account connection,
-        *don't* update or include the `environmentAccountConnectionId` parameter. You
+        *don't* update or include the `environment_account_connection_id` parameter. You
         *can't* update or connect the environment to an environment account connection
         if it *isn't* already associated with an environment connection.
 
-        You can update either the `environmentAccountConnectionId` or
-        `protonServiceRoleArn` parameter and value. You can't update both.
+        You can update either the `environment_account_connection_id` or
+        `proton_service_role_arn` parameter and value. You can't update both.
 
         If the environment was configured for Amazon Web Services-managed provisioning,
-        omit the `provisioningRepository` parameter.
+        omit the `provisioning_repository` parameter.
 
         If the environment was configured for self-managed provisioning, specify the
-        `provisioningRepository` parameter and omit the `protonServiceRoleArn` and
-        `environmentAccountConnectionId` parameters.
+        `provisioning_repository` parameter and omit the `proton_service_role_arn` and
+        `environment_account_connection_id` parameters.
 
         For more information, see
         [Environments](https://docs.aws.amazon.com/proton/latest/userguide/ag-environments.html)
@@ -2151,8 +2157,9 @@ class GeneratedOperations(abc.ABC):
         methods](https://docs.aws.amazon.com/proton/latest/userguide/ag-works-prov-methods.html)
         in the *Proton User Guide*.
 
-        There are four modes for updating an environment. The `deploymentType` field
+        There are four modes for updating an environment. The `deployment_type` field
         defines the mode.
+
         - `NONE`: In this mode, a deployment *doesn't* occur. Only the requested
         metadata parameters are updated.
         - `CURRENT_VERSION`: In this mode, the environment is deployed and updated with
@@ -2171,7 +2178,7 @@ class GeneratedOperations(abc.ABC):
 
         Args:
             deployment_type: There are four modes for updating an environment. The
-                `deploymentType` field defines the mode. - `NONE`: In this mode, a
+                `deployment_type` field defines the mode. - `NONE`: In this mode, a
                 deployment *doesn't* occur. Only the requested metadata parameters are
                 updated. - `CURRENT_VERSION`: In this mode, the environment is deployed
                 and updated with the new spec that you provide. Only requested
@@ -2192,7 +2199,7 @@ class GeneratedOperations(abc.ABC):
             component_role_arn: The Amazon Resource Name (ARN) of the IAM service role
                 that Proton uses when provisioning directly defined components in this
                 environment. It determines the scope of infrastructure that a component
-                can provision. The environment must have a `componentRoleArn` to allow
+                can provision. The environment must have a `component_role_arn` to allow
                 directly defined components to be associated with the environment. For
                 more information about components, see [Proton
                 components](https://docs.aws.amazon.com/proton/latest/userguide/ag-components.html)
@@ -2243,7 +2250,7 @@ class GeneratedOperations(abc.ABC):
                 that Proton uses when provisioning directly defined components in the
                 associated environment account. It determines the scope of
                 infrastructure that a component can provision in the account. The
-                environment account connection must have a `componentRoleArn` to allow
+                environment account connection must have a `component_role_arn` to allow
                 directly defined components to be associated with any environments
                 running in the account. For more information about components, see
                 [Proton
@@ -2297,7 +2304,7 @@ class GeneratedOperations(abc.ABC):
             major_version: To update a major version of an environment template, include
                 `major Version`.
             minor_version: To update a minor version of an environment template, include
-                `minorVersion`.
+                `minor_version`.
             template_name: The name of the environment template.
             description: A description of environment template version to update.
             status: The status of the environment template minor version to update.
@@ -2358,7 +2365,7 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ServiceInstance:
         """Update a service instance.
 
-        There are a few modes for updating a service instance. The `deploymentType`
+        There are a few modes for updating a service instance. The `deployment_type`
         field defines the mode.
 
         You can't update a service instance while its deployment status, or the
@@ -2407,8 +2414,9 @@ class GeneratedOperations(abc.ABC):
     ) -> m.ServicePipeline:
         """Update the service pipeline.
 
-        There are four modes for updating a service pipeline. The `deploymentType` field
-        defines the mode.
+        There are four modes for updating a service pipeline. The `deployment_type`
+        field defines the mode.
+
         - `NONE`: In this mode, a deployment *doesn't* occur. Only the requested
         metadata parameters are updated.
         - `CURRENT_VERSION`: In this mode, the service pipeline is deployed and updated
@@ -2428,12 +2436,12 @@ class GeneratedOperations(abc.ABC):
 
         Args:
             deployment_type: The deployment type. There are four modes for updating a
-                service pipeline. The `deploymentType` field defines the mode. - `NONE`:
-                In this mode, a deployment *doesn't* occur. Only the requested metadata
-                parameters are updated. - `CURRENT_VERSION`: In this mode, the service
-                pipeline is deployed and updated with the new spec that you provide.
-                Only requested parameters are updated. *Don't* include major or minor
-                version parameters when you use this `deployment-type`. -
+                service pipeline. The `deployment_type` field defines the mode. -
+                `NONE`: In this mode, a deployment *doesn't* occur. Only the requested
+                metadata parameters are updated. - `CURRENT_VERSION`: In this mode, the
+                service pipeline is deployed and updated with the new spec that you
+                provide. Only requested parameters are updated. *Don't* include major or
+                minor version parameters when you use this `deployment-type`. -
                 `MINOR_VERSION`: In this mode, the service pipeline is deployed and
                 updated with the published, recommended (latest) minor version of the
                 current major version in use, by default. You can specify a different
@@ -2543,7 +2551,7 @@ class GeneratedOperations(abc.ABC):
             major_version: To update a major version of a service template, include
                 `major Version`.
             minor_version: To update a minor version of a service template, include
-                `minorVersion`.
+                `minor_version`.
             template_name: The name of the service template.
             compatible_environment_templates: An array of environment template objects
                 that are compatible with this service template version. A service
@@ -2554,7 +2562,7 @@ class GeneratedOperations(abc.ABC):
             supported_component_sources: An array of supported component sources.
                 Components with supported sources can be attached to service instances
                 based on this service template version. A change to
-                `supportedComponentSources` doesn't impact existing component
+                `supported_component_sources` doesn't impact existing component
                 attachments to instances based on this template version. A change only
                 affects later associations. For more information about components, see
                 [Proton
@@ -2576,10 +2584,10 @@ class GeneratedOperations(abc.ABC):
         template_type: m.TemplateType | Literal["ENVIRONMENT", "SERVICE"],
         subdirectory: str | None = None,
     ) -> m.TemplateSyncConfig:
-        """Update template sync configuration parameters, except for the `templateName` and
-        `templateType`. Repository details (branch, name, and provider) should be of a
-        linked repository. A linked repository is a repository that has been registered
-        with Proton. For more information, see CreateRepository.
+        """Update template sync configuration parameters, except for the `template_name`
+        and `template_type`. Repository details (branch, name, and provider) should be
+        of a linked repository. A linked repository is a repository that has been
+        registered with Proton. For more information, see CreateRepository.
 
         Deprecated in the AWS model: AWS Proton is not accepting new customers.
 
