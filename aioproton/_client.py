@@ -198,7 +198,7 @@ class ProtonClient(GeneratedOperations):
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.rate_limiter = rate_limiter
-        self.observers = observers_of(observers)
+        self.observers: Observers = observers_of(observers)
         self._session = session
         self._credentials = credentials
         self._state = _State.UNOPENED
@@ -618,7 +618,7 @@ class ClientWithOptions(ProtonClient):
         self.config = attrs.evolve(parent.config, retry=policy)
         self.clock = base.clock
         self.rate_limiter = base.rate_limiter
-        self.observers = base.observers
+        self.observers: Observers = base.observers
         self.deadline = deadline
 
     async def __aenter__(self) -> ProtonClient:

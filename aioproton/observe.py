@@ -45,7 +45,7 @@ __all__ = [
     "WaitStarted",
 ]
 
-logger = logging.getLogger("aioproton.observe")
+logger: logging.Logger = logging.getLogger("aioproton.observe")
 
 
 # ---------------------------------------------------------------------- client calls

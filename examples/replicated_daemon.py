@@ -163,7 +163,7 @@ async def scenario(p: Proton, endpoint: str, url: str) -> None:
         if summary.service_instance_name and summary.service_name in services:
             after[summary.target_arn] += 1
     during = after - before
-    on = collections.Counter()
+    on: collections.Counter[str] = collections.Counter()
     async for instance in p.client.paginate.list_service_instances():
         if instance.template_name == web:
             on[f"{instance.template_major_version}.{instance.template_minor_version}"] += 1

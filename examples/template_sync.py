@@ -16,12 +16,14 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import anyio
 from _harness import ROLE, Proton, parser, proton
 
 from aioproton.workflow import Rollout
 
+TemplateKind = Literal["ENVIRONMENT", "SERVICE"]
 CONNECTION = "arn:aws:codestar-connections:us-east-1:123456789012:connection/example"
 INSTANCES = 3
 GIT_IDENTITY = {
@@ -89,7 +91,7 @@ def commit(repo: Path, files: dict[str, str | None], message: str) -> str:
     return git(repo, "rev-parse", "--short", "HEAD")
 
 
-async def wait_for_sync(p: Proton, template: str, kind: str) -> None:
+async def wait_for_sync(p: Proton, template: str, kind: TemplateKind) -> None:
     """Read the branch now, then wait for the sync attempt to end; print it."""
     await p.control.sync()
     while True:
@@ -132,7 +134,8 @@ async def scenario(p: Proton, repo: Path) -> None:
     await p.client.create_repository(name=repository, provider="GITHUB", connection_arn=CONNECTION)
     await p.client.create_environment_template(name=base)
     await p.client.create_service_template(name=web, pipeline_provisioning="CUSTOMER_MANAGED")
-    for template, kind in ((base, "ENVIRONMENT"), (web, "SERVICE")):
+    kinds: tuple[tuple[str, TemplateKind], ...] = ((base, "ENVIRONMENT"), (web, "SERVICE"))
+    for template, kind in kinds:
         await p.client.create_template_sync_config(
             template_name=template,
             template_type=kind,

@@ -38,7 +38,7 @@ from .._client import ProtonClient
 from ..clock import Clock, SystemClock
 from .errors import BulkError
 
-logger = logging.getLogger("aioproton.workflow.bulk")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.bulk")
 
 __all__ = [
     "BulkRun",

@@ -87,7 +87,7 @@ read back instead of resending, and a call whose outcome cannot be proved is ref
 with ``TokenExpiredError`` rather than risk a second resource.
 """
 
-logger = logging.getLogger("aioproton.workflow.idempotency")
+logger: logging.Logger = logging.getLogger("aioproton.workflow.idempotency")
 
 _BY_METHOD: dict[str, OperationFacts] = {facts.method: facts for facts in OPERATIONS.values()}
 

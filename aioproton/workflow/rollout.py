@@ -95,7 +95,7 @@ __all__ = [
 
 logger: logging.Logger = logging.getLogger("aioproton.workflow.rollout")
 #: Decisions about waves (started, stopped, resumed, rolled back), apart from the items.
-wave_logger = logging.getLogger("aioproton.workflow.rollout.waves")
+wave_logger: logging.Logger = logging.getLogger("aioproton.workflow.rollout.waves")
 
 _D = models.DeploymentStatus
 _BUSY = (_D.IN_PROGRESS, _D.CANCELLING, _D.DELETE_IN_PROGRESS)
@@ -208,11 +208,13 @@ class Rollout:
         self.cancel_in_flight_on_exit = cancel_in_flight_on_exit
         self.cancel_timeout = cancel_timeout
         self.clock: Clock = clock if clock is not None else proton.clock
-        self.observers = observers_of(observers) if observers is not None else proton.observers
+        self.observers: Observers = (
+            observers_of(observers) if observers is not None else proton.observers
+        )
         self.calls: IdempotentCalls = IdempotentCalls(
             store=store, retry=retry, clock=self.clock, observers=self.observers
         )
-        self.waiters = (
+        self.waiters: Waiters = (
             waiters
             if waiters is not None
             else Waiters(proton, clock=self.clock, observers=self.observers)
@@ -220,7 +222,7 @@ class Rollout:
         self.rate_limiter: RateLimiter | MaxRate | None = rate_limiter
         if max_rate is not None:
             self.rate_limiter = MaxRate(max_rate=max_rate, burst=burst or 1, clock=self.clock)
-        self.rollout_plan = plan if plan is not None else all_at_once()
+        self.rollout_plan: Plan = plan if plan is not None else all_at_once()
         self.order_by = order_by
         self.group_by = group_by
         self.budget = budget
@@ -234,7 +236,7 @@ class Rollout:
         self.claim_ttl = claim_ttl
         self.claim_poll = claim_poll
         #: This run's name in item claims (host, process, a random part).
-        self.holder = _holder_id()
+        self.holder: str = _holder_id()
         self._target_version: Version | None = None
         self._pause_requested = False
         #: The wave in progress (from 1) and how many there are; 0 before the first.

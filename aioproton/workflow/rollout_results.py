@@ -90,6 +90,18 @@ class RolloutItem:
 
 @attrs.frozen(kw_only=True)
 class RolloutResult:
+    """What a rollout did to one deployment target.
+
+    Attributes:
+        target: The environment, service instance or pipeline rolled.
+        status: How its update ended (or would, in a dry run).
+        to_version: The version it was moved to.
+        action: What the rollout chose: a minor or major version update, or a skip.
+        deployment_id: The deployment the update started, if any.
+        message: Why it ended so (the service's message or the rollout's reason).
+        error: The exception that ended it, if any.
+    """
+
     target: DeploymentTarget[Any]
     status: RolloutStatus
     #: The version the item had before the rollout (kept across pause and resume).
@@ -104,10 +116,12 @@ class RolloutResult:
 
     @property
     def previous_version(self) -> str:
+        """The version the target had before the rollout (``from_version``)."""
         return self.from_version
 
     @property
     def ok(self) -> bool:
+        """Whether the target did not fail, get cancelled, go unstarted or get rolled back."""
         return self.status not in (
             RolloutStatus.FAILED,
             RolloutStatus.CANCELLED,
@@ -119,6 +133,19 @@ class RolloutResult:
 
 @attrs.frozen(kw_only=True)
 class RolloutReport:
+    """The outcome of a whole rollout: one :class:`RolloutResult` per target.
+
+    ``str(report)`` renders a table of every target, wave by wave, and a count per status.
+
+    Attributes:
+        template: The template rolled out.
+        version: The version rolled out.
+        dry_run: Whether the rollout only planned (nothing was deployed).
+        results: One result per target.
+        stopped: Why the rollout stopped early, if it did.
+        rollout_id: The rollout's id in its state store, if it has one.
+    """
+
     template: str
     version: str
     dry_run: bool
@@ -133,14 +160,17 @@ class RolloutReport:
     rollout_id: str | None = None
 
     def count(self, status: RolloutStatus) -> int:
+        """How many targets ended with ``status``."""
         return sum(1 for result in self.results if result.status is status)
 
     @property
     def ok(self) -> bool:
+        """Whether the rollout ran to the end and every target's result is ok."""
         return self.stopped is None and all(result.ok for result in self.results)
 
     @property
     def failed(self) -> list[RolloutResult]:
+        """The results that are not ok."""
         return [result for result in self.results if not result.ok]
 
     def __str__(self) -> str:

@@ -274,7 +274,7 @@ class SqliteRolloutStateStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        self.path = os.fspath(path)
+        self.path: str = os.fspath(path)
         self.busy_timeout = busy_timeout
         self._limiter = anyio.CapacityLimiter(4)
         connection = self._connect()

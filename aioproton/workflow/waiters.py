@@ -147,7 +147,9 @@ class Waiters:
         self._on_change = on_change
         self._rng = random.Random(seed)
         # The client's observers by default, like its clock.
-        self.observers = observers_of(observers) if observers is not None else proton.observers
+        self.observers: Observers = (
+            observers_of(observers) if observers is not None else proton.observers
+        )
 
     # ------------------------------------------------------------------ deployments
 
