@@ -37,6 +37,7 @@ from ._config import ClientConfig, RetryPolicy
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
 from ._generated.paginators import GeneratedPaginators
+from ._lifecycle import AsyncResource
 from ._retry import RateLimiter, call_with_retries
 from ._validation import validate
 from .clock import Clock, SystemClock
@@ -100,7 +101,7 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-class ProtonClient(GeneratedOperations):
+class ProtonClient(GeneratedOperations, AsyncResource):
     """An async client for every AWS Proton operation.
 
     Use it as an async context manager; it holds one connection pool for its whole
@@ -210,7 +211,7 @@ class ProtonClient(GeneratedOperations):
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def __aenter__(self) -> ProtonClient:
+    async def _enter(self) -> None:
         if self._state is not _State.UNOPENED:
             raise ClientClosedError(
                 f"this ProtonClient is {self._state.value}; "
@@ -222,16 +223,8 @@ class ProtonClient(GeneratedOperations):
         self._raw = _RawClient(self)
         self._limiter = asyncio.Semaphore(self.config.max_pool_connections)
         self._state = _State.OPEN
-        _deprecation.warn_if_aws(transport.endpoint.url, stacklevel=2)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        # Three frames up: this hook, AsyncResource.__aenter__, the caller's `async with`.
+        _deprecation.warn_if_aws(transport.endpoint.url, stacklevel=3)
 
     async def aclose(self) -> None:
         """Close the connection pool. Safe to call twice; shielded from cancellation."""

@@ -8,12 +8,12 @@ the same powers over HTTP.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 import anyio
 
+from .._lifecycle import AsyncResource
 from ._faults import FaultSettings
 from ._request_log import RequestRecord
 
@@ -28,7 +28,7 @@ class EmulatorControlError(Exception):
         self.message = message
 
 
-class EmulatorControl:
+class EmulatorControl(AsyncResource):
     """An async client for ``/_emulator/``; use it as an async context manager."""
 
     def __init__(self, endpoint_url: str, *, timeout: float = 30.0) -> None:
@@ -36,19 +36,10 @@ class EmulatorControl:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> EmulatorControl:
+    async def _enter(self) -> None:
         if self._session is not None:
             raise RuntimeError("this EmulatorControl is already open")
         self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the HTTP session. Safe to call twice; shielded from cancellation."""

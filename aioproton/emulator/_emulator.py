@@ -13,12 +13,12 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
 from aiohttp import web
 
+from .._lifecycle import AsyncResource
 from ..clock import Clock, ManualClock, SystemClock
 from ._auth import Authenticator, AuthMode, ClockSkew, resolve_clock_skew
 from ._control import ControlRoutes
@@ -72,7 +72,7 @@ def _url_host(host: str) -> str:
     return f"[{address}]" if address.version == 6 else host
 
 
-class Emulator:
+class Emulator(AsyncResource):
     """A Proton endpoint served by an in-process backend.
 
     Use it as an async context manager::
@@ -166,17 +166,8 @@ class Emulator:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def __aenter__(self) -> Emulator:
+    async def _enter(self) -> None:
         await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def start(self) -> None:
         """Restore the state file, if any, and start serving."""

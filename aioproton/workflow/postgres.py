@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Any
 
 try:
@@ -37,6 +36,7 @@ except ImportError as _missing:  # pragma: no cover - exercised by a test in a s
         "aioproton.workflow.postgres needs psycopg 3: pip install 'aioproton[postgres]'"
     ) from _missing
 
+from .._lifecycle import AsyncResource
 from ..errors import ProtonError
 from .leases import LeaseSession, LeaseStore, LeaseTaken
 from .purge import AutoPurge
@@ -154,7 +154,7 @@ async def ensure_schema(connection: psycopg.AsyncConnection) -> None:
                 )
 
 
-class PostgresTokenStore:
+class PostgresTokenStore(AsyncResource):
     """Client tokens in PostgreSQL, for replicas on several hosts (see the module docs).
 
     Open it with ``async with`` (or :meth:`open` and :meth:`aclose`): that connects,
@@ -205,17 +205,11 @@ class PostgresTokenStore:
         self._open = False
         await self._pool.close()
 
-    async def __aenter__(self) -> PostgresTokenStore:
+    async def _enter(self) -> None:
         await self.open()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        with contextlib.suppress(Exception):
+    async def __aexit__(self, *exc_info: object) -> None:
+        with contextlib.suppress(Exception):  # a failed close must not hide the block's error
             await self.aclose()
 
     @contextlib.asynccontextmanager

@@ -1,0 +1,35 @@
+"""The ``async with`` protocol shared by everything that holds a connection or a server.
+
+Entering opens the object once; leaving closes it, even when the block raised.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TypeVar
+
+_R = TypeVar("_R", bound="AsyncResource")
+
+
+class AsyncResource:
+    """Base for objects used as ``async with obj:``; subclasses define ``_enter`` and ``aclose``."""
+
+    async def _enter(self) -> None:
+        """Acquire what the object holds; ``async with`` calls it once on entry."""
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release what the object holds; safe to call more than once."""
+        raise NotImplementedError
+
+    async def __aenter__(self: _R) -> _R:
+        await self._enter()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
