@@ -10,6 +10,7 @@ import argparse
 from typing import NoReturn
 
 from .. import __version__
+from .._argtypes import number_type
 from ..workflow.waves import FailureBudget, Plan, PlanError
 from ._connect import add_global_options
 from ._exit import EPILOG, ExitCode
@@ -25,24 +26,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
-    return value
+_positive_float = number_type(float, lambda value: not value > 0, "is not positive")
+_positive_int = number_type(int, lambda value: value < 1, "is not positive")
 
 
 def _plan(text: str) -> Plan:

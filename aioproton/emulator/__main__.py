@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import anyio
 
+from .._argtypes import number_type
 from ..clock import Clock, ManualClock, ScaledClock, SystemClock
 from ._auth import ClockSkew
 from ._emulator import Emulator
@@ -34,34 +35,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
+_rate = number_type(float, lambda value: not 0.0 <= value <= 1.0, "is not between 0 and 1")
+_non_negative_float = number_type(float, lambda value: value < 0, "is negative")
+_non_negative_int = number_type(int, lambda value: value < 0, "is negative")
 
 
 def _positive_int(text: str) -> int:
