@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from typing import Protocol
+from typing import Literal, Protocol
 
 import anyio
 import anyio.to_thread
@@ -214,31 +214,26 @@ class SqliteTokenStore:
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
         """The key's record; a new token is claimed if it has none (see `TokenStore`)."""
         await self.auto_purge.run(self.path, now, self.purge)
-
-        def claim(connection: sqlite3.Connection) -> TokenRecord:
-            connection.execute(
-                "INSERT OR IGNORE INTO client_tokens (key, token, fingerprint, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (key, _new_token(), fingerprint, now),
-            )
-            return _read(connection, key)
-
-        outcome = await self._run(claim)
-        assert isinstance(outcome, TokenRecord)
-        return outcome
+        return await self._insert("IGNORE", key, fingerprint, now)
 
     async def renew(self, key: str, fingerprint: str, now: float) -> TokenRecord:
         """Replace the key's token, fingerprint and time (see :class:`TokenStore`)."""
+        return await self._insert("REPLACE", key, fingerprint, now)
 
-        def renew(connection: sqlite3.Connection) -> TokenRecord:
+    async def _insert(
+        self, conflict: Literal["IGNORE", "REPLACE"], key: str, fingerprint: str, now: float
+    ) -> TokenRecord:
+        """Write a fresh token for ``key``: a stored one wins (IGNORE) or gives way (REPLACE)."""
+
+        def insert(connection: sqlite3.Connection) -> TokenRecord:
             connection.execute(
-                "INSERT OR REPLACE INTO client_tokens (key, token, fingerprint, created_at) "
+                f"INSERT OR {conflict} INTO client_tokens (key, token, fingerprint, created_at) "
                 "VALUES (?, ?, ?, ?)",
                 (key, _new_token(), fingerprint, now),
             )
             return _read(connection, key)
 
-        outcome = await self._run(renew)
+        outcome = await self._run(insert)
         assert isinstance(outcome, TokenRecord)
         return outcome
 
