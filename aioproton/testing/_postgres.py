@@ -28,6 +28,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import attrs
+
 __all__ = ["PostgresServer", "PostgresUnavailableError"]
 
 #: Where to take the server binaries from, instead of PATH and Debian's directories.
@@ -71,18 +73,16 @@ def _free_port() -> int:
         return port
 
 
+@attrs.define(eq=False, repr=False)
 class PostgresServer:
     """A PostgreSQL cluster in a temporary directory, listening on 127.0.0.1."""
 
-    def __init__(
-        self, directory: Path, port: int, bin_dir: Path, run_as: str | None, *, durable: bool
-    ) -> None:
-        self.directory = directory
-        self.durable = durable
-        self.port = port
-        self.bin_dir = bin_dir
-        self.run_as = run_as
-        self._databases = itertools.count(1)
+    directory: Path
+    port: int
+    bin_dir: Path
+    run_as: str | None
+    durable: bool = attrs.field(kw_only=True)
+    _databases: itertools.count[int] = attrs.field(init=False, factory=lambda: itertools.count(1))
 
     @property
     def url(self) -> str:
