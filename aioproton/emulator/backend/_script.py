@@ -2,15 +2,8 @@
 
 A rule matches an action when its ``target`` glob (``fnmatch``; ``*`` also crosses
 ``/``) matches the resource path, the resource part of the ARN, and its ``action`` is
-the action's kind or ``any``. The paths (see :data:`PATH_SHAPES`)::
-
-    environment/NAME                          deploy, delete
-    service/NAME                              deploy, delete
-    service/NAME/service-instance/NAME        deploy, delete
-    service/NAME/pipeline                     deploy
-    component/NAME                            deploy, delete
-    environment-template/NAME:MAJOR.MINOR     register
-    service-template/NAME:MAJOR.MINOR         register
+the action's kind or ``any``. :data:`PATH_SHAPES` lists the paths and the actions
+each one goes through.
 
 Rules on one action combine, field by field, in the order they were added: a rule that
 sets only ``seconds`` and one that sets only ``cancel`` both apply to the next
