@@ -19,7 +19,6 @@ import math
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
@@ -614,19 +613,11 @@ class ClientWithOptions(ProtonClient):
         self.observers: Observers = base.observers
         self.deadline = deadline
 
-    async def __aenter__(self) -> ProtonClient:
+    async def _enter(self) -> None:
         raise ClientClosedError(
             "a client view from with_options() is opened and closed with the client it "
             "came from; use that client's `async with`"
         )
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     async def aclose(self) -> None:
         """Nothing to close: the client it came from owns the connections."""
