@@ -33,6 +33,7 @@ from botocore import xform_name
 from . import _codec, _deprecation, _service_model, _transport
 from . import _logfields as F
 from ._config import ClientConfig, RetryPolicy
+from ._generated.decoders import DECODERS
 from ._generated.facts import OPERATIONS
 from ._generated.operations import GeneratedOperations
 from ._generated.paginators import GeneratedPaginators
@@ -578,7 +579,7 @@ def _decode_result(operation: str, response: Mapping[str, Any]) -> Any:
             raise ProtonResponseError(f"the response has no {member!r}", operation=operation)
         return None
     try:
-        return _codec.decode(shape_name, value, operation=operation)
+        return DECODERS[shape_name](value, operation)
     except _codec.DecodeError as exc:
         raise ProtonResponseError(str(exc), operation=operation) from exc
 

@@ -206,7 +206,7 @@ def _decoder(shape_name: str) -> Decoder:
 
         return decode_enum
     if kind == "timestamp":
-        return _decode_timestamp
+        return decode_timestamp
     return _identity
 
 
@@ -214,7 +214,8 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _decode_timestamp(value: Any) -> datetime.datetime:
+def decode_timestamp(value: Any) -> datetime.datetime:
+    """A timezone-aware UTC datetime from epoch seconds, ISO 8601 text or a datetime."""
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=datetime.timezone.utc)
@@ -224,7 +225,7 @@ def _decode_timestamp(value: Any) -> datetime.datetime:
             return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
         if isinstance(value, str):
             parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return _decode_timestamp(parsed)
+            return decode_timestamp(parsed)
     except (ValueError, OverflowError, OSError) as exc:
         raise DecodeError(f"not a timestamp: {value!r} ({exc})") from None
     raise DecodeError(f"not a timestamp: {value!r}")
@@ -266,14 +267,14 @@ def _structure_decoder(shape: botocore.model.StructureShape) -> Decoder:
         for wire, name, empty in required:
             if name not in kwargs:
                 kwargs[name] = None if empty is None else empty()
-                _note_missing(shape.name, wire)
+                note_missing(_decoding.get(), shape.name, wire)
         return cls(**kwargs)
 
     return decode_structure
 
 
-def _note_missing(shape: str, member: str) -> None:
-    operation = _decoding.get()
+def note_missing(operation: str | None, shape: str, member: str) -> None:
+    """Record a required member the response left out (decoded empty or as ``None``)."""
     logger.debug(
         "%s: the response has no %s.%s, which the model marks required; decoded as None",
         operation or "a response",

@@ -919,6 +919,211 @@ def render_init() -> str:
     )
 
 
+# --------------------------------------------------------------------------- decoders
+
+DECODERS_DOC = (
+    '"""Straight-line decoders of every shape a response can hold.\n\n'
+    "One function per shape, so a response pays attribute reads and calls, not a table\n"
+    "walk. The semantics are those of the generic decoder in :mod:`aioproton._codec`,\n"
+    "which stays the reference (tests decode random values through both): a missing\n"
+    "required member decodes empty or to ``None`` with a DEBUG record, and a value of\n"
+    "the wrong kind is a :class:`~aioproton._codec.DecodeError`.\n"
+    '"""\n\n'
+)
+
+DECODERS_PRELUDE = '''from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._codec import DecodeError, decode_timestamp, note_missing
+from . import models as _m
+
+_UTC = datetime.timezone.utc
+_fromtimestamp = datetime.datetime.fromtimestamp
+
+
+def _timestamp(value: Any) -> datetime.datetime:
+    """Epoch seconds (what the service sends) inline; anything else via the reference."""
+    if type(value) is float or type(value) is int:
+        try:
+            return _fromtimestamp(value, _UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    return decode_timestamp(value)
+
+'''
+
+_IDENTITY_KINDS = frozenset({"string", "integer", "long", "boolean", "double", "float", "blob"})
+
+
+def output_shapes(model: Model) -> list[str]:
+    """Every shape reachable from an operation's output, sorted."""
+    seen: set[str] = set()
+    stack = [op["output"]["shape"] for op in model.operations.values() if "output" in op]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = model.shapes[name]
+        refs = list(shape.get("members", {}).values())
+        refs += [shape[k] for k in ("member", "key", "value") if k in shape]
+        stack.extend(ref["shape"] for ref in refs)
+    return sorted(seen)
+
+
+def decode_kind(model: Model, shape_name: str) -> str:
+    """How a value of the shape decodes: identity, timestamp, enum or call."""
+    shape = model.shapes[shape_name]
+    if shape["type"] == "timestamp":
+        return "timestamp"
+    if shape["type"] == "string" and "enum" in shape:
+        return "enum"
+    if shape["type"] in _IDENTITY_KINDS:
+        return "identity"
+    return "call"
+
+
+def decode_expression(model: Model, shape_name: str, value: str) -> str:
+    """An expression decoding ``value`` (a name) of the shape; raises DecodeError."""
+    kind = decode_kind(model, shape_name)
+    if kind == "identity":
+        return value
+    if kind == "timestamp":
+        return f"_timestamp({value})"
+    return f"decode_{shape_name}({value}, op)"
+
+
+def render_decoders(model: Model) -> str:
+    shapes = output_shapes(model)
+    out = [banner(), DECODERS_DOC, DECODERS_PRELUDE]
+    for name in shapes:
+        out.append(render_decoder(model, name))
+    out.append("\n#: The decoder of each shape a response can hold, by model shape name.\n")
+    # A comprehension: some shape names are too long for a ``"Name": decode_Name,`` line.
+    out.append("DECODERS: dict[str, Callable[[Any, str | None], Any]] = {\n")
+    out.append('    decoder.__name__.removeprefix("decode_"): decoder\n')
+    out.append("    for decoder in (\n")
+    for name in shapes:
+        out.append(f"        decode_{name},\n")
+    out.append("    )\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def render_decoder(model: Model, name: str) -> str:
+    shape = model.shapes[name]
+    kind = shape["type"]
+    head = f"\n\ndef decode_{name}(v: Any, op: str | None) -> Any:\n"
+    if kind == "structure" and shape.get("union"):
+        return head + render_union_decoder(model, name)
+    if kind == "structure":
+        head = f"\n\ndef decode_{name}(v: Any, op: str | None) -> _m.{name}:\n"
+        return head + render_structure_decoder(model, name)
+    if kind == "list":
+        item = shape["member"]["shape"]
+        body = (
+            "    if not isinstance(v, (list, tuple)):\n"
+            '        raise DecodeError(f"expected a list, got {type(v).__name__}")\n'
+        )
+        if decode_kind(model, item) == "identity":
+            return head + body + "    return tuple(v)\n"
+        expression = decode_expression(model, item, "x")
+        return head + body + f"    return tuple([{expression} for x in v])\n"
+    if kind == "map":
+        item = shape["value"]["shape"]
+        body = (
+            "    if not isinstance(v, Mapping):\n"
+            '        raise DecodeError(f"expected an object, got {type(v).__name__}")\n'
+        )
+        if decode_kind(model, item) == "identity":
+            return head + body + "    return dict(v)\n"
+        expression = decode_expression(model, item, "x")
+        return head + body + f"    return {{k: {expression} for k, x in v.items()}}\n"
+    decoding = decode_kind(model, name)
+    if decoding == "enum":
+        return head + (
+            "    if not isinstance(v, str):\n"
+            '        raise DecodeError(f"expected a string, got {type(v).__name__}")\n'
+            f"    return _m.{name}._value2member_map_.get(v) or _m.{name}(v)\n"
+        )
+    if decoding == "timestamp":
+        return head + "    return _timestamp(v)\n"
+    return head + "    return v\n"
+
+
+def render_structure_decoder(model: Model, name: str) -> str:
+    shape = model.shapes[name]
+    members: dict[str, Any] = shape.get("members", {})
+    required = [m for m in shape.get("required", []) if m in members]
+    out = [
+        "    if type(v) is not dict and not isinstance(v, Mapping):\n",
+        f'        raise DecodeError(f"{name}: "\n'
+        '            f"expected an object, got {type(v).__name__}")\n',
+    ]
+    if not members:
+        out.append(f"    return _m.{name}()\n")
+        return "".join(out)
+    out.append("    g = v.get\n")
+    local = {member: f"m{i}" for i, member in enumerate(members)}
+    for member, ref in members.items():
+        var = local[member]
+        target = ref["shape"]
+        # Declared Any: the decoded value replaces the wire value in the same name.
+        out.append(f'    {var}: Any = g("{member}")\n')
+        decoding = decode_kind(model, target)
+        if decoding == "identity":
+            continue
+        out.append(f"    if {var} is not None:\n")
+        if decoding == "enum":
+            # Inline: the commonest non-trivial member, and a dict lookup is all it needs.
+            out.append(
+                f"        if not isinstance({var}, str):\n"
+                f'            raise DecodeError(f"{name}.{member}: "\n'
+                f'                f"expected a string, got {{type({var}).__name__}}")\n'
+                f"        {var} = _m.{target}._value2member_map_.get({var}) or _m.{target}({var})\n"
+            )
+            continue
+        out.append(
+            "        try:\n"
+            f"            {var} = {decode_expression(model, target, var)}\n"
+            "        except DecodeError as e:\n"
+            f'            raise DecodeError(f"{name}.{member}: {{e}}") from None\n'
+        )
+    for member in required:
+        var = local[member]
+        empty = {"list": "()", "map": "{}"}.get(model.shapes[members[member]["shape"]]["type"])
+        out.append(f"    if {var} is None:\n")
+        if empty is not None:
+            out.append(f"        {var} = {empty}\n")
+        out.append(f'        note_missing(op, "{name}", "{member}")\n')
+    arguments = ", ".join(f"{field_name(member)}={local[member]}" for member in members)
+    out.append(f"    return _m.{name}({arguments})\n")
+    return "".join(out)
+
+
+def render_union_decoder(model: Model, name: str) -> str:
+    members: dict[str, Any] = model.shapes[name]["members"]
+    out = [
+        "    if not isinstance(v, Mapping):\n",
+        f'        raise DecodeError(f"{name}: "\n'
+        '            f"expected an object, got {type(v).__name__}")\n',
+        "    present = [k for k, x in v.items() if x is not None]\n",
+        "    if len(present) != 1:\n",
+        f'        raise DecodeError(f"union {name} has {{len(present)}} members set")\n',
+        "    member = present[0]\n",
+    ]
+    for member, ref in members.items():
+        variant = f"{name}{member[0].upper()}{member[1:]}"
+        expression = decode_expression(model, ref["shape"], f'v["{member}"]')
+        out.append(f'    if member == "{member}":\n')
+        out.append(f"        return _m.{variant}({expression})\n")
+    out.append(f"    return _m.{name}Unknown(tag=member)\n")
+    return "".join(out)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -931,6 +1136,7 @@ def render_all() -> dict[str, str]:
         "operations.py": render_operations(model),
         "facts.py": render_facts(model),
         "paginators.py": render_paginators(model),
+        "decoders.py": render_decoders(model),
     }
     return {name: formatted(name, text) for name, text in files.items()}
 
