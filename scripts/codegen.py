@@ -105,7 +105,12 @@ VERBS = {
     "Untag": "other",
 }
 
-RESERVED_NAMES = frozenset({"attrs", "OpenEnum"})
+RESERVED_NAMES = frozenset({"attrs", "OpenEnum", "Structure"})
+
+# attrs writes only ``__init__``; equality, hashing and repr come from ``Structure``, as
+# compiling them for every class was most of the cost of importing the package.
+STRUCTURE_DECORATOR = "@attrs.frozen(kw_only=True, eq=False, repr=False)"
+VARIANT_DECORATOR = "@attrs.frozen(eq=False, repr=False)"
 
 
 def banner() -> str:
@@ -370,7 +375,8 @@ def render_models(model: Model) -> str:
     out.append(f"from collections.abc import {', '.join(abc_names)}\n")
     out.append("from typing import TypeAlias\n\n")
     out.append("import attrs\n\n")
-    out.append("from .._enum import OpenEnum\n\n")
+    out.append("from .._enum import OpenEnum\n")
+    out.append("from .._structure import Structure\n\n")
     exported = [*model.enums, *model.structures]
     for union in model.unions:
         exported += [union, *model.variants(union), f"{union}Unknown"]
@@ -429,7 +435,7 @@ def render_structure(model: Model, name: str) -> str:
     if attributes:
         doc += ["", "Attributes:"]
         doc.extend(attributes)
-    out = [f"\n@attrs.frozen(kw_only=True)\nclass {name}:\n", docstring(doc, "    ")]
+    out = [f"\n{STRUCTURE_DECORATOR}\nclass {name}(Structure):\n", docstring(doc, "    ")]
     if not members:
         return "".join(out) + "\n"
     out.append("\n")
@@ -461,10 +467,10 @@ def render_union(model: Model, name: str) -> str:
             "",
             first_paragraph(ref.get("documentation"), ""),
         ]
-        out.append(f"\n@attrs.frozen\nclass {variant}:\n")
+        out.append(f"\n{VARIANT_DECORATOR}\nclass {variant}(Structure):\n")
         out.append(docstring([d for d in doc if d is not None], "    "))
         out.append(f"\n    value: {model.annotation(ref['shape'])}\n\n")
-    out.append(f"\n@attrs.frozen\nclass {name}Unknown:\n")
+    out.append(f"\n{VARIANT_DECORATOR}\nclass {name}Unknown(Structure):\n")
     out.append(
         docstring(
             [f"A member of the {name} union that this model does not know yet."],

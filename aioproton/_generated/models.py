@@ -16,6 +16,7 @@ from typing import TypeAlias
 import attrs
 
 from .._enum import OpenEnum
+from .._structure import Structure
 
 __all__ = [
     "ENUMS",
@@ -483,8 +484,8 @@ class TemplateVersionStatus(OpenEnum):
     PUBLISHED = "PUBLISHED"
 
 
-@attrs.frozen(kw_only=True)
-class AcceptEnvironmentAccountConnectionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class AcceptEnvironmentAccountConnectionInput(Structure):
     """The AcceptEnvironmentAccountConnectionInput structure.
 
     Attributes:
@@ -494,8 +495,8 @@ class AcceptEnvironmentAccountConnectionInput:
     id: str
 
 
-@attrs.frozen(kw_only=True)
-class AcceptEnvironmentAccountConnectionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class AcceptEnvironmentAccountConnectionOutput(Structure):
     """The AcceptEnvironmentAccountConnectionOutput structure.
 
     Attributes:
@@ -506,15 +507,15 @@ class AcceptEnvironmentAccountConnectionOutput:
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True)
-class AccessDeniedException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class AccessDeniedException(Structure):
     """There *isn't* sufficient access for performing this action."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class AccountSettings:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class AccountSettings(Structure):
     """Proton settings that are used for multiple services in the Amazon Web Services
     account.
 
@@ -532,8 +533,8 @@ class AccountSettings:
     pipeline_service_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CancelComponentDeploymentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelComponentDeploymentInput(Structure):
     """The CancelComponentDeploymentInput structure.
 
     Attributes:
@@ -543,8 +544,8 @@ class CancelComponentDeploymentInput:
     component_name: str
 
 
-@attrs.frozen(kw_only=True)
-class CancelComponentDeploymentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelComponentDeploymentOutput(Structure):
     """The CancelComponentDeploymentOutput structure.
 
     Attributes:
@@ -555,8 +556,8 @@ class CancelComponentDeploymentOutput:
     component: Component
 
 
-@attrs.frozen(kw_only=True)
-class CancelEnvironmentDeploymentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelEnvironmentDeploymentInput(Structure):
     """The CancelEnvironmentDeploymentInput structure.
 
     Attributes:
@@ -566,8 +567,8 @@ class CancelEnvironmentDeploymentInput:
     environment_name: str
 
 
-@attrs.frozen(kw_only=True)
-class CancelEnvironmentDeploymentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelEnvironmentDeploymentOutput(Structure):
     """The CancelEnvironmentDeploymentOutput structure.
 
     Attributes:
@@ -577,8 +578,8 @@ class CancelEnvironmentDeploymentOutput:
     environment: Environment
 
 
-@attrs.frozen(kw_only=True)
-class CancelServiceInstanceDeploymentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelServiceInstanceDeploymentInput(Structure):
     """The CancelServiceInstanceDeploymentInput structure.
 
     Attributes:
@@ -592,8 +593,8 @@ class CancelServiceInstanceDeploymentInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class CancelServiceInstanceDeploymentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelServiceInstanceDeploymentOutput(Structure):
     """The CancelServiceInstanceDeploymentOutput structure.
 
     Attributes:
@@ -603,8 +604,8 @@ class CancelServiceInstanceDeploymentOutput:
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True)
-class CancelServicePipelineDeploymentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelServicePipelineDeploymentInput(Structure):
     """The CancelServicePipelineDeploymentInput structure.
 
     Attributes:
@@ -615,8 +616,8 @@ class CancelServicePipelineDeploymentInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class CancelServicePipelineDeploymentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CancelServicePipelineDeploymentOutput(Structure):
     """The CancelServicePipelineDeploymentOutput structure.
 
     Attributes:
@@ -626,8 +627,8 @@ class CancelServicePipelineDeploymentOutput:
     pipeline: ServicePipeline
 
 
-@attrs.frozen(kw_only=True)
-class CompatibleEnvironmentTemplate:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CompatibleEnvironmentTemplate(Structure):
     """Compatible environment template data.
 
     Attributes:
@@ -639,8 +640,8 @@ class CompatibleEnvironmentTemplate:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class CompatibleEnvironmentTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CompatibleEnvironmentTemplateInput(Structure):
     """Compatible environment template data.
 
     Attributes:
@@ -652,8 +653,8 @@ class CompatibleEnvironmentTemplateInput:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class Component:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Component(Structure):
     """Detailed data of an Proton component resource.
 
     Attributes:
@@ -701,8 +702,8 @@ class Component:
     service_spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ComponentState:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ComponentState(Structure):
     """The detailed data about the current state of the component.
 
     Attributes:
@@ -720,8 +721,8 @@ class ComponentState:
     template_file: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ComponentSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ComponentSummary(Structure):
     """Summary data of an Proton component resource.
 
     Attributes:
@@ -763,15 +764,15 @@ class ComponentSummary:
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ConflictException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ConflictException(Structure):
     """The request *couldn't* be made due to a conflicting operation or resource."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class CountsSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CountsSummary(Structure):
     """Summary counts of each Proton resource type.
 
     Attributes:
@@ -799,8 +800,8 @@ class CountsSummary:
     services: ResourceCountsSummary | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateComponentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateComponentInput(Structure):
     """The CreateComponentInput structure.
 
     Attributes:
@@ -836,8 +837,8 @@ class CreateComponentInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateComponentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateComponentOutput(Structure):
     """The CreateComponentOutput structure.
 
     Attributes:
@@ -847,8 +848,8 @@ class CreateComponentOutput:
     component: Component
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentAccountConnectionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentAccountConnectionInput(Structure):
     """The CreateEnvironmentAccountConnectionInput structure.
 
     Attributes:
@@ -879,8 +880,8 @@ class CreateEnvironmentAccountConnectionInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentAccountConnectionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentAccountConnectionOutput(Structure):
     """The CreateEnvironmentAccountConnectionOutput structure.
 
     Attributes:
@@ -891,8 +892,8 @@ class CreateEnvironmentAccountConnectionOutput:
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentInput(Structure):
     """The CreateEnvironmentInput structure.
 
     Attributes:
@@ -934,8 +935,8 @@ class CreateEnvironmentInput:
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentOutput(Structure):
     """The CreateEnvironmentOutput structure.
 
     Attributes:
@@ -945,8 +946,8 @@ class CreateEnvironmentOutput:
     environment: Environment
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentTemplateInput(Structure):
     """The CreateEnvironmentTemplateInput structure.
 
     Attributes:
@@ -970,8 +971,8 @@ class CreateEnvironmentTemplateInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentTemplateOutput(Structure):
     """The CreateEnvironmentTemplateOutput structure.
 
     Attributes:
@@ -982,8 +983,8 @@ class CreateEnvironmentTemplateOutput:
     environment_template: EnvironmentTemplate
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentTemplateVersionInput(Structure):
     """The CreateEnvironmentTemplateVersionInput structure.
 
     Attributes:
@@ -1008,8 +1009,8 @@ class CreateEnvironmentTemplateVersionInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateEnvironmentTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateEnvironmentTemplateVersionOutput(Structure):
     """The CreateEnvironmentTemplateVersionOutput structure.
 
     Attributes:
@@ -1020,8 +1021,8 @@ class CreateEnvironmentTemplateVersionOutput:
     environment_template_version: EnvironmentTemplateVersion
 
 
-@attrs.frozen(kw_only=True)
-class CreateRepositoryInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateRepositoryInput(Structure):
     """The CreateRepositoryInput structure.
 
     Attributes:
@@ -1042,8 +1043,8 @@ class CreateRepositoryInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateRepositoryOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateRepositoryOutput(Structure):
     """The CreateRepositoryOutput structure.
 
     Attributes:
@@ -1053,8 +1054,8 @@ class CreateRepositoryOutput:
     repository: Repository
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceInput(Structure):
     """The CreateServiceInput structure.
 
     Attributes:
@@ -1089,8 +1090,8 @@ class CreateServiceInput:
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceInstanceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceInstanceInput(Structure):
     """The CreateServiceInstanceInput structure.
 
     Attributes:
@@ -1115,8 +1116,8 @@ class CreateServiceInstanceInput:
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceInstanceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceInstanceOutput(Structure):
     """The CreateServiceInstanceOutput structure.
 
     Attributes:
@@ -1126,8 +1127,8 @@ class CreateServiceInstanceOutput:
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceOutput(Structure):
     """The CreateServiceOutput structure.
 
     Attributes:
@@ -1137,8 +1138,8 @@ class CreateServiceOutput:
     service: Service
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceSyncConfigInput(Structure):
     """The CreateServiceSyncConfigInput structure.
 
     Attributes:
@@ -1156,8 +1157,8 @@ class CreateServiceSyncConfigInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceSyncConfigOutput(Structure):
     """The CreateServiceSyncConfigOutput structure.
 
     Attributes:
@@ -1167,8 +1168,8 @@ class CreateServiceSyncConfigOutput:
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceTemplateInput(Structure):
     """The CreateServiceTemplateInput structure.
 
     Attributes:
@@ -1191,8 +1192,8 @@ class CreateServiceTemplateInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceTemplateOutput(Structure):
     """The CreateServiceTemplateOutput structure.
 
     Attributes:
@@ -1202,8 +1203,8 @@ class CreateServiceTemplateOutput:
     service_template: ServiceTemplate
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceTemplateVersionInput(Structure):
     """The CreateServiceTemplateVersionInput structure.
 
     Attributes:
@@ -1233,8 +1234,8 @@ class CreateServiceTemplateVersionInput:
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateServiceTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateServiceTemplateVersionOutput(Structure):
     """The CreateServiceTemplateVersionOutput structure.
 
     Attributes:
@@ -1245,8 +1246,8 @@ class CreateServiceTemplateVersionOutput:
     service_template_version: ServiceTemplateVersion
 
 
-@attrs.frozen(kw_only=True)
-class CreateTemplateSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateTemplateSyncConfigInput(Structure):
     """The CreateTemplateSyncConfigInput structure.
 
     Attributes:
@@ -1266,8 +1267,8 @@ class CreateTemplateSyncConfigInput:
     subdirectory: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateTemplateSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CreateTemplateSyncConfigOutput(Structure):
     """The CreateTemplateSyncConfigOutput structure.
 
     Attributes:
@@ -1278,8 +1279,8 @@ class CreateTemplateSyncConfigOutput:
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteComponentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteComponentInput(Structure):
     """The DeleteComponentInput structure.
 
     Attributes:
@@ -1289,8 +1290,8 @@ class DeleteComponentInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteComponentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteComponentOutput(Structure):
     """The DeleteComponentOutput structure.
 
     Attributes:
@@ -1300,8 +1301,8 @@ class DeleteComponentOutput:
     component: Component | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteDeploymentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteDeploymentInput(Structure):
     """The DeleteDeploymentInput structure.
 
     Attributes:
@@ -1311,8 +1312,8 @@ class DeleteDeploymentInput:
     id: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteDeploymentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteDeploymentOutput(Structure):
     """The DeleteDeploymentOutput structure.
 
     Attributes:
@@ -1322,8 +1323,8 @@ class DeleteDeploymentOutput:
     deployment: Deployment | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentAccountConnectionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentAccountConnectionInput(Structure):
     """The DeleteEnvironmentAccountConnectionInput structure.
 
     Attributes:
@@ -1333,8 +1334,8 @@ class DeleteEnvironmentAccountConnectionInput:
     id: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentAccountConnectionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentAccountConnectionOutput(Structure):
     """The DeleteEnvironmentAccountConnectionOutput structure.
 
     Attributes:
@@ -1345,8 +1346,8 @@ class DeleteEnvironmentAccountConnectionOutput:
     environment_account_connection: EnvironmentAccountConnection | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentInput(Structure):
     """The DeleteEnvironmentInput structure.
 
     Attributes:
@@ -1356,8 +1357,8 @@ class DeleteEnvironmentInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentOutput(Structure):
     """The DeleteEnvironmentOutput structure.
 
     Attributes:
@@ -1367,8 +1368,8 @@ class DeleteEnvironmentOutput:
     environment: Environment | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentTemplateInput(Structure):
     """The DeleteEnvironmentTemplateInput structure.
 
     Attributes:
@@ -1378,8 +1379,8 @@ class DeleteEnvironmentTemplateInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentTemplateOutput(Structure):
     """The DeleteEnvironmentTemplateOutput structure.
 
     Attributes:
@@ -1390,8 +1391,8 @@ class DeleteEnvironmentTemplateOutput:
     environment_template: EnvironmentTemplate | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentTemplateVersionInput(Structure):
     """The DeleteEnvironmentTemplateVersionInput structure.
 
     Attributes:
@@ -1405,8 +1406,8 @@ class DeleteEnvironmentTemplateVersionInput:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteEnvironmentTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteEnvironmentTemplateVersionOutput(Structure):
     """The DeleteEnvironmentTemplateVersionOutput structure.
 
     Attributes:
@@ -1417,8 +1418,8 @@ class DeleteEnvironmentTemplateVersionOutput:
     environment_template_version: EnvironmentTemplateVersion | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteRepositoryInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteRepositoryInput(Structure):
     """The DeleteRepositoryInput structure.
 
     Attributes:
@@ -1430,8 +1431,8 @@ class DeleteRepositoryInput:
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True)
-class DeleteRepositoryOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteRepositoryOutput(Structure):
     """The DeleteRepositoryOutput structure.
 
     Attributes:
@@ -1441,8 +1442,8 @@ class DeleteRepositoryOutput:
     repository: Repository | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceInput(Structure):
     """The DeleteServiceInput structure.
 
     Attributes:
@@ -1452,8 +1453,8 @@ class DeleteServiceInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceOutput(Structure):
     """The DeleteServiceOutput structure.
 
     Attributes:
@@ -1463,8 +1464,8 @@ class DeleteServiceOutput:
     service: Service | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceSyncConfigInput(Structure):
     """The DeleteServiceSyncConfigInput structure.
 
     Attributes:
@@ -1475,8 +1476,8 @@ class DeleteServiceSyncConfigInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceSyncConfigOutput(Structure):
     """The DeleteServiceSyncConfigOutput structure.
 
     Attributes:
@@ -1486,8 +1487,8 @@ class DeleteServiceSyncConfigOutput:
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceTemplateInput(Structure):
     """The DeleteServiceTemplateInput structure.
 
     Attributes:
@@ -1497,8 +1498,8 @@ class DeleteServiceTemplateInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceTemplateOutput(Structure):
     """The DeleteServiceTemplateOutput structure.
 
     Attributes:
@@ -1508,8 +1509,8 @@ class DeleteServiceTemplateOutput:
     service_template: ServiceTemplate | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceTemplateVersionInput(Structure):
     """The DeleteServiceTemplateVersionInput structure.
 
     Attributes:
@@ -1523,8 +1524,8 @@ class DeleteServiceTemplateVersionInput:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class DeleteServiceTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteServiceTemplateVersionOutput(Structure):
     """The DeleteServiceTemplateVersionOutput structure.
 
     Attributes:
@@ -1535,8 +1536,8 @@ class DeleteServiceTemplateVersionOutput:
     service_template_version: ServiceTemplateVersion | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeleteTemplateSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteTemplateSyncConfigInput(Structure):
     """The DeleteTemplateSyncConfigInput structure.
 
     Attributes:
@@ -1548,8 +1549,8 @@ class DeleteTemplateSyncConfigInput:
     template_type: TemplateType
 
 
-@attrs.frozen(kw_only=True)
-class DeleteTemplateSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeleteTemplateSyncConfigOutput(Structure):
     """The DeleteTemplateSyncConfigOutput structure.
 
     Attributes:
@@ -1560,8 +1561,8 @@ class DeleteTemplateSyncConfigOutput:
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Deployment:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Deployment(Structure):
     """The detailed information about a deployment.
 
     Attributes:
@@ -1607,8 +1608,8 @@ class Deployment:
     target_state: DeploymentState | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeploymentSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class DeploymentSummary(Structure):
     """Summary data of the deployment.
 
     Attributes:
@@ -1647,8 +1648,8 @@ class DeploymentSummary:
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Environment:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Environment(Structure):
     """Detailed data of an Proton environment resource. An Proton environment is a set of
     resources shared across Proton services.
 
@@ -1712,8 +1713,8 @@ class Environment:
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentAccountConnection:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentAccountConnection(Structure):
     """Detailed data of an Proton environment account connection resource.
 
     Attributes:
@@ -1751,8 +1752,8 @@ class EnvironmentAccountConnection:
     component_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentAccountConnectionSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentAccountConnectionSummary(Structure):
     """Summary data of an Proton environment account connection resource.
 
     Attributes:
@@ -1787,8 +1788,8 @@ class EnvironmentAccountConnectionSummary:
     component_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentState:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentState(Structure):
     """The detailed data about the current state of the environment.
 
     Attributes:
@@ -1807,8 +1808,8 @@ class EnvironmentState:
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentSummary(Structure):
     """Summary data of an Proton environment resource. An Proton environment is a set of
     resources shared across Proton services.
 
@@ -1863,8 +1864,8 @@ class EnvironmentSummary:
     provisioning: Provisioning | None = None
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentTemplate:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentTemplate(Structure):
     """The environment template data.
 
     Attributes:
@@ -1894,8 +1895,8 @@ class EnvironmentTemplate:
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentTemplateFilter:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentTemplateFilter(Structure):
     """A search filter for environment templates.
 
     Attributes:
@@ -1907,8 +1908,8 @@ class EnvironmentTemplateFilter:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentTemplateSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentTemplateSummary(Structure):
     """The environment template data.
 
     Attributes:
@@ -1934,8 +1935,8 @@ class EnvironmentTemplateSummary:
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentTemplateVersion:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentTemplateVersion(Structure):
     """The environment template version data.
 
     Attributes:
@@ -1968,8 +1969,8 @@ class EnvironmentTemplateVersion:
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class EnvironmentTemplateVersionSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class EnvironmentTemplateVersionSummary(Structure):
     """A summary of the version of an environment template detail data.
 
     Attributes:
@@ -2000,13 +2001,13 @@ class EnvironmentTemplateVersionSummary:
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class GetAccountSettingsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetAccountSettingsInput(Structure):
     """The GetAccountSettingsInput structure."""
 
 
-@attrs.frozen(kw_only=True)
-class GetAccountSettingsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetAccountSettingsOutput(Structure):
     """The GetAccountSettingsOutput structure.
 
     Attributes:
@@ -2017,8 +2018,8 @@ class GetAccountSettingsOutput:
     account_settings: AccountSettings | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetComponentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetComponentInput(Structure):
     """The GetComponentInput structure.
 
     Attributes:
@@ -2028,8 +2029,8 @@ class GetComponentInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetComponentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetComponentOutput(Structure):
     """The GetComponentOutput structure.
 
     Attributes:
@@ -2039,8 +2040,8 @@ class GetComponentOutput:
     component: Component | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetDeploymentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetDeploymentInput(Structure):
     """The GetDeploymentInput structure.
 
     Attributes:
@@ -2061,8 +2062,8 @@ class GetDeploymentInput:
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetDeploymentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetDeploymentOutput(Structure):
     """The GetDeploymentOutput structure.
 
     Attributes:
@@ -2072,8 +2073,8 @@ class GetDeploymentOutput:
     deployment: Deployment | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentAccountConnectionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentAccountConnectionInput(Structure):
     """The GetEnvironmentAccountConnectionInput structure.
 
     Attributes:
@@ -2084,8 +2085,8 @@ class GetEnvironmentAccountConnectionInput:
     id: str
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentAccountConnectionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentAccountConnectionOutput(Structure):
     """The GetEnvironmentAccountConnectionOutput structure.
 
     Attributes:
@@ -2096,8 +2097,8 @@ class GetEnvironmentAccountConnectionOutput:
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentInput(Structure):
     """The GetEnvironmentInput structure.
 
     Attributes:
@@ -2107,8 +2108,8 @@ class GetEnvironmentInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentOutput(Structure):
     """The GetEnvironmentOutput structure.
 
     Attributes:
@@ -2118,8 +2119,8 @@ class GetEnvironmentOutput:
     environment: Environment
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentTemplateInput(Structure):
     """The GetEnvironmentTemplateInput structure.
 
     Attributes:
@@ -2130,8 +2131,8 @@ class GetEnvironmentTemplateInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentTemplateOutput(Structure):
     """The GetEnvironmentTemplateOutput structure.
 
     Attributes:
@@ -2141,8 +2142,8 @@ class GetEnvironmentTemplateOutput:
     environment_template: EnvironmentTemplate
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentTemplateVersionInput(Structure):
     """The GetEnvironmentTemplateVersionInput structure.
 
     Attributes:
@@ -2159,8 +2160,8 @@ class GetEnvironmentTemplateVersionInput:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetEnvironmentTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetEnvironmentTemplateVersionOutput(Structure):
     """The GetEnvironmentTemplateVersionOutput structure.
 
     Attributes:
@@ -2171,8 +2172,8 @@ class GetEnvironmentTemplateVersionOutput:
     environment_template_version: EnvironmentTemplateVersion
 
 
-@attrs.frozen(kw_only=True)
-class GetRepositoryInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetRepositoryInput(Structure):
     """The GetRepositoryInput structure.
 
     Attributes:
@@ -2184,8 +2185,8 @@ class GetRepositoryInput:
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True)
-class GetRepositoryOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetRepositoryOutput(Structure):
     """The GetRepositoryOutput structure.
 
     Attributes:
@@ -2195,8 +2196,8 @@ class GetRepositoryOutput:
     repository: Repository
 
 
-@attrs.frozen(kw_only=True)
-class GetRepositorySyncStatusInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetRepositorySyncStatusInput(Structure):
     """The GetRepositorySyncStatusInput structure.
 
     Attributes:
@@ -2212,8 +2213,8 @@ class GetRepositorySyncStatusInput:
     sync_type: SyncType
 
 
-@attrs.frozen(kw_only=True)
-class GetRepositorySyncStatusOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetRepositorySyncStatusOutput(Structure):
     """The GetRepositorySyncStatusOutput structure.
 
     Attributes:
@@ -2223,13 +2224,13 @@ class GetRepositorySyncStatusOutput:
     latest_sync: RepositorySyncAttempt | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetResourcesSummaryInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetResourcesSummaryInput(Structure):
     """The GetResourcesSummaryInput structure."""
 
 
-@attrs.frozen(kw_only=True)
-class GetResourcesSummaryOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetResourcesSummaryOutput(Structure):
     """The GetResourcesSummaryOutput structure.
 
     Attributes:
@@ -2239,8 +2240,8 @@ class GetResourcesSummaryOutput:
     counts: CountsSummary
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceInput(Structure):
     """The GetServiceInput structure.
 
     Attributes:
@@ -2250,8 +2251,8 @@ class GetServiceInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceInstanceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceInstanceInput(Structure):
     """The GetServiceInstanceInput structure.
 
     Attributes:
@@ -2264,8 +2265,8 @@ class GetServiceInstanceInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceInstanceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceInstanceOutput(Structure):
     """The GetServiceInstanceOutput structure.
 
     Attributes:
@@ -2275,8 +2276,8 @@ class GetServiceInstanceOutput:
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceInstanceSyncStatusInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceInstanceSyncStatusInput(Structure):
     """The GetServiceInstanceSyncStatusInput structure.
 
     Attributes:
@@ -2289,8 +2290,8 @@ class GetServiceInstanceSyncStatusInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceInstanceSyncStatusOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceInstanceSyncStatusOutput(Structure):
     """The GetServiceInstanceSyncStatusOutput structure.
 
     Attributes:
@@ -2305,8 +2306,8 @@ class GetServiceInstanceSyncStatusOutput:
     latest_sync: ResourceSyncAttempt | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceOutput(Structure):
     """The GetServiceOutput structure.
 
     Attributes:
@@ -2316,8 +2317,8 @@ class GetServiceOutput:
     service: Service | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceSyncBlockerSummaryInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceSyncBlockerSummaryInput(Structure):
     """The GetServiceSyncBlockerSummaryInput structure.
 
     Attributes:
@@ -2331,8 +2332,8 @@ class GetServiceSyncBlockerSummaryInput:
     service_instance_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceSyncBlockerSummaryOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceSyncBlockerSummaryOutput(Structure):
     """The GetServiceSyncBlockerSummaryOutput structure.
 
     Attributes:
@@ -2343,8 +2344,8 @@ class GetServiceSyncBlockerSummaryOutput:
     service_sync_blocker_summary: ServiceSyncBlockerSummary | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceSyncConfigInput(Structure):
     """The GetServiceSyncConfigInput structure.
 
     Attributes:
@@ -2355,8 +2356,8 @@ class GetServiceSyncConfigInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceSyncConfigOutput(Structure):
     """The GetServiceSyncConfigOutput structure.
 
     Attributes:
@@ -2367,8 +2368,8 @@ class GetServiceSyncConfigOutput:
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceTemplateInput(Structure):
     """The GetServiceTemplateInput structure.
 
     Attributes:
@@ -2378,8 +2379,8 @@ class GetServiceTemplateInput:
     name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceTemplateOutput(Structure):
     """The GetServiceTemplateOutput structure.
 
     Attributes:
@@ -2389,8 +2390,8 @@ class GetServiceTemplateOutput:
     service_template: ServiceTemplate
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceTemplateVersionInput(Structure):
     """The GetServiceTemplateVersionInput structure.
 
     Attributes:
@@ -2407,8 +2408,8 @@ class GetServiceTemplateVersionInput:
     template_name: str
 
 
-@attrs.frozen(kw_only=True)
-class GetServiceTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetServiceTemplateVersionOutput(Structure):
     """The GetServiceTemplateVersionOutput structure.
 
     Attributes:
@@ -2419,8 +2420,8 @@ class GetServiceTemplateVersionOutput:
     service_template_version: ServiceTemplateVersion
 
 
-@attrs.frozen(kw_only=True)
-class GetTemplateSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetTemplateSyncConfigInput(Structure):
     """The GetTemplateSyncConfigInput structure.
 
     Attributes:
@@ -2432,8 +2433,8 @@ class GetTemplateSyncConfigInput:
     template_type: TemplateType
 
 
-@attrs.frozen(kw_only=True)
-class GetTemplateSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetTemplateSyncConfigOutput(Structure):
     """The GetTemplateSyncConfigOutput structure.
 
     Attributes:
@@ -2444,8 +2445,8 @@ class GetTemplateSyncConfigOutput:
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class GetTemplateSyncStatusInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetTemplateSyncStatusInput(Structure):
     """The GetTemplateSyncStatusInput structure.
 
     Attributes:
@@ -2459,8 +2460,8 @@ class GetTemplateSyncStatusInput:
     template_version: str
 
 
-@attrs.frozen(kw_only=True)
-class GetTemplateSyncStatusOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class GetTemplateSyncStatusOutput(Structure):
     """The GetTemplateSyncStatusOutput structure.
 
     Attributes:
@@ -2475,15 +2476,15 @@ class GetTemplateSyncStatusOutput:
     latest_sync: ResourceSyncAttempt | None = None
 
 
-@attrs.frozen(kw_only=True)
-class InternalServerException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class InternalServerException(Structure):
     """The request failed to register with the service."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ListComponentOutputsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListComponentOutputsInput(Structure):
     """The ListComponentOutputsInput structure.
 
     Attributes:
@@ -2498,8 +2499,8 @@ class ListComponentOutputsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListComponentOutputsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListComponentOutputsOutput(Structure):
     """The ListComponentOutputsOutput structure.
 
     Attributes:
@@ -2512,8 +2513,8 @@ class ListComponentOutputsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListComponentProvisionedResourcesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListComponentProvisionedResourcesInput(Structure):
     """The ListComponentProvisionedResourcesInput structure.
 
     Attributes:
@@ -2527,8 +2528,8 @@ class ListComponentProvisionedResourcesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListComponentProvisionedResourcesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListComponentProvisionedResourcesOutput(Structure):
     """The ListComponentProvisionedResourcesOutput structure.
 
     Attributes:
@@ -2542,8 +2543,8 @@ class ListComponentProvisionedResourcesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListComponentsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListComponentsInput(Structure):
     """The ListComponentsInput structure.
 
     Attributes:
@@ -2563,8 +2564,8 @@ class ListComponentsInput:
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListComponentsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListComponentsOutput(Structure):
     """The ListComponentsOutput structure.
 
     Attributes:
@@ -2577,8 +2578,8 @@ class ListComponentsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListDeploymentsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListDeploymentsInput(Structure):
     """The ListDeploymentsInput structure.
 
     Attributes:
@@ -2600,8 +2601,8 @@ class ListDeploymentsInput:
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListDeploymentsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListDeploymentsOutput(Structure):
     """The ListDeploymentsOutput structure.
 
     Attributes:
@@ -2614,8 +2615,8 @@ class ListDeploymentsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentAccountConnectionsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentAccountConnectionsInput(Structure):
     """The ListEnvironmentAccountConnectionsInput structure.
 
     Attributes:
@@ -2637,8 +2638,8 @@ class ListEnvironmentAccountConnectionsInput:
     statuses: Sequence[EnvironmentAccountConnectionStatus] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentAccountConnectionsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentAccountConnectionsOutput(Structure):
     """The ListEnvironmentAccountConnectionsOutput structure.
 
     Attributes:
@@ -2653,8 +2654,8 @@ class ListEnvironmentAccountConnectionsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentOutputsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentOutputsInput(Structure):
     """The ListEnvironmentOutputsInput structure.
 
     Attributes:
@@ -2670,8 +2671,8 @@ class ListEnvironmentOutputsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentOutputsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentOutputsOutput(Structure):
     """The ListEnvironmentOutputsOutput structure.
 
     Attributes:
@@ -2685,8 +2686,8 @@ class ListEnvironmentOutputsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentProvisionedResourcesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentProvisionedResourcesInput(Structure):
     """The ListEnvironmentProvisionedResourcesInput structure.
 
     Attributes:
@@ -2701,8 +2702,8 @@ class ListEnvironmentProvisionedResourcesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentProvisionedResourcesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentProvisionedResourcesOutput(Structure):
     """The ListEnvironmentProvisionedResourcesOutput structure.
 
     Attributes:
@@ -2716,8 +2717,8 @@ class ListEnvironmentProvisionedResourcesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentTemplateVersionsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentTemplateVersionsInput(Structure):
     """The ListEnvironmentTemplateVersionsInput structure.
 
     Attributes:
@@ -2737,8 +2738,8 @@ class ListEnvironmentTemplateVersionsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentTemplateVersionsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentTemplateVersionsOutput(Structure):
     """The ListEnvironmentTemplateVersionsOutput structure.
 
     Attributes:
@@ -2753,8 +2754,8 @@ class ListEnvironmentTemplateVersionsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentTemplatesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentTemplatesInput(Structure):
     """The ListEnvironmentTemplatesInput structure.
 
     Attributes:
@@ -2768,8 +2769,8 @@ class ListEnvironmentTemplatesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentTemplatesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentTemplatesOutput(Structure):
     """The ListEnvironmentTemplatesOutput structure.
 
     Attributes:
@@ -2783,8 +2784,8 @@ class ListEnvironmentTemplatesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentsInput(Structure):
     """The ListEnvironmentsInput structure.
 
     Attributes:
@@ -2800,8 +2801,8 @@ class ListEnvironmentsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListEnvironmentsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListEnvironmentsOutput(Structure):
     """The ListEnvironmentsOutput structure.
 
     Attributes:
@@ -2814,8 +2815,8 @@ class ListEnvironmentsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListRepositoriesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListRepositoriesInput(Structure):
     """The ListRepositoriesInput structure.
 
     Attributes:
@@ -2828,8 +2829,8 @@ class ListRepositoriesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListRepositoriesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListRepositoriesOutput(Structure):
     """The ListRepositoriesOutput structure.
 
     Attributes:
@@ -2842,8 +2843,8 @@ class ListRepositoriesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListRepositorySyncDefinitionsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListRepositorySyncDefinitionsInput(Structure):
     """The ListRepositorySyncDefinitionsInput structure.
 
     Attributes:
@@ -2861,8 +2862,8 @@ class ListRepositorySyncDefinitionsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListRepositorySyncDefinitionsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListRepositorySyncDefinitionsOutput(Structure):
     """The ListRepositorySyncDefinitionsOutput structure.
 
     Attributes:
@@ -2876,8 +2877,8 @@ class ListRepositorySyncDefinitionsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstanceOutputsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstanceOutputsInput(Structure):
     """The ListServiceInstanceOutputsInput structure.
 
     Attributes:
@@ -2895,8 +2896,8 @@ class ListServiceInstanceOutputsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstanceOutputsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstanceOutputsOutput(Structure):
     """The ListServiceInstanceOutputsOutput structure.
 
     Attributes:
@@ -2909,8 +2910,8 @@ class ListServiceInstanceOutputsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstanceProvisionedResourcesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstanceProvisionedResourcesInput(Structure):
     """The ListServiceInstanceProvisionedResourcesInput structure.
 
     Attributes:
@@ -2928,8 +2929,8 @@ class ListServiceInstanceProvisionedResourcesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstanceProvisionedResourcesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstanceProvisionedResourcesOutput(Structure):
     """The ListServiceInstanceProvisionedResourcesOutput structure.
 
     Attributes:
@@ -2943,8 +2944,8 @@ class ListServiceInstanceProvisionedResourcesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstancesFilter:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstancesFilter(Structure):
     """A filtering criterion to scope down the result list of the ListServiceInstances
     action.
 
@@ -2957,8 +2958,8 @@ class ListServiceInstancesFilter:
     value: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstancesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstancesInput(Structure):
     """The ListServiceInstancesInput structure.
 
     Attributes:
@@ -2980,8 +2981,8 @@ class ListServiceInstancesInput:
     sort_order: SortOrder | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceInstancesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceInstancesOutput(Structure):
     """The ListServiceInstancesOutput structure.
 
     Attributes:
@@ -2995,8 +2996,8 @@ class ListServiceInstancesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServicePipelineOutputsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServicePipelineOutputsInput(Structure):
     """The ListServicePipelineOutputsInput structure.
 
     Attributes:
@@ -3011,8 +3012,8 @@ class ListServicePipelineOutputsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServicePipelineOutputsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServicePipelineOutputsOutput(Structure):
     """The ListServicePipelineOutputsOutput structure.
 
     Attributes:
@@ -3025,8 +3026,8 @@ class ListServicePipelineOutputsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServicePipelineProvisionedResourcesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServicePipelineProvisionedResourcesInput(Structure):
     """The ListServicePipelineProvisionedResourcesInput structure.
 
     Attributes:
@@ -3041,8 +3042,8 @@ class ListServicePipelineProvisionedResourcesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServicePipelineProvisionedResourcesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServicePipelineProvisionedResourcesOutput(Structure):
     """The ListServicePipelineProvisionedResourcesOutput structure.
 
     Attributes:
@@ -3057,8 +3058,8 @@ class ListServicePipelineProvisionedResourcesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceTemplateVersionsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceTemplateVersionsInput(Structure):
     """The ListServiceTemplateVersionsInput structure.
 
     Attributes:
@@ -3078,8 +3079,8 @@ class ListServiceTemplateVersionsInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceTemplateVersionsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceTemplateVersionsOutput(Structure):
     """The ListServiceTemplateVersionsOutput structure.
 
     Attributes:
@@ -3094,8 +3095,8 @@ class ListServiceTemplateVersionsOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceTemplatesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceTemplatesInput(Structure):
     """The ListServiceTemplatesInput structure.
 
     Attributes:
@@ -3109,8 +3110,8 @@ class ListServiceTemplatesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServiceTemplatesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServiceTemplatesOutput(Structure):
     """The ListServiceTemplatesOutput structure.
 
     Attributes:
@@ -3124,8 +3125,8 @@ class ListServiceTemplatesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServicesInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServicesInput(Structure):
     """The ListServicesInput structure.
 
     Attributes:
@@ -3138,8 +3139,8 @@ class ListServicesInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListServicesOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListServicesOutput(Structure):
     """The ListServicesOutput structure.
 
     Attributes:
@@ -3152,8 +3153,8 @@ class ListServicesOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListTagsForResourceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListTagsForResourceInput(Structure):
     """The ListTagsForResourceInput structure.
 
     Attributes:
@@ -3170,8 +3171,8 @@ class ListTagsForResourceInput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListTagsForResourceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ListTagsForResourceOutput(Structure):
     """The ListTagsForResourceOutput structure.
 
     Attributes:
@@ -3184,8 +3185,8 @@ class ListTagsForResourceOutput:
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class NotifyResourceDeploymentStatusChangeInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class NotifyResourceDeploymentStatusChangeInput(Structure):
     """The NotifyResourceDeploymentStatusChangeInput structure.
 
     Attributes:
@@ -3204,13 +3205,13 @@ class NotifyResourceDeploymentStatusChangeInput:
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class NotifyResourceDeploymentStatusChangeOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class NotifyResourceDeploymentStatusChangeOutput(Structure):
     """The NotifyResourceDeploymentStatusChangeOutput structure."""
 
 
-@attrs.frozen(kw_only=True)
-class Output:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Output(Structure):
     """An infrastructure as code defined resource output.
 
     Attributes:
@@ -3222,8 +3223,8 @@ class Output:
     value_string: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ProvisionedResource:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ProvisionedResource(Structure):
     """Detail data for a provisioned resource.
 
     Attributes:
@@ -3237,8 +3238,8 @@ class ProvisionedResource:
     provisioning_engine: ProvisionedResourceEngine | None = None
 
 
-@attrs.frozen(kw_only=True)
-class RejectEnvironmentAccountConnectionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RejectEnvironmentAccountConnectionInput(Structure):
     """The RejectEnvironmentAccountConnectionInput structure.
 
     Attributes:
@@ -3248,8 +3249,8 @@ class RejectEnvironmentAccountConnectionInput:
     id: str
 
 
-@attrs.frozen(kw_only=True)
-class RejectEnvironmentAccountConnectionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RejectEnvironmentAccountConnectionOutput(Structure):
     """The RejectEnvironmentAccountConnectionOutput structure.
 
     Attributes:
@@ -3260,8 +3261,8 @@ class RejectEnvironmentAccountConnectionOutput:
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True)
-class Repository:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Repository(Structure):
     """Detailed data of a linked repository—a repository that has been registered with
     Proton.
 
@@ -3281,8 +3282,8 @@ class Repository:
     encryption_key: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class RepositoryBranch:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RepositoryBranch(Structure):
     """Detail data for a linked repository branch.
 
     Attributes:
@@ -3298,8 +3299,8 @@ class RepositoryBranch:
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True)
-class RepositoryBranchInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RepositoryBranchInput(Structure):
     """Detail input data for a linked repository branch.
 
     Attributes:
@@ -3313,8 +3314,8 @@ class RepositoryBranchInput:
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True)
-class RepositorySummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RepositorySummary(Structure):
     """Summary data of a linked repository—a repository that has been registered with
     Proton.
 
@@ -3332,8 +3333,8 @@ class RepositorySummary:
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True)
-class RepositorySyncAttempt:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RepositorySyncAttempt(Structure):
     """Detail data for a repository sync attempt activated by a push to a repository.
 
     Attributes:
@@ -3347,8 +3348,8 @@ class RepositorySyncAttempt:
     status: RepositorySyncStatus
 
 
-@attrs.frozen(kw_only=True)
-class RepositorySyncDefinition:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RepositorySyncDefinition(Structure):
     """A repository sync definition.
 
     Attributes:
@@ -3364,8 +3365,8 @@ class RepositorySyncDefinition:
     target: str
 
 
-@attrs.frozen(kw_only=True)
-class RepositorySyncEvent:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class RepositorySyncEvent(Structure):
     """Repository sync event detail data for a sync attempt.
 
     Attributes:
@@ -3381,8 +3382,8 @@ class RepositorySyncEvent:
     external_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ResourceCountsSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ResourceCountsSummary(Structure):
     """Summary counts of each Proton resource types.
 
     Attributes:
@@ -3405,15 +3406,15 @@ class ResourceCountsSummary:
     up_to_date: int | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ResourceNotFoundException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ResourceNotFoundException(Structure):
     """The requested resource *wasn't* found."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ResourceSyncAttempt:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ResourceSyncAttempt(Structure):
     """Detail data for a resource sync attempt activated by a push to a repository.
 
     Attributes:
@@ -3433,8 +3434,8 @@ class ResourceSyncAttempt:
     target_revision: Revision
 
 
-@attrs.frozen(kw_only=True)
-class ResourceSyncEvent:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ResourceSyncEvent(Structure):
     """Detail data for a resource sync event.
 
     Attributes:
@@ -3450,8 +3451,8 @@ class ResourceSyncEvent:
     external_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Revision:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Revision(Structure):
     """Revision detail data for a commit and push that activates a sync attempt
 
     Attributes:
@@ -3470,8 +3471,8 @@ class Revision:
     sha: str
 
 
-@attrs.frozen(kw_only=True)
-class S3ObjectSource:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class S3ObjectSource(Structure):
     """Template bundle S3 bucket data.
 
     Attributes:
@@ -3483,8 +3484,8 @@ class S3ObjectSource:
     key: str
 
 
-@attrs.frozen(kw_only=True)
-class Service:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Service(Structure):
     """Detailed data of an Proton service resource.
 
     Attributes:
@@ -3520,8 +3521,8 @@ class Service:
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ServiceInstance:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceInstance(Structure):
     """Detailed data of an Proton service instance resource.
 
     Attributes:
@@ -3570,8 +3571,8 @@ class ServiceInstance:
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ServiceInstanceState:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceInstanceState(Structure):
     """The detailed data about the current state of this service instance.
 
     Attributes:
@@ -3599,8 +3600,8 @@ class ServiceInstanceState:
     last_successful_service_pipeline_deployment_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ServiceInstanceSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceInstanceSummary(Structure):
     """Summary data of an Proton service instance resource.
 
     Attributes:
@@ -3641,8 +3642,8 @@ class ServiceInstanceSummary:
     last_succeeded_deployment_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ServicePipeline:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServicePipeline(Structure):
     """Detailed data of an Proton service instance pipeline resource.
 
     Attributes:
@@ -3681,8 +3682,8 @@ class ServicePipeline:
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ServicePipelineState:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServicePipelineState(Structure):
     """The detailed data about the current state of the service pipeline.
 
     Attributes:
@@ -3701,8 +3702,8 @@ class ServicePipelineState:
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ServiceQuotaExceededException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceQuotaExceededException(Structure):
     """A quota was exceeded. For more information, see [Proton
     Quotas](https://docs.aws.amazon.com/proton/latest/userguide/ag-limits.html) in the
     *Proton User Guide*.
@@ -3711,8 +3712,8 @@ class ServiceQuotaExceededException:
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ServiceSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceSummary(Structure):
     """Summary data of an Proton service resource.
 
     Attributes:
@@ -3736,8 +3737,8 @@ class ServiceSummary:
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class ServiceSyncBlockerSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceSyncBlockerSummary(Structure):
     """If a service instance is manually updated, Proton wants to prevent accidentally
     overriding a manual change.
 
@@ -3754,8 +3755,8 @@ class ServiceSyncBlockerSummary:
     service_instance_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ServiceSyncConfig:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceSyncConfig(Structure):
     """Detailed data of the service sync configuration.
 
     Attributes:
@@ -3776,8 +3777,8 @@ class ServiceSyncConfig:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class ServiceTemplate:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceTemplate(Structure):
     """Detailed data of an Proton service template resource.
 
     Attributes:
@@ -3805,8 +3806,8 @@ class ServiceTemplate:
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ServiceTemplateSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceTemplateSummary(Structure):
     """Summary data of an Proton service template resource.
 
     Attributes:
@@ -3832,8 +3833,8 @@ class ServiceTemplateSummary:
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ServiceTemplateVersion:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceTemplateVersion(Structure):
     """Detailed data of an Proton service template version resource.
 
     Attributes:
@@ -3871,8 +3872,8 @@ class ServiceTemplateVersion:
     supported_component_sources: Sequence[ServiceTemplateSupportedComponentSourceType] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ServiceTemplateVersionSummary:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ServiceTemplateVersionSummary(Structure):
     """Summary data of an Proton service template version resource.
 
     Attributes:
@@ -3903,8 +3904,8 @@ class ServiceTemplateVersionSummary:
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class SyncBlocker:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class SyncBlocker(Structure):
     """Detailed data of the sync blocker.
 
     Attributes:
@@ -3928,8 +3929,8 @@ class SyncBlocker:
     resolved_reason: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class SyncBlockerContext:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class SyncBlockerContext(Structure):
     """Detailed data of the context of the sync blocker.
 
     Attributes:
@@ -3941,8 +3942,8 @@ class SyncBlockerContext:
     value: str
 
 
-@attrs.frozen(kw_only=True)
-class Tag:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Tag(Structure):
     """A description of a resource tag.
 
     Attributes:
@@ -3954,8 +3955,8 @@ class Tag:
     value: str
 
 
-@attrs.frozen(kw_only=True)
-class TagResourceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class TagResourceInput(Structure):
     """The TagResourceInput structure.
 
     Attributes:
@@ -3968,13 +3969,13 @@ class TagResourceInput:
     tags: Sequence[Tag]
 
 
-@attrs.frozen(kw_only=True)
-class TagResourceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class TagResourceOutput(Structure):
     """The TagResourceOutput structure."""
 
 
-@attrs.frozen(kw_only=True)
-class TemplateSyncConfig:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class TemplateSyncConfig(Structure):
     """The detail data for a template sync configuration.
 
     Attributes:
@@ -3994,15 +3995,15 @@ class TemplateSyncConfig:
     subdirectory: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ThrottlingException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ThrottlingException(Structure):
     """The request was denied due to request throttling."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class UntagResourceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UntagResourceInput(Structure):
     """The UntagResourceInput structure.
 
     Attributes:
@@ -4016,13 +4017,13 @@ class UntagResourceInput:
     tag_keys: Sequence[str]
 
 
-@attrs.frozen(kw_only=True)
-class UntagResourceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UntagResourceOutput(Structure):
     """The UntagResourceOutput structure."""
 
 
-@attrs.frozen(kw_only=True)
-class UpdateAccountSettingsInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateAccountSettingsInput(Structure):
     """The UpdateAccountSettingsInput structure.
 
     Attributes:
@@ -4041,8 +4042,8 @@ class UpdateAccountSettingsInput:
     pipeline_service_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateAccountSettingsOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateAccountSettingsOutput(Structure):
     """The UpdateAccountSettingsOutput structure.
 
     Attributes:
@@ -4053,8 +4054,8 @@ class UpdateAccountSettingsOutput:
     account_settings: AccountSettings
 
 
-@attrs.frozen(kw_only=True)
-class UpdateComponentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateComponentInput(Structure):
     """The UpdateComponentInput structure.
 
     Attributes:
@@ -4082,8 +4083,8 @@ class UpdateComponentInput:
     template_file: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class UpdateComponentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateComponentOutput(Structure):
     """The UpdateComponentOutput structure.
 
     Attributes:
@@ -4093,8 +4094,8 @@ class UpdateComponentOutput:
     component: Component
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentAccountConnectionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentAccountConnectionInput(Structure):
     """The UpdateEnvironmentAccountConnectionInput structure.
 
     Attributes:
@@ -4114,8 +4115,8 @@ class UpdateEnvironmentAccountConnectionInput:
     role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentAccountConnectionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentAccountConnectionOutput(Structure):
     """The UpdateEnvironmentAccountConnectionOutput structure.
 
     Attributes:
@@ -4126,8 +4127,8 @@ class UpdateEnvironmentAccountConnectionOutput:
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentInput(Structure):
     """The UpdateEnvironmentInput structure.
 
     Attributes:
@@ -4163,8 +4164,8 @@ class UpdateEnvironmentInput:
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentOutput(Structure):
     """The UpdateEnvironmentOutput structure.
 
     Attributes:
@@ -4174,8 +4175,8 @@ class UpdateEnvironmentOutput:
     environment: Environment
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentTemplateInput(Structure):
     """The UpdateEnvironmentTemplateInput structure.
 
     Attributes:
@@ -4190,8 +4191,8 @@ class UpdateEnvironmentTemplateInput:
     display_name: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentTemplateOutput(Structure):
     """The UpdateEnvironmentTemplateOutput structure.
 
     Attributes:
@@ -4202,8 +4203,8 @@ class UpdateEnvironmentTemplateOutput:
     environment_template: EnvironmentTemplate
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentTemplateVersionInput(Structure):
     """The UpdateEnvironmentTemplateVersionInput structure.
 
     Attributes:
@@ -4223,8 +4224,8 @@ class UpdateEnvironmentTemplateVersionInput:
     status: TemplateVersionStatus | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateEnvironmentTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateEnvironmentTemplateVersionOutput(Structure):
     """The UpdateEnvironmentTemplateVersionOutput structure.
 
     Attributes:
@@ -4235,8 +4236,8 @@ class UpdateEnvironmentTemplateVersionOutput:
     environment_template_version: EnvironmentTemplateVersion
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceInput(Structure):
     """The UpdateServiceInput structure.
 
     Attributes:
@@ -4251,8 +4252,8 @@ class UpdateServiceInput:
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceInstanceInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceInstanceInput(Structure):
     """The UpdateServiceInstanceInput structure.
 
     Attributes:
@@ -4274,8 +4275,8 @@ class UpdateServiceInstanceInput:
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceInstanceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceInstanceOutput(Structure):
     """The UpdateServiceInstanceOutput structure.
 
     Attributes:
@@ -4285,8 +4286,8 @@ class UpdateServiceInstanceOutput:
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceOutput(Structure):
     """The UpdateServiceOutput structure.
 
     Attributes:
@@ -4296,8 +4297,8 @@ class UpdateServiceOutput:
     service: Service
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServicePipelineInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServicePipelineInput(Structure):
     """The UpdateServicePipelineInput structure.
 
     Attributes:
@@ -4317,8 +4318,8 @@ class UpdateServicePipelineInput:
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServicePipelineOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServicePipelineOutput(Structure):
     """The UpdateServicePipelineOutput structure.
 
     Attributes:
@@ -4328,8 +4329,8 @@ class UpdateServicePipelineOutput:
     pipeline: ServicePipeline
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceSyncBlockerInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceSyncBlockerInput(Structure):
     """The UpdateServiceSyncBlockerInput structure.
 
     Attributes:
@@ -4341,8 +4342,8 @@ class UpdateServiceSyncBlockerInput:
     resolved_reason: str
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceSyncBlockerOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceSyncBlockerOutput(Structure):
     """The UpdateServiceSyncBlockerOutput structure.
 
     Attributes:
@@ -4359,8 +4360,8 @@ class UpdateServiceSyncBlockerOutput:
     service_instance_name: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceSyncConfigInput(Structure):
     """The UpdateServiceSyncConfigInput structure.
 
     Attributes:
@@ -4380,8 +4381,8 @@ class UpdateServiceSyncConfigInput:
     service_name: str
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceSyncConfigOutput(Structure):
     """The UpdateServiceSyncConfigOutput structure.
 
     Attributes:
@@ -4391,8 +4392,8 @@ class UpdateServiceSyncConfigOutput:
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceTemplateInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceTemplateInput(Structure):
     """The UpdateServiceTemplateInput structure.
 
     Attributes:
@@ -4407,8 +4408,8 @@ class UpdateServiceTemplateInput:
     display_name: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceTemplateOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceTemplateOutput(Structure):
     """The UpdateServiceTemplateOutput structure.
 
     Attributes:
@@ -4418,8 +4419,8 @@ class UpdateServiceTemplateOutput:
     service_template: ServiceTemplate
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceTemplateVersionInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceTemplateVersionInput(Structure):
     """The UpdateServiceTemplateVersionInput structure.
 
     Attributes:
@@ -4444,8 +4445,8 @@ class UpdateServiceTemplateVersionInput:
     supported_component_sources: Sequence[ServiceTemplateSupportedComponentSourceType] | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateServiceTemplateVersionOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateServiceTemplateVersionOutput(Structure):
     """The UpdateServiceTemplateVersionOutput structure.
 
     Attributes:
@@ -4456,8 +4457,8 @@ class UpdateServiceTemplateVersionOutput:
     service_template_version: ServiceTemplateVersion
 
 
-@attrs.frozen(kw_only=True)
-class UpdateTemplateSyncConfigInput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateTemplateSyncConfigInput(Structure):
     """The UpdateTemplateSyncConfigInput structure.
 
     Attributes:
@@ -4477,8 +4478,8 @@ class UpdateTemplateSyncConfigInput:
     subdirectory: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UpdateTemplateSyncConfigOutput:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class UpdateTemplateSyncConfigOutput(Structure):
     """The UpdateTemplateSyncConfigOutput structure.
 
     Attributes:
@@ -4489,15 +4490,15 @@ class UpdateTemplateSyncConfigOutput:
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ValidationException:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ValidationException(Structure):
     """The input is invalid or an out-of-range value was supplied for the input parameter."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen
-class DeploymentStateComponent:
+@attrs.frozen(eq=False, repr=False)
+class DeploymentStateComponent(Structure):
     """The ``component`` member of the DeploymentState union.
 
     The state of the component associated with the deployment.
@@ -4506,8 +4507,8 @@ class DeploymentStateComponent:
     value: ComponentState
 
 
-@attrs.frozen
-class DeploymentStateEnvironment:
+@attrs.frozen(eq=False, repr=False)
+class DeploymentStateEnvironment(Structure):
     """The ``environment`` member of the DeploymentState union.
 
     The state of the environment associated with the deployment.
@@ -4516,8 +4517,8 @@ class DeploymentStateEnvironment:
     value: EnvironmentState
 
 
-@attrs.frozen
-class DeploymentStateServiceInstance:
+@attrs.frozen(eq=False, repr=False)
+class DeploymentStateServiceInstance(Structure):
     """The ``serviceInstance`` member of the DeploymentState union.
 
     The state of the service instance associated with the deployment.
@@ -4526,8 +4527,8 @@ class DeploymentStateServiceInstance:
     value: ServiceInstanceState
 
 
-@attrs.frozen
-class DeploymentStateServicePipeline:
+@attrs.frozen(eq=False, repr=False)
+class DeploymentStateServicePipeline(Structure):
     """The ``servicePipeline`` member of the DeploymentState union.
 
     The state of the service pipeline associated with the deployment.
@@ -4536,8 +4537,8 @@ class DeploymentStateServicePipeline:
     value: ServicePipelineState
 
 
-@attrs.frozen
-class DeploymentStateUnknown:
+@attrs.frozen(eq=False, repr=False)
+class DeploymentStateUnknown(Structure):
     """A member of the DeploymentState union that this model does not know yet."""
 
     tag: str
@@ -4553,8 +4554,8 @@ DeploymentState: TypeAlias = (
 )
 
 
-@attrs.frozen
-class TemplateVersionSourceInputS3:
+@attrs.frozen(eq=False, repr=False)
+class TemplateVersionSourceInputS3(Structure):
     """The ``s3`` member of the TemplateVersionSourceInput union.
 
     An S3 source object that includes the template bundle S3 path and name for a
@@ -4564,8 +4565,8 @@ class TemplateVersionSourceInputS3:
     value: S3ObjectSource
 
 
-@attrs.frozen
-class TemplateVersionSourceInputUnknown:
+@attrs.frozen(eq=False, repr=False)
+class TemplateVersionSourceInputUnknown(Structure):
     """A member of the TemplateVersionSourceInput union that this model does not know yet."""
 
     tag: str
