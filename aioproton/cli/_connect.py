@@ -17,16 +17,13 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.credentials
-import botocore.exceptions
-import botocore.session
-import botocore.utils
-
-from .._client import ProtonClient
 from .._config import RetryPolicy
 from ..emulator.defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
+
+if TYPE_CHECKING:
+    from .._client import ProtonClient
 
 logger = logging.getLogger("aioproton.cli")
 
@@ -68,6 +65,11 @@ def _credentials_configured(profile: str | None) -> bool:
     so the client reports the real problem instead of signing as the emulator."""
     if profile:
         return True  # chosen explicitly: never replaced by the emulator's key
+    import botocore.credentials  # here, not at import: `aioproton --help` stays fast
+    import botocore.exceptions
+    import botocore.session
+    import botocore.utils
+
     try:
         session = botocore.session.Session()
         resolver = botocore.credentials.create_credential_resolver(session)
@@ -89,6 +91,9 @@ def _region(given: str | None) -> str | None:
     emulator's (botocore itself reads only ``$AWS_DEFAULT_REGION`` and the profile)."""
     if given or os.environ.get("AWS_REGION"):
         return given or os.environ.get("AWS_REGION")
+    import botocore.exceptions
+    import botocore.session
+
     try:
         if botocore.session.Session().get_config_variable("region") is not None:
             return None
@@ -129,5 +134,7 @@ def client_settings(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
 async def open_client(args: argparse.Namespace, **extra: Any) -> AsyncIterator[ProtonClient]:
     """The open client (with ``--debug``, the ``aioproton.transport`` logger shows every
     request and response)."""
+    from .._client import ProtonClient
+
     async with ProtonClient(**client_settings(args, **extra)) as proton:
         yield proton

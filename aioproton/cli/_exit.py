@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import enum
 
-import botocore.exceptions
-
-from ..errors import ProtonError
-
 
 class ExitCode(enum.IntEnum):
     OK = 0
@@ -32,6 +28,10 @@ exit codes: 0 success, 1 error (not found, unreachable, denied), 2 bad usage,
 
 def describe(error: BaseException) -> str:
     """One line that says what went wrong, without a traceback."""
+    import botocore.exceptions  # here, not at import: `aioproton --help` stays fast
+
+    from ..errors import ProtonError
+
     inner = getattr(error, "exceptions", None)
     if inner and len(inner) == 1:
         return describe(inner[0])

@@ -7,26 +7,27 @@ traceback and request logging. Ctrl-C and SIGTERM end the command with code 130.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-import anyio
-
 from ..redaction import install_redaction
-from . import _emulator, _rollout, _wait
+from . import _emulator
 from ._exit import ExitCode, describe
 from ._parser import PROG, build_parser
 from ._subjects import DEPLOYABLE
 
 Command = Callable[[argparse.Namespace], Awaitable[ExitCode]]
 
-COMMANDS: dict[str, Command] = {
-    "wait": _wait.run,
-    "watch": _wait.run,
-    "rollout": _rollout.run,
+#: The module whose ``run`` each command is, imported when the command runs (so that
+#: ``--help`` imports neither the client nor the workflow layer).
+COMMANDS: dict[str, str] = {
+    "wait": "._wait",
+    "watch": "._wait",
+    "rollout": "._rollout",
 }
 
 
@@ -46,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.kind} has none (use: aioproton wait deployment ID)"
         )
     _logging(args.debug)
+    import anyio
+
     try:
-        return int(anyio.run(_until_signal, COMMANDS[args.command], args))
+        command: Command = importlib.import_module(COMMANDS[args.command], __package__).run
+        return int(anyio.run(_until_signal, command, args))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
@@ -60,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _until_signal(command: Command, args: argparse.Namespace) -> ExitCode:
     """Run ``command``; SIGTERM cancels it like Ctrl-C (cleanup runs, exit code 130)."""
+    import anyio
+
     outcome = ExitCode.INTERRUPTED
     async with anyio.create_task_group() as group:
 

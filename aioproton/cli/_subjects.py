@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._client import ProtonClient
-from ..workflow import (
-    ComponentTarget,
-    DeploymentTarget,
-    EnvironmentTarget,
-    ServiceInstanceTarget,
-    ServicePipelineTarget,
-    Waiter,
-    Waiters,
-)
+if TYPE_CHECKING:  # the workflow layer loads when a subject is built, not for `--help`
+    from .._client import ProtonClient
+    from ..workflow import DeploymentTarget, Waiter, Waiters
 
-MakeWaiter = Callable[[Waiters, Any, float], "Waiter[Any]"]
+MakeWaiter = Callable[["Waiters", Any, float], "Waiter[Any]"]
 
 
 @attrs.frozen
@@ -48,6 +41,8 @@ def _deployable(target: DeploymentTarget[Any], deleted: MakeWaiter | None = None
 
 
 def _environment(args: argparse.Namespace) -> Subject:
+    from ..workflow import EnvironmentTarget
+
     name = args.name
     return _deployable(
         EnvironmentTarget(name),
@@ -56,6 +51,8 @@ def _environment(args: argparse.Namespace) -> Subject:
 
 
 def _component(args: argparse.Namespace) -> Subject:
+    from ..workflow import ComponentTarget
+
     name = args.name
     return _deployable(
         ComponentTarget(name),
@@ -64,10 +61,14 @@ def _component(args: argparse.Namespace) -> Subject:
 
 
 def _service_instance(args: argparse.Namespace) -> Subject:
+    from ..workflow import ServiceInstanceTarget
+
     return _deployable(ServiceInstanceTarget(args.service, args.name))
 
 
 def _service_pipeline(args: argparse.Namespace) -> Subject:
+    from ..workflow import ServicePipelineTarget
+
     return _deployable(ServicePipelineTarget(args.service))
 
 

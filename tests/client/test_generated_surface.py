@@ -124,7 +124,7 @@ def test_public_names_are_exported_explicitly() -> None:
     exported = set(aioproton.__all__)
     public = {
         name
-        for name, value in vars(aioproton).items()
+        for name, value in ((n, getattr(aioproton, n)) for n in dir(aioproton))  # lazy ones too
         if not name.startswith("_")
         and not (isinstance(value, types.ModuleType) and name not in exported)
     }
