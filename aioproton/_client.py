@@ -363,7 +363,6 @@ class ProtonClient(GeneratedOperations, AsyncResource):
         tally: list[int] | None,
         retry: RetryPolicy | None = None,
     ) -> Any:
-        replay_safe = OPERATIONS[operation].replay_safe
         limiter = self._limiter
         assert limiter is not None
         rate_limiter = self.rate_limiter
@@ -415,6 +414,7 @@ class ProtonClient(GeneratedOperations, AsyncResource):
                     finally:
                         self._in_flight -= 1
             except _TRANSLATED as exc:
+                replay_safe = OPERATIONS[operation].replay_safe
                 error = translate(exc, operation=operation, replay_safe=replay_safe)
                 if rate_limiter is not None:
                     self._feedback(rate_limiter, isinstance(error, ThrottlingError))

@@ -65,7 +65,6 @@ async def call_with_retries(
     rng = policy.rng if policy.rng is not None else _RNG
     started = clock.now()
     deadline = started + policy.max_elapsed
-    backoff = policy.backoff
     made = 0
     while True:
         made += 1
@@ -74,7 +73,7 @@ async def call_with_retries(
         except ProtonError as error:
             if not error.retry_safe or made >= policy.max_attempts or clock.now() >= deadline:
                 raise
-            delay = backoff.delay(made, rng)
+            delay = policy.backoff.delay(made, rng)  # built on a retry only
             spent = clock.now() - started
             _retrying(operation, made, delay, error, spent, policy.max_elapsed)
             if observers:
