@@ -3,7 +3,10 @@
 Encoding turns method arguments (snake_case, attrs models, enums) into the camelCase
 JSON-ready values botocore sends; decoding turns botocore's parsed response into the
 generated attrs classes. Each shape is compiled once into a small closure, so a call
-pays a dictionary walk, not a model lookup.
+pays a dictionary walk, not a model lookup. The client decodes with the straight-line
+decoders ``scripts/codegen.py`` writes from the same rules
+(:mod:`aioproton._generated.decoders`); the decoder here is their reference, and tests
+check that the two agree on random values.
 
 Decoding is lenient about output ``required``, as botocore is: the real service omits
 members the model marks required (a new environment has no template version yet), so a
