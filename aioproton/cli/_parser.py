@@ -7,14 +7,16 @@ on stderr (exit code 2) that points at the subcommand's ``--help``.
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from .._argtypes import number_type
-from ..workflow.waves import FailureBudget, Plan, PlanError
 from ._connect import add_global_options
 from ._exit import EPILOG, ExitCode
 from ._subjects import CONVERTERS, DEPLOYABLE, KINDS
+
+if TYPE_CHECKING:  # the workflow layer loads when a flag needs it, not for `--help`
+    from ..workflow.waves import FailureBudget, Plan
 
 PROG = "aioproton"
 
@@ -31,6 +33,8 @@ _positive_int = number_type(int, lambda value: value < 1, "is not positive")
 
 
 def _plan(text: str) -> Plan:
+    from ..workflow.waves import Plan, PlanError
+
     try:
         return Plan.parse(text)
     except PlanError as error:
@@ -38,6 +42,8 @@ def _plan(text: str) -> Plan:
 
 
 def _budget(text: str) -> FailureBudget:
+    from ..workflow.waves import FailureBudget, PlanError
+
     try:
         return FailureBudget.parse(text)
     except PlanError as error:
