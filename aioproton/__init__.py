@@ -150,7 +150,7 @@ _SUBMODULES = {
     "observe": ".observe",
     "redaction": ".redaction",
 }
-_, _load, _listing = _lazy_exports(__name__, _EXPORTS)
+_names, _load, _listing = _lazy_exports(__name__, _EXPORTS)
 
 
 def __getattr__(name: str) -> _typing.Any:
