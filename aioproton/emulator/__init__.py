@@ -6,7 +6,8 @@
 - :class:`FaultSettings`, :class:`FaultInjector`: throttling, errors, latency,
   connection resets and commit-then-drop, deterministic under a seed.
 - :class:`RequestLog`, :class:`RequestRecord`, :class:`RecordFilter`: what the server saw
-  and answered.
+  and answered; :func:`read_recording` reads a session recorded with ``record_to``.
+- :class:`Quotas`: the service quotas the emulator enforces (HTTP 402 past one).
 
 The names load on first use, so importing :mod:`aioproton.emulator.errors` or the
 backend does not pull in the HTTP server.
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from ._request_log import RecordFilter as RecordFilter
     from ._request_log import RequestLog as RequestLog
     from ._request_log import RequestRecord as RequestRecord
+    from ._request_log import read_recording as read_recording
+    from .backend import Quotas as Quotas
     from .backend import Timings as Timings
 
 _EXPORTS = {
@@ -45,6 +48,8 @@ _EXPORTS = {
     "RecordFilter": "._request_log",
     "RequestLog": "._request_log",
     "RequestRecord": "._request_log",
+    "read_recording": "._request_log",
+    "Quotas": ".backend",
     "Timings": ".backend",
 }
 

@@ -20,10 +20,12 @@ import anyio
 
 from .._argtypes import number_type
 from ..clock import Clock, ManualClock, ScaledClock, SystemClock
+from ..errors import ConfigurationError
 from ._auth import ClockSkew
 from ._emulator import Emulator
 from ._faults import FaultSettings
 from ._persistence import StateFileError
+from .backend._limits import Quotas, parse_quota
 
 PROG = "python -m aioproton.emulator"
 
@@ -176,6 +178,19 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         default=1_048_576,
         help="refuse request bodies larger than this",
     )
+    add(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="raise (or lower) a service quota, as AWS does on request (repeatable; e.g. "
+        "environments=20000); names: " + ", ".join(Quotas.names()),
+    )
+    add(
+        "--record",
+        metavar="FILE",
+        help="write each request's and response's body to FILE as JSON lines (no headers)",
+    )
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--throttle-rate", type=_rate, default=0.0, help="share of requests answered 429"
@@ -247,6 +262,8 @@ def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Emul
             max_body_bytes=args.max_body_bytes,
             region=args.region,
             auth_clock_skew=args.auth_clock_skew,
+            quotas=dict(parse_quota(text) for text in args.quota),
+            record_to=args.record,
         )
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
@@ -275,7 +292,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
         anyio.run(serve, emulator)
     except KeyboardInterrupt:
         pass
-    except (OSError, StateFileError) as exc:
+    except (OSError, StateFileError, ConfigurationError) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the message holds
         print(f"{prog}: error: {message}", file=sys.stderr)
         return 1

@@ -19,6 +19,9 @@ JSON in, JSON out; never faulted, never recorded in the request log, and never o
     PUT    /_emulator/repositories {"provider", "name", "path"}: read that linked
                                   repository from the git repository at path (kept by reset)
     POST   /_emulator/sync        read every synced branch now (template sync)
+    GET    /_emulator/quotas      the service quotas in force ({"quotas": {name: n}})
+    PUT    /_emulator/quotas      {name: n, ...}: raise or lower those quotas (kept by
+                                  reset); an unknown name or a non-positive n is a 400
 """
 
 from __future__ import annotations
@@ -108,6 +111,8 @@ class ControlRoutes:
             ("PUT", "/bundles", self.put_bundle),
             ("PUT", "/repositories", self.put_repository),
             ("POST", "/sync", self.sync),
+            ("GET", "/quotas", self.get_quotas),
+            ("PUT", "/quotas", self.put_quotas),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, PREFIX + path, handler)
@@ -229,6 +234,16 @@ class ControlRoutes:
         self.server.backend.sync()
         self.server.persist()
         return {"revision": self.server.backend.revision}
+
+    @_json_handler
+    async def get_quotas(self, request: web.Request) -> Mapping[str, Any]:
+        return {"quotas": self.server.backend.quotas.to_dict()}
+
+    @_json_handler
+    async def put_quotas(self, request: web.Request) -> Mapping[str, Any]:
+        backend = self.server.backend
+        backend.quotas = backend.quotas.updated(await self._body(request))
+        return {"quotas": backend.quotas.to_dict()}
 
     @_json_handler
     async def reset(self, request: web.Request) -> Mapping[str, Any]:

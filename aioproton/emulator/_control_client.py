@@ -134,3 +134,13 @@ class EmulatorControl(AsyncResource):
     async def sync(self) -> None:
         """Read every synced branch now (template sync)."""
         await self._call("POST", "sync")
+
+    async def quotas(self) -> dict[str, int]:
+        """The service quotas in force, by name (see ``backend.Quotas``)."""
+        data = await self._call("GET", "quotas")
+        return {str(name): int(value) for name, value in data["quotas"].items()}
+
+    async def set_quotas(self, **quotas: int) -> dict[str, int]:
+        """Raise or lower quotas by name (``set_quotas(environments=20000)``); returns all."""
+        data = await self._call("PUT", "quotas", quotas)
+        return {str(name): int(value) for name, value in data["quotas"].items()}

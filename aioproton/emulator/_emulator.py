@@ -20,14 +20,15 @@ from aiohttp import web
 
 from .._lifecycle import AsyncResource
 from ..clock import Clock, ManualClock, SystemClock
+from ..errors import ConfigurationError
 from ._auth import Authenticator, AuthMode, ClockSkew, resolve_clock_skew
 from ._control import ControlRoutes
 from ._faults import FaultInjector, FaultSettings
 from ._persistence import StateFile, StateFileError
 from ._protocol import NotFoundException, error_response, new_request_id
-from ._request_log import RequestLog
+from ._request_log import Recorder, RequestLog
 from ._server import AwsAppRunner, ProtonServer
-from .backend import ProtonBackend, ScriptRule, Timings
+from .backend import ProtonBackend, Quotas, ScriptRule, Timings
 from .backend._script import PATH_SHAPES
 from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY
 
@@ -94,6 +95,11 @@ class Emulator(AsyncResource):
     ``git_root`` holds the linked repositories: ``<git_root>/<provider>/<owner>/<name>``
     (provider lower-cased) is a git repository that template sync reads (see
     ``backend._template_sync``); :meth:`point_repository` maps one elsewhere.
+    ``quotas`` raises (or lowers) service quotas by name, as AWS raises them on request:
+    ``{"environments": 20000}`` (see ``backend.Quotas`` for the names and defaults).
+    ``record_to`` writes every API request's and response's body to that file as JSON
+    lines, one object per request, headers never included (read it with
+    :func:`read_recording`); the records in :attr:`requests` then carry the bodies too.
     """
 
     def __init__(
@@ -116,6 +122,8 @@ class Emulator(AsyncResource):
         auth_clock_skew: ClockSkew = "auto",
         bundle_root: str | os.PathLike[str] | None = None,
         git_root: str | os.PathLike[str] | None = None,
+        quotas: Mapping[str, int] | None = None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         if timings is not None and deploy_seconds is not None:
             raise ValueError("give either timings or deploy_seconds, not both")
@@ -138,8 +146,14 @@ class Emulator(AsyncResource):
             self.backend.bundles.s3.root = Path(bundle_root)
         if git_root is not None:
             self.backend.bundles.git.root = Path(git_root)
+        if quotas:
+            try:
+                self.backend.quotas = Quotas().updated(quotas)
+            except ValueError as exc:
+                raise ConfigurationError(f"Emulator(quotas=...): {exc}") from None
         self.faults: FaultInjector = FaultInjector(faults, seed=seed)
-        self.requests: RequestLog = RequestLog()
+        self._recorder = Recorder(record_to) if record_to is not None else None
+        self.requests: RequestLog = RequestLog(recorder=self._recorder)
         self._credentials = dict(credentials)
         self._authenticator = Authenticator(
             auth,
@@ -181,6 +195,8 @@ class Emulator(AsyncResource):
             raise
 
     async def _start(self) -> None:
+        if self._recorder is not None:
+            self._recorder.open()
         if self._state_file is not None:
             self._state_file.open()
             saved = self._state_file.load()
@@ -219,6 +235,8 @@ class Emulator(AsyncResource):
                 self._runner = None
                 if self._state_file is not None:
                     self._state_file.close()
+                if self._recorder is not None:
+                    self._recorder.close()
 
     def _report_unused_rules(self) -> None:
         """A scripted outcome that never fired is usually a target of the wrong shape."""

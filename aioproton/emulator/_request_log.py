@@ -5,11 +5,18 @@ client alone cannot know: whether a dropped request was committed, how many atte
 retry made, which client token each attempt carried. Control requests are not
 recorded. The log keeps the latest ``maxlen`` records; sequence numbers keep counting
 across :meth:`RequestLog.clear`.
+
+With a :class:`Recorder` (``Emulator(record_to=path)``, ``--record FILE``) each record
+also carries the request's and response's JSON bodies and is appended to that file as
+one JSON line; :func:`read_recording` reads the file back as records to assert on.
+Headers are never recorded, so credentials and signatures never reach the file.
 """
 
 from __future__ import annotations
 
 import collections
+import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
@@ -20,6 +27,8 @@ else:  # pragma: no cover - Python 3.10
     from typing_extensions import TypedDict, Unpack
 
 import attrs
+
+from ..errors import ConfigurationError
 
 Outcome = int | Literal["dropped", "reset"]
 
@@ -52,6 +61,8 @@ class RequestRecord:
     ``"reset"`` (connection closed before processing). ``error_code`` is the error the
     response carried (or would have carried, when dropped). ``committed`` says whether
     the backend executed the operation. ``fault`` names the injected fault, if any.
+    ``request`` and ``response`` are the parsed JSON bodies (a string when a body is
+    not JSON), kept only while recording; ``None`` otherwise or when nothing was sent.
     """
 
     sequence: int
@@ -63,6 +74,8 @@ class RequestRecord:
     client_token: str | None
     request_id: str
     fault: str | None = None
+    request: Any = None
+    response: Any = None
 
     @property
     def ok(self) -> bool:
@@ -78,12 +91,82 @@ class RequestRecord:
         return cls(**data)
 
 
+def _decoded(body: bytes | None) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", errors="replace")
+
+
+class Recorder:
+    """Appends records with their bodies to a JSON-lines file (truncated on open)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._file: Any = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._file is not None
+
+    def open(self) -> None:
+        try:
+            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot record to {self.path}: {exc.strerror or exc}; give a writable file path"
+            ) from None
+
+    def write(self, record: RequestRecord) -> None:
+        if self._file is not None:
+            self._file.write(json.dumps(record.to_dict(), default=str) + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            file.close()
+
+
+def read_recording(path: str | os.PathLike[str]) -> list[RequestRecord]:
+    """The records a recording file holds, oldest first, with their bodies.
+
+    Raises ConfigurationError when the file cannot be read or is not a recording.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read recording {os.fspath(path)}: {exc}") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            records.append(RequestRecord.from_dict(data))
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(
+                f"{os.fspath(path)} line {number} is not a recorded request ({exc}); "
+                "give a file written by Emulator(record_to=...) or --record"
+            ) from None
+    return records
+
+
 class RequestLog:
     """The records of the API requests served so far, oldest first."""
 
-    def __init__(self, maxlen: int = 100_000) -> None:
+    def __init__(self, maxlen: int = 100_000, *, recorder: Recorder | None = None) -> None:
         self._records: collections.deque[RequestRecord] = collections.deque(maxlen=maxlen)
         self._sequence = 0
+        self.recorder = recorder
+
+    @property
+    def recording(self) -> bool:
+        """Whether records carry bodies (and go to the recorder's file)."""
+        return self.recorder is not None
 
     def record(
         self,
@@ -96,6 +179,8 @@ class RequestLog:
         client_token: str | None,
         request_id: str,
         fault: str | None = None,
+        request: bytes | None = None,
+        response: bytes | None = None,
     ) -> RequestRecord:
         """Append one request's record (the server calls this for every request)."""
         self._sequence += 1
@@ -109,8 +194,12 @@ class RequestLog:
             client_token=client_token,
             request_id=request_id,
             fault=fault,
+            request=_decoded(request) if self.recorder is not None else None,
+            response=_decoded(response) if self.recorder is not None else None,
         )
         self._records.append(entry)
+        if self.recorder is not None:
+            self.recorder.write(entry)
         return entry
 
     @property

@@ -98,6 +98,7 @@ class _Exchange:
     client_token: str | None = None
     committed: bool = False
     fault: FaultKind | None = None
+    body: bytes | None = None  # the request's, once read
 
 
 class ProtonServer:
@@ -232,6 +233,8 @@ class ProtonServer:
             client_token=exchange.client_token,
             request_id=exchange.request_id,
             fault=exchange.fault,
+            request=exchange.body,
+            response=response.body if isinstance(response.body, bytes) else None,
         )
         logger.debug(
             "%s %s -> %s%s",
@@ -367,7 +370,7 @@ class ProtonServer:
         self, request: web.Request, exchange: _Exchange
     ) -> tuple[str, Caller, dict[str, Any]]:
         """The operation, the caller and the parameters, in the service's order of checks."""
-        body = await self._read_body(request)
+        body = exchange.body = await self._read_body(request)
         target_error: UnknownOperationException | None = None
         operation = ""
         try:
