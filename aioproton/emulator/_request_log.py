@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 if sys.version_info >= (3, 11):
     from typing import TypedDict, Unpack
@@ -104,14 +104,16 @@ class Recorder:
     """Appends records with their bodies to a JSON-lines file (truncated on open)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        self._file: Any = None
+        self.path: str = os.fspath(path)
+        self._file: TextIO | None = None
 
     @property
     def is_open(self) -> bool:
+        """Whether the file is open (between :meth:`open` and :meth:`close`)."""
         return self._file is not None
 
     def open(self) -> None:
+        """Create or truncate the file; ConfigurationError when it cannot be written."""
         try:
             self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
         except OSError as exc:
@@ -120,11 +122,13 @@ class Recorder:
             ) from None
 
     def write(self, record: RequestRecord) -> None:
+        """Append ``record`` as one JSON line, flushed so a crash keeps what was served."""
         if self._file is not None:
             self._file.write(json.dumps(record.to_dict(), default=str) + "\n")
             self._file.flush()
 
     def close(self) -> None:
+        """Close the file; idempotent."""
         file, self._file = self._file, None
         if file is not None:
             file.close()
@@ -161,7 +165,7 @@ class RequestLog:
     def __init__(self, maxlen: int = 100_000, *, recorder: Recorder | None = None) -> None:
         self._records: collections.deque[RequestRecord] = collections.deque(maxlen=maxlen)
         self._sequence = 0
-        self.recorder = recorder
+        self.recorder: Recorder | None = recorder
 
     @property
     def recording(self) -> bool:

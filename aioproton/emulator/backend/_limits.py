@@ -56,9 +56,11 @@ class Quotas:
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
+        """The quota names, as ``--quota NAME=N`` and ``Emulator(quotas=...)`` take them."""
         return tuple(field.name for field in attrs.fields(cls))
 
     def to_dict(self) -> dict[str, int]:
+        """The quotas by name (the control endpoint's ``/_emulator/quotas``)."""
         return attrs.asdict(self)
 
     def updated(self, changes: Mapping[str, object]) -> Quotas:
