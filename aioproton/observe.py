@@ -182,6 +182,8 @@ class RequestEnded:
 
 @attrs.frozen(kw_only=True)
 class RolloutStarted:
+    """A rollout begins: its template, target version and number of items."""
+
     template: str
     version: str
     items: int
@@ -189,6 +191,8 @@ class RolloutStarted:
 
 @attrs.frozen(kw_only=True)
 class RolloutItemStarted:
+    """One rollout item (by its target path) begins."""
+
     target: str
 
 
@@ -204,6 +208,8 @@ class RolloutItemEnded:
 
 @attrs.frozen(kw_only=True)
 class RolloutEnded:
+    """A rollout finished: ``ok`` if its report is, else the error that ended it."""
+
     template: str
     version: str
     ok: bool
@@ -298,6 +304,7 @@ class Observers:
         return iter(self._observers)
 
     def emit(self, hook: str, event: object) -> None:
+        """Call ``hook`` on each observer with ``event``; a raising hook is logged, not raised."""
         for observer in self._observers:
             try:
                 getattr(observer, hook)(event)

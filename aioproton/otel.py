@@ -94,6 +94,7 @@ class TracingObserver(Observer):
     # ------------------------------------------------------------------ calls
 
     def on_call_start(self, event: CallStarted) -> None:
+        """Open a CLIENT span for the call, named ``Proton.<operation>``."""
         attributes = {
             "rpc.system": "aws-api",
             "rpc.service": _SERVICE,
@@ -104,6 +105,7 @@ class TracingObserver(Observer):
         self._push("call", f"{_SERVICE}.{event.operation}", SpanKind.CLIENT, attributes)
 
     def on_attempt(self, event: AttemptStarted) -> None:
+        """Open a span for the attempt inside the call's span."""
         self._push(
             "attempt",
             f"{_SERVICE}.{event.operation} attempt {event.attempt}",
@@ -117,6 +119,7 @@ class TracingObserver(Observer):
         )
 
     def on_attempt_end(self, event: AttemptEnded) -> None:
+        """Close the attempt span; put the request id on it and on the call span."""
         attempt = self._top("attempt")
         if attempt is not None and event.request_id:
             attempt.set_attribute("aws.request_id", event.request_id)
@@ -126,6 +129,7 @@ class TracingObserver(Observer):
             call.set_attribute("aws.request_id", event.request_id)
 
     def on_retry(self, event: Retrying) -> None:
+        """Add a ``retry`` event (attempt, delay, error code) to the call span."""
         call = self._top("call")
         if call is not None:
             call.add_event(
@@ -138,6 +142,7 @@ class TracingObserver(Observer):
             )
 
     def on_call_end(self, event: CallEnded) -> None:
+        """Record the attempt count and close the call span."""
         call = self._top("call")
         if call is not None:
             call.set_attribute("aws.attempts", event.attempts)
@@ -146,6 +151,7 @@ class TracingObserver(Observer):
     # ------------------------------------------------------------------ waits (not nested)
 
     def on_wait_start(self, event: WaitStarted) -> None:
+        """Start a ``wait <waiter>`` span, kept apart from the current context."""
         # A wait may be iterated one change at a time from the caller's loop, so its
         # span is not made current: the caller's own calls stay where they belong.
         self._waits[event.wait] = self._tracer.start_span(
@@ -154,6 +160,7 @@ class TracingObserver(Observer):
         )
 
     def on_poll(self, event: Polled) -> None:
+        """Add a ``poll`` event (attempt, status or error) to the wait's span."""
         span = self._waits.get(event.wait)
         if span is not None:
             attributes: dict[str, Any] = {"aioproton.poll": event.attempt}
@@ -164,6 +171,7 @@ class TracingObserver(Observer):
             span.add_event("poll", attributes)
 
     def on_state_change(self, event: StateChanged) -> None:
+        """Add a ``state_change`` event (status, previous status, ARN, deployment) to the wait."""
         span = self._waits.get(event.wait)
         if span is None:
             return
@@ -178,6 +186,7 @@ class TracingObserver(Observer):
         span.add_event("state_change", attributes)
 
     def on_wait_end(self, event: WaitEnded) -> None:
+        """Record the poll count and final status and end the wait's span."""
         span = self._waits.pop(event.wait, None)
         if span is not None:
             span.set_attribute("aioproton.polls", event.polls)
@@ -188,12 +197,14 @@ class TracingObserver(Observer):
     # ------------------------------------------------------------------ idempotent requests
 
     def on_request_start(self, event: RequestStarted) -> None:
+        """Open a span for the idempotent request, with its idempotency key."""
         attributes: dict[str, Any] = {"rpc.method": event.operation}
         if event.key is not None:
             attributes["aioproton.idempotency_key"] = event.key
         self._push("request", f"idempotent {event.operation}", SpanKind.INTERNAL, attributes)
 
     def on_reconcile(self, event: Reconciled) -> None:
+        """Add a ``reconcile`` event (verdict, error code) to the request span."""
         request = self._top("request")
         if request is not None:
             request.add_event(
@@ -201,11 +212,13 @@ class TracingObserver(Observer):
             )
 
     def on_request_end(self, event: RequestEnded) -> None:
+        """Close the idempotent request's span."""
         self._pop("request", event.error)
 
     # ------------------------------------------------------------------ rollouts
 
     def on_rollout_start(self, event: RolloutStarted) -> None:
+        """Open a ``rollout <template>`` span with the version and item count."""
         self._push(
             "rollout",
             f"rollout {event.template}",
@@ -218,10 +231,12 @@ class TracingObserver(Observer):
         )
 
     def on_rollout_item_start(self, event: RolloutItemStarted) -> None:
+        """Open a span for the rollout item inside the rollout's span."""
         attributes = {"aioproton.target": event.target}
         self._push("item", f"rollout item {event.target}", SpanKind.INTERNAL, attributes)
 
     def on_rollout_item(self, event: RolloutItemEnded) -> None:
+        """Record the item's status and deployment id and close its span."""
         item = self._top("item")
         if item is not None:
             if event.status is not None:
@@ -231,6 +246,7 @@ class TracingObserver(Observer):
         self._pop("item", event.error)
 
     def on_rollout_end(self, event: RolloutEnded) -> None:
+        """Close the rollout's span."""
         self._pop("rollout", event.error)
 
 

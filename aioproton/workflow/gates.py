@@ -27,6 +27,8 @@ __all__ = ["Gate", "GateCheck", "GateDecision"]
 
 
 class GateDecision(enum.Enum):
+    """A gate's answer after a wave: go on, hold where it is, or roll back."""
+
     GO = "GO"
     #: Stop here, keep everything as it is; running the rollout again goes on.
     HOLD = "HOLD"

@@ -202,15 +202,18 @@ class RolloutReport:
 
 
 def parse_version(version: str) -> Version:
+    """``"1.3"`` as ``(1, 3)``, so versions compare as numbers."""
     major, _, minor = version.partition(".")
     return int(major), int(minor)
 
 
 def render_version(version: Version) -> str:
+    """``(1, 3)`` as ``"1.3"``."""
     return f"{version[0]}.{version[1]}"
 
 
 def action_for(current: Version, target: Version) -> RolloutAction:
+    """What a rollout does to an item at ``current`` to bring it to ``target``."""
     if current == target:
         return RolloutAction.SKIP_CURRENT
     if current > target:

@@ -49,6 +49,8 @@ CLAIMABLE = ("PENDING", "NOT_STARTED", "CANCELLED")
 
 
 class RolloutPhase(enum.Enum):
+    """Where a stored rollout is: running, paused, stopped or done."""
+
     RUNNING = "RUNNING"
     #: Stopped between items on purpose (pause, a HOLD gate, an approval step).
     PAUSED = "PAUSED"
@@ -72,6 +74,8 @@ class ItemState:
 
 @attrs.frozen(kw_only=True)
 class RolloutState:
+    """A stored rollout: its plan, waves, the wave reached, its phase and its items."""
+
     rollout_id: str
     plan: str
     #: The item paths of each wave, in order.
@@ -136,10 +140,12 @@ class MemoryRolloutStateStore:
         self._claims: dict[tuple[str, str], tuple[str, float]] = {}
 
     async def load(self, rollout_id: str) -> RolloutState | None:
+        """The stored state, or ``None`` if the rollout never started."""
         state = self._states.get(rollout_id)
         return None if state is None else attrs.evolve(state, items=dict(state.items))
 
     async def create(self, state: RolloutState) -> RolloutState:
+        """Store ``state`` unless the rollout exists; return the stored one."""
         self._states.setdefault(state.rollout_id, attrs.evolve(state, items=dict(state.items)))
         loaded = await self.load(state.rollout_id)
         assert loaded is not None
@@ -148,11 +154,13 @@ class MemoryRolloutStateStore:
     async def advance(
         self, rollout_id: str, wave: int, phase: RolloutPhase, reason: str | None
     ) -> None:
+        """Record the wave reached (never lower than before) and the phase and reason."""
         state = self._states[rollout_id]
         wave = max(wave, state.wave)
         self._states[rollout_id] = attrs.evolve(state, wave=wave, phase=phase, reason=reason)
 
     async def record(self, rollout_id: str, item: ItemState) -> None:
+        """Record one item's outcome, and release any claim on it."""
         state = self._states[rollout_id]
         items = dict(state.items)
         items[item.path] = item
@@ -162,6 +170,7 @@ class MemoryRolloutStateStore:
     async def claim(
         self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
     ) -> list[str]:
+        """Claim up to ``limit`` unclaimed (or expired) items still to do in ``wave``."""
         now = time.monotonic()
         claimed: list[str] = []
         for item in sorted(self._states[rollout_id].items.values(), key=lambda i: i.path):
@@ -174,6 +183,7 @@ class MemoryRolloutStateStore:
         return claimed
 
     async def renew_claims(self, rollout_id: str, holder: str, ttl: float) -> int:
+        """Extend ``holder``'s unexpired claims by ``ttl``; how many."""
         now = time.monotonic()
         mine = [
             key
@@ -185,10 +195,12 @@ class MemoryRolloutStateStore:
         return len(mine)
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
+        """Whether ``holder``'s claim on ``path`` is still in force (the fence)."""
         claim = self._claims.get((rollout_id, path))
         return claim is not None and claim[0] == holder and claim[1] > time.monotonic()
 
     async def discard(self, rollout_id: str) -> None:
+        """Forget the rollout (the next run starts afresh)."""
         self._states.pop(rollout_id, None)
         for key in [key for key in self._claims if key[0] == rollout_id]:
             del self._claims[key]
@@ -224,6 +236,7 @@ ITEM_COLUMNS = "path, wave, previous_version, status, deployment_id, message"
 
 
 def item_values(rollout_id: str, item: ItemState) -> tuple[Any, ...]:
+    """The ``rollout_items`` row of ``item`` (``rollout_id``, then the ``ITEM_COLUMNS``)."""
     return (
         rollout_id,
         item.path,
@@ -326,6 +339,8 @@ class SqliteRolloutStateStore:
             connection.close()
 
     async def load(self, rollout_id: str) -> RolloutState | None:
+        """The stored state, or ``None`` if the rollout never started."""
+
         def load(connection: sqlite3.Connection) -> RolloutState | None:
             return self._load(connection, rollout_id)
 
@@ -335,6 +350,8 @@ class SqliteRolloutStateStore:
         return state
 
     async def create(self, state: RolloutState) -> RolloutState:
+        """Store ``state`` unless the rollout exists; return the stored one."""
+
         def create(connection: sqlite3.Connection) -> RolloutState:
             inserted = connection.execute(
                 "INSERT OR IGNORE INTO rollouts (rollout_id, plan, waves, wave, status, reason) "
@@ -366,6 +383,7 @@ class SqliteRolloutStateStore:
     async def advance(
         self, rollout_id: str, wave: int, phase: RolloutPhase, reason: str | None
     ) -> None:
+        """Record the wave reached (never lower than before) and the phase and reason."""
         await self._run(
             "UPDATE rollouts SET wave = MAX(wave, ?), status = ?, reason = ? WHERE rollout_id = ?",
             wave,
@@ -375,6 +393,7 @@ class SqliteRolloutStateStore:
         )
 
     async def record(self, rollout_id: str, item: ItemState) -> None:
+        """Record one item's outcome, and release any claim on it."""
         await self._run(
             f"INSERT OR REPLACE INTO rollout_items (rollout_id, {ITEM_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -384,6 +403,8 @@ class SqliteRolloutStateStore:
     async def claim(
         self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
     ) -> list[str]:
+        """Claim up to ``limit`` unclaimed (or expired) items still to do in ``wave``."""
+
         def claim(connection: sqlite3.Connection) -> list[str]:
             now = time.time()
             rows = connection.execute(
@@ -406,6 +427,8 @@ class SqliteRolloutStateStore:
         return paths
 
     async def renew_claims(self, rollout_id: str, holder: str, ttl: float) -> int:
+        """Extend ``holder``'s unexpired claims by ``ttl``; how many."""
+
         def renew(connection: sqlite3.Connection) -> int:
             now = time.time()
             return connection.execute(
@@ -420,6 +443,8 @@ class SqliteRolloutStateStore:
         return renewed
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
+        """Whether ``holder``'s claim on ``path`` is still in force (the fence)."""
+
         def holds(connection: sqlite3.Connection) -> bool:
             row = connection.execute(
                 "SELECT 1 FROM rollout_items WHERE rollout_id = ? AND path = ? "
@@ -432,6 +457,7 @@ class SqliteRolloutStateStore:
         return held
 
     async def discard(self, rollout_id: str) -> None:
+        """Forget the rollout (the next run starts afresh)."""
         await self._run("DELETE FROM rollout_items WHERE rollout_id = ?", rollout_id)
         await self._run("DELETE FROM rollouts WHERE rollout_id = ?", rollout_id)
 

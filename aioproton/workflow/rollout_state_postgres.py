@@ -117,6 +117,7 @@ class PostgresRolloutStateStore:
         self._open = False
 
     async def open(self) -> None:
+        """Create the tables if missing, then open the connection pool."""
         connection = await _connect(self.url, "aioproton schema", self.connect_timeout)
         try:
             await _ensure_schema(connection)
@@ -126,6 +127,7 @@ class PostgresRolloutStateStore:
         self._open = True
 
     async def aclose(self) -> None:
+        """Close the connection pool."""
         self._open = False
         await self._pool.close()
 
@@ -172,11 +174,13 @@ class PostgresRolloutStateStore:
         return state_from_rows(row, await cursor.fetchall())
 
     async def load(self, rollout_id: str) -> RolloutState | None:
+        """The stored state, or ``None`` if the rollout never started."""
         async with self._transaction() as connection:
             state: RolloutState | None = await self._load(connection, rollout_id)
             return state
 
     async def create(self, state: RolloutState) -> RolloutState:
+        """Store ``state`` unless the rollout exists; return the stored one."""
         async with self._transaction() as connection:
             cursor = await connection.execute(
                 f"INSERT INTO aioproton_rollouts ({_ROLLOUT_COLUMNS}) "
@@ -203,6 +207,7 @@ class PostgresRolloutStateStore:
     async def advance(
         self, rollout_id: str, wave: int, phase: RolloutPhase, reason: str | None
     ) -> None:
+        """Record the wave reached (never lower than before) and the phase and reason."""
         async with self._transaction() as connection:
             await connection.execute(
                 "UPDATE aioproton_rollouts SET wave = GREATEST(wave, %s), status = %s, reason = %s "
@@ -211,6 +216,7 @@ class PostgresRolloutStateStore:
             )
 
     async def record(self, rollout_id: str, item: ItemState) -> None:
+        """Record one item's outcome, and release any claim on it."""
         async with self._transaction() as connection:
             await connection.execute(
                 f"INSERT INTO aioproton_rollout_items (rollout_id, {ITEM_COLUMNS}) "
@@ -224,6 +230,7 @@ class PostgresRolloutStateStore:
     async def claim(
         self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
     ) -> list[str]:
+        """Claim up to ``limit`` unclaimed (or expired) items still to do in ``wave``."""
         async with self._transaction() as connection:
             cursor = await connection.execute(
                 "UPDATE aioproton_rollout_items SET claimed_by = %s, "
@@ -238,6 +245,7 @@ class PostgresRolloutStateStore:
             return sorted(row[0] for row in await cursor.fetchall())
 
     async def renew_claims(self, rollout_id: str, holder: str, ttl: float) -> int:
+        """Extend ``holder``'s unexpired claims by ``ttl``; how many."""
         async with self._transaction() as connection:
             cursor = await connection.execute(
                 "UPDATE aioproton_rollout_items "
@@ -248,6 +256,7 @@ class PostgresRolloutStateStore:
             return cursor.rowcount
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
+        """Whether ``holder``'s claim on ``path`` is still in force (the fence)."""
         async with self._transaction() as connection:
             cursor = await connection.execute(
                 "SELECT 1 FROM aioproton_rollout_items WHERE rollout_id = %s AND path = %s "
@@ -257,6 +266,7 @@ class PostgresRolloutStateStore:
             return await cursor.fetchone() is not None
 
     async def discard(self, rollout_id: str) -> None:
+        """Forget the rollout (the next run starts afresh)."""
         async with self._transaction() as connection:
             await connection.execute(
                 "DELETE FROM aioproton_rollouts WHERE rollout_id = %s", (rollout_id,)

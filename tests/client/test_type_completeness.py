@@ -19,9 +19,8 @@ import pytest
 
 #: Classes pyright synthesizes for attrs fields with a converter: nothing to document.
 SYNTHESIZED = "__converterDescriptor_"
-#: Public symbols still without a docstring (observer hooks, rollout state stores);
-#: lower it as they get one, down to 0.
-MAX_UNDOCUMENTED = 59
+#: Public symbols allowed without a docstring: none.
+MAX_UNDOCUMENTED = 0
 
 
 @pytest.mark.slow
