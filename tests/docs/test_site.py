@@ -7,13 +7,13 @@ Chromium the test is skipped, except under ``CI=true``, where it fails.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import pkgutil
+import socket
 import subprocess
 import sys
-import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,24 +65,38 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def served(site: Path) -> Iterator[str]:
-    """The built site over HTTP on 127.0.0.1, as a browser sees it."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="docs-site", daemon=True)
-    thread.start()
+    """The built site over HTTP on 127.0.0.1, as a browser sees it, from a server process
+    of its own (so nothing else in the test process can slow its answers)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=site,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
