@@ -203,30 +203,30 @@ class ControlRoutes:
         self.server.persist(force=True)
         return {}
 
+    async def _strings(self, request: web.Request, usage: str, *names: str) -> list[str]:
+        """The body's ``names``, each a non-empty string, or a ControlError that shows ``usage``."""
+        body = await self._body(request)
+        values = [body.get(name) for name in names]
+        if not all(isinstance(value, str) and value for value in values):
+            raise ControlError(f"send {usage}")
+        return [str(value) for value in values]
+
     @_json_handler
     async def put_bundle(self, request: web.Request) -> Mapping[str, Any]:
-        body = await self._body(request)
-        bucket, key, content = body.get("bucket"), body.get("key"), body.get("content")
-        if not all(isinstance(value, str) and value for value in (bucket, key, content)):
-            raise ControlError(
-                'send {"bucket": ..., "key": ..., "content": base64 of the tar.gz bundle}'
-            )
+        usage = '{"bucket": ..., "key": ..., "content": base64 of the tar.gz bundle}'
+        bucket, key, content = await self._strings(request, usage, "bucket", "key", "content")
         try:
-            data = base64.b64decode(str(content), validate=True)
+            data = base64.b64decode(content, validate=True)
         except binascii.Error as exc:
             raise ControlError(f"content is not base64: {exc}") from exc
-        self.server.backend.bundles.s3.register(str(bucket), str(key), data)
+        self.server.backend.bundles.s3.register(bucket, key, data)
         return {"bucket": bucket, "key": key, "size": len(data)}
 
     @_json_handler
     async def put_repository(self, request: web.Request) -> Mapping[str, Any]:
-        body = await self._body(request)
-        provider, name, path = body.get("provider"), body.get("name"), body.get("path")
-        if not all(isinstance(value, str) and value for value in (provider, name, path)):
-            raise ControlError(
-                'send {"provider": "GITHUB", "name": "owner/repo", "path": "/a/git/repository"}'
-            )
-        self.server.backend.bundles.git.point(str(provider), str(name), Path(str(path)))
+        usage = '{"provider": "GITHUB", "name": "owner/repo", "path": "/a/git/repository"}'
+        provider, name, path = await self._strings(request, usage, "provider", "name", "path")
+        self.server.backend.bundles.git.point(provider, name, Path(path))
         return {"provider": provider, "name": name, "path": path}
 
     @_json_handler

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import attrs
 
 from ._protocol import operation_names
+from .backend._serde import checked_keys
 
 FaultKind = Literal["reset", "throttle", "error", "drop"]
 
@@ -102,12 +103,7 @@ class FaultSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FaultSettings:
         """Settings from JSON; unknown keys and wrong types raise ValueError."""
-        if not isinstance(data, Mapping):
-            raise ValueError("fault settings must be a JSON object")
-        known = {field.name for field in attrs.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown fault settings: {', '.join(unknown)}")
+        known = checked_keys(cls, data, what="fault settings", unknown="unknown fault settings")
         for key in ("throttle_burst", "seed"):
             value = data.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):

@@ -101,34 +101,28 @@ class _Exchange:
     body: bytes | None = None  # the request's, once read
 
 
+@attrs.define(kw_only=True, eq=False)
 class ProtonServer:
     """Serves Proton operations from a backend, with auth, faults, logging, persistence."""
 
-    def __init__(
-        self,
-        *,
-        backend: ProtonBackend,
-        clock: Clock,
-        authenticator: Authenticator,
-        faults: FaultInjector,
-        requests: RequestLog,
-        state_file: StateFile | None = None,
-        check_responses: bool = False,
-        max_body_bytes: int = 1_048_576,
-    ) -> None:
-        self.backend = backend
-        self.clock = clock
-        self.authenticator = authenticator
-        self.faults = faults
-        self.requests = requests
-        self.state_file = state_file
-        self.check_responses = check_responses
-        self.max_body_bytes = max_body_bytes
-        self._tracker = Tracker()
-        self._taken_revision = backend.revision  # gathered into a batch
-        self._saved_revision = backend.revision  # committed to the file
-        self._commit: asyncio.Future[None] | None = None  # the commit under way
-        self._commit_revision = backend.revision
+    backend: ProtonBackend
+    clock: Clock
+    authenticator: Authenticator
+    faults: FaultInjector
+    requests: RequestLog
+    state_file: StateFile | None = None
+    check_responses: bool = False
+    max_body_bytes: int = 1_048_576
+    _tracker: Tracker = attrs.field(factory=Tracker, init=False)
+    # Revisions of the backend: gathered into a batch, committed to the file, being committed.
+    _taken_revision: int = attrs.field(init=False)
+    _saved_revision: int = attrs.field(init=False)
+    _commit_revision: int = attrs.field(init=False)
+    _commit: asyncio.Future[None] | None = attrs.field(default=None, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._taken_revision = self._saved_revision = self.backend.revision
+        self._commit_revision = self.backend.revision
 
     # ------------------------------------------------------------------ persistence
 
@@ -224,18 +218,8 @@ class ProtonServer:
         if exchange.fault in ("reset", "drop") and request.transport is not None:
             # Nothing of this response is ever written: the client sees the connection die.
             request.transport.abort()
-        self.requests.record(
-            time=exchange.time,
-            operation=exchange.operation,
-            status=status,
-            error_code=error_code,
-            committed=exchange.committed,
-            client_token=exchange.client_token,
-            request_id=exchange.request_id,
-            fault=exchange.fault,
-            request=exchange.body,
-            response=response.body if isinstance(response.body, bytes) else None,
-        )
+        body = response.body if isinstance(response.body, bytes) else None
+        self._log(exchange, status, error_code, body)
         logger.debug(
             "%s %s -> %s%s",
             exchange.request_id,
@@ -354,17 +338,25 @@ class ProtonServer:
             )
         response = error_response(error, request_id=request_id)
         response.set_status(status if status >= 500 else BadRequestException.status)
-        self.requests.record(
-            time=self.clock.now(),
-            operation=None,
-            status=response.status,
-            error_code=error.code,
-            committed=False,
-            client_token=None,
-            request_id=request_id,
-            fault=None,
-        )
+        self._log(_Exchange(request_id, self.clock.now()), response.status, error.code, None)
         return response
+
+    def _log(
+        self, exchange: _Exchange, status: Outcome, error_code: str | None, body: bytes | None
+    ) -> None:
+        """The request log's record of ``exchange`` (``body``: the response's, if any)."""
+        self.requests.record(
+            time=exchange.time,
+            operation=exchange.operation,
+            status=status,
+            error_code=error_code,
+            committed=exchange.committed,
+            client_token=exchange.client_token,
+            request_id=exchange.request_id,
+            fault=exchange.fault,
+            request=exchange.body,
+            response=body,
+        )
 
     async def _read_request(
         self, request: web.Request, exchange: _Exchange

@@ -8,6 +8,7 @@ The resource path is also what outcome-script targets match.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import attrs
 
@@ -21,36 +22,22 @@ def template_version(kind: str, name: str, major: int, minor: int) -> str:
     return f"{kind}-template/{name}:{major}.{minor}"
 
 
-def environment(name: str) -> str:
-    return f"environment/{name}"
+def _path(pattern: str) -> Callable[..., str]:
+    """A path builder: the positional names fill the pattern's ``{}`` in order."""
+    return pattern.format
 
 
-def service(name: str) -> str:
-    return f"service/{name}"
-
-
-def service_instance(service_name: str, name: str) -> str:
-    return f"service/{service_name}/service-instance/{name}"
-
-
-def pipeline(service_name: str) -> str:
-    return f"service/{service_name}/pipeline"
-
-
-def component(name: str) -> str:
-    return f"component/{name}"
-
-
-def connection(connection_id: str) -> str:
-    return f"environment-account-connection/{connection_id}"
+environment = _path("environment/{}")
+service = _path("service/{}")
+service_instance = _path("service/{}/service-instance/{}")  # (service name, instance name)
+pipeline = _path("service/{}/pipeline")  # (service name)
+component = _path("component/{}")
+connection = _path("environment-account-connection/{}")  # (connection id)
+deployment = _path("deployment/{}")  # (deployment id)
 
 
 def repository(provider: str, name: str) -> str:
     return f"repository/{provider.lower()}:{name}"
-
-
-def deployment(deployment_id: str) -> str:
-    return f"deployment/{deployment_id}"
 
 
 def build(partition: str, region: str, account_id: str, path: str) -> str:

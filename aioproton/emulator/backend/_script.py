@@ -31,6 +31,8 @@ from typing import Any, Literal, get_args
 
 import attrs
 
+from ._serde import checked_keys
+
 Action = Literal["deploy", "delete", "register", "any"]
 Outcome = Literal["succeed", "fail"]
 CancelMode = Literal["cancelled", "failed", "too_late"]
@@ -151,12 +153,7 @@ class ScriptRule:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScriptRule:
         """Build a rule from JSON; raises ``ValueError`` on unknown keys or bad values."""
-        if not isinstance(data, dict):
-            raise ValueError("a rule must be a JSON object")
-        known = {field.name for field in attrs.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown rule keys: {', '.join(unknown)}")
+        checked_keys(cls, data, what="a rule", unknown="unknown rule keys")
         if "target" not in data:
             raise ValueError("a rule needs a target")
         try:

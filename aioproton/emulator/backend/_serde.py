@@ -29,6 +29,20 @@ def non_empty(members: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in members.items() if value}
 
 
+def checked_keys(cls: type, data: object, *, what: str, unknown: str) -> set[str]:
+    """The field names of attrs ``cls``, once ``data`` is a JSON object holding only those.
+
+    Otherwise a ValueError: "``what`` must be a JSON object" or "``unknown``: a, b".
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{what} must be a JSON object")
+    known = {field.name for field in attrs.fields(cls)}
+    extra = sorted(set(data) - known)
+    if extra:
+        raise ValueError(f"{unknown}: {', '.join(extra)}")
+    return known
+
+
 def unstructure(value: Any) -> Any:
     if attrs.has(type(value)):
         return {

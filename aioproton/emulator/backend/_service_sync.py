@@ -50,7 +50,7 @@ from ._engine import Call, Engine, RequestContext
 from ._git import GitError, GitRepositories
 from ._records import SUCCEEDED, TERMINAL, Service, ServiceSyncConfig
 from ._sync import SYNC_REQUEST_ID
-from ._template_sync import POLL_SECONDS, event, record_repository, render_attempt
+from ._template_sync import event, poll_configs, record_repository, render_attempt, revision
 from ._world import Region
 
 logger = logging.getLogger("aioproton.emulator")
@@ -61,31 +61,12 @@ KEEP_ATTEMPTS = 20
 
 def poll(engine: Engine, region: Region, *, force: bool = False) -> None:
     """Settle finished attempts, then read the branch of every configuration that is due."""
-    git = engine.bundles.git
-    for config in list(region.service_sync_configs.values()):
-        _settle(region, config)
-        due = config.checked_at is None or engine.now - config.checked_at >= POLL_SECONDS
-        if not (force or due):
-            continue
-        if git.location(config.repository_provider, config.repository_name) is None:
-            continue
-        config.checked_at = engine.now
-        _check(engine, git, region, config)
+    poll_configs(engine, region, region.service_sync_configs.values(), _settle, _check, force)
 
 
 def poll_all(engine: Engine) -> None:
     for region in list(engine.world.regions.values()):
         poll(engine, region, force=True)
-
-
-def _revision(config: ServiceSyncConfig, path: str, sha: str) -> dict[str, Any]:
-    return {
-        "repositoryName": config.repository_name,
-        "repositoryProvider": config.repository_provider,
-        "branch": config.branch,
-        "directory": path,
-        "sha": sha,
-    }
 
 
 def _read_spec(git: GitRepositories, config: ServiceSyncConfig, sha: str) -> tuple[str, str]:
@@ -183,8 +164,8 @@ def _attempt(
         "startedAt": engine.now,
         "status": "IN_PROGRESS" if error is None else "FAILED",
         "target": instance,
-        "initialRevision": _revision(config, spec_path, initial),
-        "targetRevision": _revision(config, spec_path, sha),
+        "initialRevision": revision(config, spec_path, initial),
+        "targetRevision": revision(config, spec_path, sha),
         "events": [event("STARTING_SYNC", f"Syncing {spec_path} at {sha}.", engine.now, sha)],
     }
     if error is not None:

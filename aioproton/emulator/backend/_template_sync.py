@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from ..errors import ServiceError, ValidationException
 from . import _template_versions
@@ -65,6 +66,7 @@ KEEP_ATTEMPTS = 20
 SYNC_TYPE = "TEMPLATE_SYNC"
 COMPATIBLE_ENVS = ".compatible-envs"
 _MAJOR_DIRECTORY = re.compile(r"^v([1-9][0-9]{0,8})$")
+_Config = TypeVar("_Config", TemplateSyncConfig, ServiceSyncConfig)
 _RENDERED = ("startedAt", "status", "target", "initialRevision", "targetRevision", "events")
 
 
@@ -77,16 +79,28 @@ def event(kind: str, text: str, at: float, external_id: str | None = None) -> di
 
 def poll(engine: Engine, region: Region, *, force: bool = False) -> None:
     """Settle finished attempts, then read the branch of every configuration that is due."""
+    poll_configs(engine, region, region.template_sync_configs.values(), _settle, _check, force)
+
+
+def poll_configs(
+    engine: Engine,
+    region: Region,
+    configs: Iterable[_Config],
+    settle: Callable[[Region, _Config], None],
+    check: Callable[[Engine, GitRepositories, Region, _Config], None],
+    force: bool,
+) -> None:
+    """The polling template and service sync share: ``check`` the configurations due."""
     git = engine.bundles.git
-    for config in list(region.template_sync_configs.values()):
-        _settle(region, config)
+    for config in list(configs):
+        settle(region, config)
         due = config.checked_at is None or engine.now - config.checked_at >= POLL_SECONDS
         if not (force or due):
             continue
         if git.location(config.repository_provider, config.repository_name) is None:
             continue
         config.checked_at = engine.now
-        _check(engine, git, region, config)
+        check(engine, git, region, config)
 
 
 def poll_all(engine: Engine) -> None:
@@ -96,7 +110,10 @@ def poll_all(engine: Engine) -> None:
     engine.changed()
 
 
-def _revision(config: TemplateSyncConfig, directory: str, sha: str) -> dict[str, Any]:
+def revision(
+    config: TemplateSyncConfig | ServiceSyncConfig, directory: str, sha: str
+) -> dict[str, Any]:
+    """A sync attempt's ``initialRevision`` or ``targetRevision``."""
     return {
         "repositoryName": config.repository_name,
         "repositoryProvider": config.repository_provider,
@@ -216,8 +233,8 @@ def _register(
         "startedAt": engine.now,
         "status": "IN_PROGRESS",
         "target": template.name,
-        "initialRevision": _revision(config, directory, _previous_sha(config, directory) or sha),
-        "targetRevision": _revision(config, directory, sha),
+        "initialRevision": revision(config, directory, _previous_sha(config, directory) or sha),
+        "targetRevision": revision(config, directory, sha),
         "events": [],
         "major": str(major),
     }
