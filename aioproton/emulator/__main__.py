@@ -154,22 +154,22 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "manual or scaled clock is not the time SDKs sign with; off never checks "
         "(default auto)",
     )
-    add(
-        "--credentials",
-        action="append",
-        type=_pair("AKID:SECRET"),
-        default=[],
-        metavar="AKID:SECRET",
-        help="an access key and its secret (repeatable; strict auth)",
-    )
-    add(
-        "--account",
-        action="append",
-        type=_pair("AKID:ACCOUNT_ID"),
-        default=[],
-        metavar="AKID:ACCOUNT_ID",
-        help="the account an access key acts as (repeatable; default 123456789012)",
-    )
+    for flag, value, more in (
+        ("--credentials", "AKID:SECRET", "its secret (repeatable; strict auth)"),
+        (
+            "--account",
+            "AKID:ACCOUNT_ID",
+            "the account it acts as (repeatable; default 123456789012)",
+        ),
+    ):
+        add(
+            flag,
+            action="append",
+            type=_pair(value),
+            default=[],
+            metavar=value,
+            help=f"an access key and {more}",
+        )
     add("--clock", type=_clock, default="system", help=CLOCK_SPELLINGS)
     add("--check-responses", action="store_true", help="answer 500 to invalid responses")
     add(
@@ -192,18 +192,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="write each request's and response's body to FILE as JSON lines (no headers)",
     )
     faults = parser.add_argument_group("faults")
-    faults.add_argument(
-        "--throttle-rate", type=_rate, default=0.0, help="share of requests answered 429"
-    )
-    faults.add_argument(
-        "--error-rate", type=_rate, default=0.0, help="share of requests answered 500"
-    )
-    faults.add_argument(
-        "--drop-rate", type=_rate, default=0.0, help="commit, then drop the connection"
-    )
-    faults.add_argument(
-        "--reset-rate", type=_rate, default=0.0, help="close the connection before processing"
-    )
+    for flag, help in (
+        ("--throttle-rate", "share of requests answered 429"),
+        ("--error-rate", "share of requests answered 500"),
+        ("--drop-rate", "commit, then drop the connection"),
+        ("--reset-rate", "close the connection before processing"),
+    ):
+        faults.add_argument(flag, type=_rate, default=0.0, help=help)
     faults.add_argument(
         "--latency-ms",
         type=_latency,
@@ -233,37 +228,41 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     return parser
 
 
+#: The flags that are Emulator(...) keywords of the same name, passed as they are.
+_EMULATOR_FLAGS = (
+    "host",
+    "port",
+    "clock",
+    "deploy_seconds",
+    "seed",
+    "auth",
+    "state_file",
+    "bundle_root",
+    "git_root",
+    "check_responses",
+    "max_body_bytes",
+    "region",
+    "auth_clock_skew",
+)
+#: The flags that are FaultSettings(...) fields of the same name.
+_FAULT_FLAGS = ("throttle_rate", "error_rate", "drop_rate", "reset_rate", "throttle_burst")
+
+
 def _emulator(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Emulator:
     try:
         faults = FaultSettings(
-            throttle_rate=args.throttle_rate,
-            error_rate=args.error_rate,
-            drop_rate=args.drop_rate,
-            reset_rate=args.reset_rate,
             latency_min_ms=args.latency_ms[0],
             latency_max_ms=args.latency_ms[1],
-            throttle_burst=args.throttle_burst,
             operations=args.fault_operation,
+            **{name: getattr(args, name) for name in _FAULT_FLAGS},
         )
         return Emulator(
-            host=args.host,
-            port=args.port,
-            clock=args.clock,
-            deploy_seconds=args.deploy_seconds,
-            seed=args.seed,
-            auth=args.auth,
             credentials=dict(args.credentials) or None,
             accounts=dict(args.account),
             faults=faults,
-            state_file=args.state_file,
-            bundle_root=args.bundle_root,
-            git_root=args.git_root,
-            check_responses=args.check_responses,
-            max_body_bytes=args.max_body_bytes,
-            region=args.region,
-            auth_clock_skew=args.auth_clock_skew,
             quotas=dict(parse_quota(text) for text in args.quota),
             record_to=args.record,
+            **{name: getattr(args, name) for name in _EMULATOR_FLAGS},
         )
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))

@@ -155,22 +155,20 @@ class Emulator(AsyncResource):
         self._recorder = Recorder(record_to) if record_to is not None else None
         self.requests: RequestLog = RequestLog(recorder=self._recorder)
         self._credentials = dict(credentials)
-        self._authenticator = Authenticator(
-            auth,
-            credentials=self._credentials,
-            accounts=accounts or {},
-            default_region=region,
-            clock=self.clock,
-            max_skew=resolve_clock_skew(auth_clock_skew, self.clock),
-        )
-        self._state_file = StateFile(state_file) if state_file is not None else None
         self._server = ProtonServer(
             backend=self.backend,
             clock=self.clock,
-            authenticator=self._authenticator,
+            authenticator=Authenticator(
+                auth,
+                credentials=self._credentials,
+                accounts=accounts or {},
+                default_region=region,
+                clock=self.clock,
+                max_skew=resolve_clock_skew(auth_clock_skew, self.clock),
+            ),
             faults=self.faults,
             requests=self.requests,
-            state_file=self._state_file,
+            state_file=StateFile(state_file) if state_file is not None else None,
             check_responses=check_responses,
             max_body_bytes=max_body_bytes,
         )
@@ -197,15 +195,16 @@ class Emulator(AsyncResource):
     async def _start(self) -> None:
         if self._recorder is not None:
             self._recorder.open()
-        if self._state_file is not None:
-            self._state_file.open()
-            saved = self._state_file.load()
+        state_file = self._server.state_file
+        if state_file is not None:
+            state_file.open()
+            saved = state_file.load()
             if saved is not None:
                 try:
                     self.backend.restore(saved)
                 except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
                     raise StateFileError(
-                        f"{self._state_file.path} holds a state this emulator cannot restore: {exc}"
+                        f"{state_file.path} holds a state this emulator cannot restore: {exc}"
                     ) from exc
             self._server.mark_saved()
         app = web.Application(client_max_size=self._server.max_body_bytes)
@@ -233,8 +232,8 @@ class Emulator(AsyncResource):
                     await self._runner.cleanup()
             finally:
                 self._runner = None
-                if self._state_file is not None:
-                    self._state_file.close()
+                if self._server.state_file is not None:
+                    self._server.state_file.close()
                 if self._recorder is not None:
                     self._recorder.close()
 
@@ -282,20 +281,20 @@ class Emulator(AsyncResource):
     @property
     def state_file(self) -> StateFile | None:
         """The state file, when the emulator keeps one."""
-        return self._state_file
+        return self._server.state_file
 
     @property
     def auth(self) -> AuthMode:
-        return self._authenticator.mode
+        return self._server.authenticator.mode
 
     def _info(self) -> dict[str, Any]:
         return {
             "endpoint_url": self.endpoint_url,
             "addresses": [f"{host}:{port}" for host, port in self._addresses],
             "auth": self.auth,
-            "auth_clock_skew": self._authenticator.max_skew,
+            "auth_clock_skew": self._server.authenticator.max_skew,
             "region": self.region,
-            "state_file": self._state_file.path if self._state_file is not None else None,
+            "state_file": self.state_file.path if self.state_file is not None else None,
         }
 
     # ------------------------------------------------------------------ conveniences

@@ -90,7 +90,7 @@ def validation_message(problems: list[str]) -> str:
 
 @attrs.define
 class _Exchange:
-    """What is known about one request so far, for its log record."""
+    """What is known about one request so far: its fields are the log record's."""
 
     request_id: str
     time: float
@@ -98,7 +98,7 @@ class _Exchange:
     client_token: str | None = None
     committed: bool = False
     fault: FaultKind | None = None
-    body: bytes | None = None  # the request's, once read
+    request: bytes | None = None  # the request's body, once read
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -346,23 +346,14 @@ class ProtonServer:
     ) -> None:
         """The request log's record of ``exchange`` (``body``: the response's, if any)."""
         self.requests.record(
-            time=exchange.time,
-            operation=exchange.operation,
-            status=status,
-            error_code=error_code,
-            committed=exchange.committed,
-            client_token=exchange.client_token,
-            request_id=exchange.request_id,
-            fault=exchange.fault,
-            request=exchange.body,
-            response=body,
+            status=status, error_code=error_code, response=body, **attrs.asdict(exchange)
         )
 
     async def _read_request(
         self, request: web.Request, exchange: _Exchange
     ) -> tuple[str, Caller, dict[str, Any]]:
         """The operation, the caller and the parameters, in the service's order of checks."""
-        body = exchange.body = await self._read_body(request)
+        body = exchange.request = await self._read_body(request)
         target_error: UnknownOperationException | None = None
         operation = ""
         try:
