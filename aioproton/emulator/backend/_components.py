@@ -40,7 +40,7 @@ from ._deployment_lifecycle import component_state
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, DELETE_IN_PROGRESS, Component, Environment, ServiceInstance
-from ._serde import given
+from ._serde import given, members
 from ._templates import get as get_template
 from ._world import Region
 
@@ -50,10 +50,7 @@ OUTPUT = "component"
 def render(region: Region, comp: Component, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": region.arn(_arns.component(comp.name)),
-        "name": comp.name,
-        "environmentName": comp.environment_name,
-        "createdAt": comp.created_at,
-        "lastModifiedAt": comp.last_modified_at,
+        **members(comp, "name", "environmentName", "createdAt", "lastModifiedAt"),
     }
     render_deploy(comp.deploy, out, succeeded_default=None)
     if comp.service_name:

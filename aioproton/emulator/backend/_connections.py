@@ -26,7 +26,7 @@ from . import _arns, _idempotency, _tags
 from ._engine import Call
 from ._pagination import paginate
 from ._records import Connection
-from ._serde import given
+from ._serde import given, members
 from ._world import Region
 
 PENDING = "PENDING"
@@ -39,18 +39,12 @@ OUTPUT = "environmentAccountConnection"
 def render(owner: Region, conn: Connection, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": owner.arn(_arns.connection(conn.id)),
-        "id": conn.id,
-        "environmentName": conn.environment_name,
-        "environmentAccountId": conn.environment_account_id,
-        "managementAccountId": conn.management_account_id,
-        "roleArn": conn.role_arn,
-        "status": conn.status,
-        "requestedAt": conn.requested_at,
-        "lastModifiedAt": conn.last_modified_at,
+        **members(conn, "id", "environmentName", "environmentAccountId", "managementAccountId"),
+        **members(conn, "roleArn", "status", "requestedAt", "lastModifiedAt"),
     }
-    out.update(given({"componentRoleArn": conn.component_role_arn}))
+    out.update(given(members(conn, "componentRoleArn")))
     if not summary:
-        out.update(given({"codebuildRoleArn": conn.codebuild_role_arn}))
+        out.update(given(members(conn, "codebuildRoleArn")))
     return out
 
 

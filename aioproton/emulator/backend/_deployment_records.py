@@ -19,7 +19,7 @@ from ._deployable import Target, find_by_path
 from ._engine import Call
 from ._pagination import paginate
 from ._records import BUSY, Deployment
-from ._serde import given, non_empty
+from ._serde import given, members, non_empty
 from ._world import Region
 
 OUTPUT = "deployment"
@@ -28,27 +28,17 @@ OUTPUT = "deployment"
 def render(region: Region, dep: Deployment, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": region.arn(_arns.deployment(dep.id)),
-        "id": dep.id,
-        "targetArn": dep.target_arn,
+        **members(dep, "id", "targetArn"),
         "targetResourceType": dep.target_type,
         "targetResourceCreatedAt": dep.target_created_at,
         "environmentName": dep.environment_name,
         "deploymentStatus": dep.status,
-        "createdAt": dep.created_at,
-        "lastModifiedAt": dep.last_modified_at,
+        **members(dep, "createdAt", "lastModifiedAt"),
     }
-    out.update(
-        given(
-            {
-                "completedAt": dep.completed_at,
-                "serviceName": dep.service_name,
-                "serviceInstanceName": dep.service_instance_name,
-                "componentName": dep.component_name,
-                "lastAttemptedDeploymentId": dep.last_attempted_id,
-                "lastSucceededDeploymentId": dep.last_succeeded_id,
-            }
-        )
-    )
+    optional = members(dep, "completedAt", "serviceName", "serviceInstanceName", "componentName")
+    optional["lastAttemptedDeploymentId"] = dep.last_attempted_id
+    optional["lastSucceededDeploymentId"] = dep.last_succeeded_id
+    out.update(given(optional))
     if not summary:
         out.update(
             non_empty(

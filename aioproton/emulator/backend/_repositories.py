@@ -20,7 +20,7 @@ from ._canonical import differences
 from ._engine import Call
 from ._pagination import paginate, single_page
 from ._records import Repository, ServiceSyncConfig, TemplateSyncConfig
-from ._serde import given
+from ._serde import given, members
 from ._world import Region
 
 OUTPUT = "repository"
@@ -29,12 +29,10 @@ OUTPUT = "repository"
 def render(region: Region, repo: Repository, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": region.arn(_arns.repository(repo.provider, repo.name)),
-        "name": repo.name,
-        "provider": repo.provider,
-        "connectionArn": repo.connection_arn,
+        **members(repo, "name", "provider", "connectionArn"),
     }
     if not summary:
-        out.update(given({"encryptionKey": repo.encryption_key}))
+        out.update(given(members(repo, "encryptionKey")))
     return out
 
 

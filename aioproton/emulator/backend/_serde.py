@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -27,6 +28,17 @@ def given(members: Mapping[str, Any]) -> dict[str, Any]:
 def non_empty(members: Mapping[str, Any]) -> dict[str, Any]:
     """The output ``members`` that hold something: the API leaves out None and empty ones."""
     return {key: value for key, value in members.items() if value}
+
+
+def members(record: object, *names: str) -> dict[str, Any]:
+    """Output members named as the API names them, read from ``record``'s attributes of
+    the same name in snake case (``lastModifiedAt`` from ``last_modified_at``)."""
+    return {name: getattr(record, _snake_case(name)) for name in names}
+
+
+@functools.cache
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def checked_keys(cls: type, data: object, *, what: str, unknown: str) -> set[str]:

@@ -49,7 +49,7 @@ from ._records import (
     ServiceOp,
     Tombstone,
 )
-from ._serde import given
+from ._serde import given, members
 from ._service_instances import add_instance, attached_components, remove_instance
 from ._sync import block
 from ._templates import get as get_template
@@ -62,11 +62,7 @@ OUTPUT = "service"
 def render(region: Region, service: Service, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": region.arn(_arns.service(service.name)),
-        "name": service.name,
-        "templateName": service.template_name,
-        "status": service.status,
-        "createdAt": service.created_at,
-        "lastModifiedAt": service.last_modified_at,
+        **members(service, "name", "templateName", "status", "createdAt", "lastModifiedAt"),
     }
     out.update(given({"description": service.description}))
     if service.status_message:
@@ -76,15 +72,7 @@ def render(region: Region, service: Service, *, summary: bool = False) -> dict[s
     out["spec"] = service.spec
     if service.pipeline is not None:
         out["pipeline"] = render_pipeline(region, service.name, service.pipeline)
-    out.update(
-        given(
-            {
-                "branchName": service.branch_name,
-                "repositoryConnectionArn": service.repository_connection_arn,
-                "repositoryId": service.repository_id,
-            }
-        )
-    )
+    out.update(given(members(service, "branchName", "repositoryConnectionArn", "repositoryId")))
     return out
 
 

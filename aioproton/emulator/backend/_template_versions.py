@@ -30,7 +30,7 @@ from ._records import (
     Template,
     TemplateVersion,
 )
-from ._serde import given
+from ._serde import given, members
 from ._templates import get as get_template
 from ._templates import label, per_kind
 from ._world import EventKind, Region
@@ -90,9 +90,7 @@ def render(
         "templateName": template.name,
         "majorVersion": str(version.major),
         "minorVersion": str(version.minor),
-        "status": version.status,
-        "createdAt": version.created_at,
-        "lastModifiedAt": version.last_modified_at,
+        **members(version, "status", "createdAt", "lastModifiedAt"),
     }
     out.update(given({"description": version.description}))
     if version.status_message:

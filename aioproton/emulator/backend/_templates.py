@@ -15,7 +15,7 @@ from . import _arns, _idempotency, _tags, _version_rules
 from ._engine import Call, Handler
 from ._pagination import paginate
 from ._records import Template
-from ._serde import given
+from ._serde import given, members
 from ._world import Region
 
 KINDS = ("environment", "service")
@@ -39,9 +39,7 @@ def get(region: Region, kind: str, name: str) -> Template:
 def render(region: Region, template: Template, *, summary: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "arn": region.arn(_arns.template(template.kind, template.name)),
-        "name": template.name,
-        "createdAt": template.created_at,
-        "lastModifiedAt": template.last_modified_at,
+        **members(template, "name", "createdAt", "lastModifiedAt"),
     }
     provisioning = "provisioning" if template.kind == "environment" else "pipelineProvisioning"
     optional = {
