@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if getattr(args, "burst", None) is not None and args.rate is None:
         parser.error("--burst goes with --rate")
+    if getattr(args, "shared", False) and not args.token_store:
+        parser.error(
+            "--shared needs --token-store: the replicas split the items through it; give "
+            "each replica the same one, e.g. --token-store postgresql://..."
+        )
     if getattr(args, "deployment_id", None) and args.kind not in DEPLOYABLE:
         parser.error(
             f"--deployment-id follows a deployment of {', '.join(sorted(DEPLOYABLE))}; "

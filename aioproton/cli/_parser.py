@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # the workflow layer loads when a flag needs it, not for `--h
     from ..workflow.waves import FailureBudget, Plan
 
 PROG = "aioproton"
+#: The fields of a rollout item that ``--order-by`` and ``--group-by`` take.
+ITEM_FIELDS = ("environment", "name", "path")
+_FIELDS = ", ".join(ITEM_FIELDS)
 
 
 class Parser(argparse.ArgumentParser):
@@ -220,6 +223,27 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
         action="store_true",
         help="go on with the paused or stopped rollout kept in --token-store, with its "
         "plan, instead of starting afresh",
+    )
+    rollout.add_argument(
+        "--shared",
+        action="store_true",
+        help="run as one of several replicas of this command that split the items between "
+        "them (each item updated by one); needs a --token-store every replica shares, such "
+        "as postgresql://... (a SQLite file serves replicas on one host); a replica joins "
+        "the stored rollout instead of starting afresh",
+    )
+    rollout.add_argument(
+        "--order-by",
+        choices=ITEM_FIELDS,
+        metavar="FIELD",
+        help=f"start the items in the order of this field of each ({_FIELDS})",
+    )
+    rollout.add_argument(
+        "--group-by",
+        choices=ITEM_FIELDS,
+        metavar="FIELD",
+        help=f"keep the items with the same value of this field ({_FIELDS}) in waves of "
+        "their own: a wave never spans two groups",
     )
     _poll_options(
         rollout,

@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import operator
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -29,6 +30,7 @@ from ..workflow import (
     MemoryRolloutStateStore,
     Rollout,
     RolloutAction,
+    RolloutItem,
     RolloutReport,
     RolloutResult,
     RolloutStateStore,
@@ -80,6 +82,9 @@ async def run(args: argparse.Namespace) -> ExitCode:
             rollback=args.rollback,
             pause_after_wave=args.pause_after_wave,
             state=state,
+            shared=args.shared,
+            order_by=_item_key(args.order_by),
+            group_by=_item_key(args.group_by),
         )
         if getattr(args, "output", "text") == "json":
             return await run_json(rollout, JsonLines(), dry_run=args.dry_run)
@@ -91,7 +96,7 @@ async def run(args: argparse.Namespace) -> ExitCode:
                     f"there is no rollout of {kind} template {template} {version} to resume "
                     f"in {args.token_store}; run it without --resume to start it"
                 )
-        elif not args.dry_run:
+        elif not (args.dry_run or args.shared):  # a replica joins what the others started
             await rollout.reset()
         plan = await rollout.plan()
         updates = sum(1 for item in plan if item.action in _UPDATES)
@@ -114,6 +119,15 @@ async def run(args: argparse.Namespace) -> ExitCode:
             + ("; go on with --resume" if args.token_store else "")
         )
     return ExitCode.OK if report.ok or _paused_cleanly(report) else ExitCode.FAILED
+
+
+def _item_key(field: str | None) -> Callable[[RolloutItem], str] | None:
+    """``--order-by`` / ``--group-by``: a field of the item (see ``ITEM_FIELDS``)."""
+    if field is None:
+        return None
+    if field == "name":
+        return lambda item: item.target.names[-1]
+    return operator.attrgetter(field)
 
 
 def _paused_cleanly(report: RolloutReport) -> bool:

@@ -13,44 +13,16 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from ..recipes import service_spec, template_version
 from .conftest import collect, polled, ticking
+from .rollouts import fleet_of_four, rollout_args
 
 pytestmark = pytest.mark.slow
-
-INSTANCES = ("one", "two", "three", "four")
 
 
 @pytest.fixture
 async def fleet(proton_emulator, proton_client, proton_waiters, deployed) -> str:
     """Service ``api`` with four instances on ``web`` 1.0, and ``web`` 1.1 published."""
-    await proton_client.create_service_template(
-        name="web", pipeline_provisioning="CUSTOMER_MANAGED"
-    )
-    await template_version(proton_client, proton_emulator, "service", "web")
-    await proton_client.create_service(
-        name="api",
-        template_name="web",
-        template_major_version="1",
-        spec=service_spec(*((name, "dev") for name in INSTANCES)),
-    )
-    await proton_waiters.service_created("api", timeout=3600)
-    return await template_version(proton_client, proton_emulator, "service", "web", major="1")
-
-
-def rollout_args(emulator, *extra: str) -> list[str]:
-    return [
-        "rollout",
-        "--endpoint-url",
-        emulator.endpoint_url,
-        "--service-template",
-        "web",
-        "--version",
-        "1.1",
-        "--poll-interval",
-        "0.05",
-        *extra,
-    ]
+    return await fleet_of_four(proton_client, proton_emulator, proton_waiters)
 
 
 async def test_dry_run_changes_nothing(proton_emulator, fleet, run_cli):
