@@ -56,21 +56,23 @@ def event(
     }
 
 
+#: A waiter's state change: each event field and the ``StateChange`` attribute it holds.
+_CHANGE_FIELDS = {
+    "target": "subject",
+    "target_arn": "arn",
+    "deployment_id": "deployment_id",
+    "status": "status",
+    "previous_status": "previous",
+    "message": "message",
+    "waiter": "waiter",
+    "poll": "attempt",
+}
+
+
 def of_change(change: StateChange[Any], request_id: str | None = None) -> dict[str, Any]:
     """A waiter's state change."""
-    return event(
-        "state_change",
-        target=change.subject,
-        target_arn=change.arn,
-        deployment_id=change.deployment_id,
-        request_id=request_id,
-        status=change.status,
-        previous_status=change.previous,
-        message=change.message,
-        waiter=change.waiter,
-        poll=change.attempt,
-        elapsed=round(change.elapsed, 3),
-    )
+    fields = {field: getattr(change, name) for field, name in _CHANGE_FIELDS.items()}
+    return event("state_change", **fields, request_id=request_id, elapsed=round(change.elapsed, 3))
 
 
 def of_rollout_result(result: RolloutResult) -> dict[str, Any]:

@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
-import yaml
 
 from . import _schemas
 from ._git import GitError, GitRepositories
 from ._records import DRAFT, PUBLISHED, Template, TemplateVersion
+from ._specs import load_file
 
 logger = logging.getLogger("aioproton.emulator")
 
@@ -247,13 +247,8 @@ class Registration:
 
 def _manifest(bundle: Bundle, directory: str) -> list[dict[str, Any]]:
     path = f"{directory}/manifest.yaml"
-    raw = bundle.files.get(path)
-    if raw is None:
-        raise BundleError(f"The template bundle has no {path}.")
-    try:
-        data = yaml.safe_load(raw)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{path} is not valid YAML: {exc}") from exc
+    missing = f"The template bundle has no {path}."
+    data = load_file(bundle.files.get(path), path, BundleError, missing)
     infrastructure = data.get("infrastructure") if isinstance(data, dict) else None
     templates = infrastructure.get("templates") if isinstance(infrastructure, dict) else None
     if not isinstance(templates, list) or not templates:

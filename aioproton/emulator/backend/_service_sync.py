@@ -41,8 +41,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import yaml
-
 from ..errors import ServiceError, ValidationException
 from . import _service_instances, _specs
 from ._deployable import get_instance
@@ -74,12 +72,8 @@ def _read_spec(git: GitRepositories, config: ServiceSyncConfig, sha: str) -> tup
     provider, name = config.repository_provider, config.repository_name
     ops_path = config.file_path.strip("/")
     raw = git.read(provider, name, sha, ops_path)
-    if raw is None:
-        raise ValidationException(f"The proton-ops file {ops_path} does not exist.")
-    try:
-        ops = yaml.safe_load(raw)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValidationException(f"{ops_path} is not valid YAML: {exc}") from exc
+    missing = f"The proton-ops file {ops_path} does not exist."
+    ops = _specs.load_file(raw, ops_path, ValidationException, missing)
     services = ops.get("sync", {}).get("services") if isinstance(ops, dict) else None
     entry = services.get(config.service_name) if isinstance(services, dict) else None
     spec_path = entry.get("spec") if isinstance(entry, dict) else None

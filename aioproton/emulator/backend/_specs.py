@@ -10,6 +10,7 @@ the path of the member at fault.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -57,6 +58,17 @@ def load(text: str, member: str) -> Any:
         ) from exc
     except yaml.YAMLError as exc:
         raise ValidationException(f"Invalid {member}: {exc}") from exc
+
+
+def load_file(raw: bytes | None, path: str, error: Callable[[str], Exception], missing: str) -> Any:
+    """The YAML document in a bundle's or repository's file at ``path`` (``raw``, None when
+    there is none); ``error`` raised with ``missing``, or with what is wrong with the YAML."""
+    if raw is None:
+        raise error(missing)
+    try:
+        return yaml.safe_load(raw)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise error(f"{path} is not valid YAML: {exc}") from exc
 
 
 def _document(text: str, member: str, kind: str) -> dict[str, Any]:
