@@ -66,6 +66,13 @@ class Bundle:
 
     files: Mapping[str, bytes]
 
+    def file(self, path: str) -> bytes:
+        """The file at ``path``, or a BundleError saying the bundle has none."""
+        raw = self.files.get(path)
+        if raw is None:
+            raise BundleError(f"The template bundle has no {path}.")
+        return raw
+
     @classmethod
     def from_files(cls, files: Mapping[str, bytes]) -> Bundle:
         """A bundle of ``files``, checked against the file count and size limits."""
@@ -247,8 +254,7 @@ class Registration:
 
 def _manifest(bundle: Bundle, directory: str) -> list[dict[str, Any]]:
     path = f"{directory}/manifest.yaml"
-    missing = f"The template bundle has no {path}."
-    data = load_file(bundle.files.get(path), path, BundleError, missing)
+    data = load_file(bundle.file(path), path, BundleError)
     infrastructure = data.get("infrastructure") if isinstance(data, dict) else None
     templates = infrastructure.get("templates") if isinstance(infrastructure, dict) else None
     if not isinstance(templates, list) or not templates:
@@ -276,11 +282,8 @@ def _manifest(bundle: Bundle, directory: str) -> list[dict[str, Any]]:
 
 def check(bundle: Bundle, template: Template) -> Registration:
     """The registration a bundle gives a version of ``template``, or a BundleError."""
-    raw = bundle.files.get(SCHEMA_FILE)
-    if raw is None:
-        raise BundleError(f"The template bundle has no {SCHEMA_FILE}.")
     try:
-        schema = raw.decode()
+        schema = bundle.file(SCHEMA_FILE).decode()
     except UnicodeDecodeError as exc:
         raise BundleError(f"{SCHEMA_FILE} is not UTF-8 text.") from exc
     try:

@@ -44,7 +44,7 @@ from ._records import (
     Service,
     ServiceInstance,
 )
-from ._serde import non_empty
+from ._serde import non_empty, snake_case
 from ._world import EventKind, Region
 
 Target = Environment | ServiceInstance | Pipeline | Component
@@ -92,16 +92,6 @@ def get_component(region: Region, name: str) -> Component:
     return component
 
 
-def _find_instance(region: Region, service_name: str, name: str) -> ServiceInstance | None:
-    service = region.services.get(service_name)
-    return service.instances.get(name) if service else None
-
-
-def _find_pipeline(region: Region, service_name: str) -> Pipeline | None:
-    service = region.services.get(service_name)
-    return service.pipeline if service else None
-
-
 def _drop_instance(region: Region, service_name: str, name: str) -> None:
     service = region.services.get(service_name)
     if service is not None:
@@ -124,20 +114,29 @@ class TargetKind(Generic[T]):
     """One kind of deployable resource; ``names`` are the strings that identify one."""
 
     type: str  # the deployment's targetResourceType
-    title: str  # as it appears in operation names (Cancel<title>Deployment, ...)
     output: str  # the output member the Cancel operation answers with
     members: tuple[str, ...]  # the request members naming one, in ``names`` order
     path: Callable[..., str]  # (*names) -> resource path
     label: Callable[..., str]  # (*names) -> how messages name it
-    find: Callable[..., T | None]  # (region, *names)
     get: Callable[..., T]  # (region, *names), ResourceNotFoundException when missing
     remove: Callable[..., None]  # (region, *names): forget it once deleted
-    tombstone: bool  # whether a repeated delete of it answers from a tombstone
+    tombstone: bool = False  # whether a repeated delete of it answers from a tombstone
+
+    @property
+    def title(self) -> str:
+        """The kind as operation names spell it (``Cancel<title>Deployment``, ...)."""
+        return self.type.title().replace("_", "")
+
+    def find(self, region: Region, *names: str) -> T | None:
+        """The resource, or ``None`` when it (or the service it belongs to) is gone."""
+        try:
+            return self.get(region, *names)
+        except ResourceNotFoundException:
+            return None
 
     def names_of(self, dep: Deployment) -> tuple[str, ...]:
         """The names a deployment record keeps (its attributes are the members, snake_cased)."""
-        fields = (re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower() for member in self.members)
-        return tuple(getattr(dep, field) or "" for field in fields)
+        return tuple(getattr(dep, snake_case(member)) or "" for member in self.members)
 
     def match(self, path: str) -> tuple[str, ...] | None:
         """The names in a resource path of this kind, or ``None`` for another path."""
@@ -148,48 +147,38 @@ class TargetKind(Generic[T]):
 
 ENVIRONMENT: TargetKind[Environment] = TargetKind(
     type="ENVIRONMENT",
-    title="Environment",
     output="environment",
     members=("environmentName",),
     path=_arns.environment,
     label=lambda name: f"Environment {name}",
-    find=lambda region, name: region.environments.get(name),
     get=get_environment,
     remove=lambda region, name: region.environments.pop(name, None),
     tombstone=True,
 )
 SERVICE_INSTANCE: TargetKind[ServiceInstance] = TargetKind(
     type="SERVICE_INSTANCE",
-    title="ServiceInstance",
     output="serviceInstance",
     members=("serviceName", "serviceInstanceName"),
     path=_arns.service_instance,
     label=lambda service_name, name: f"Service instance {name}",
-    find=_find_instance,
     get=get_instance,
     remove=_drop_instance,
-    tombstone=False,
 )
 SERVICE_PIPELINE: TargetKind[Pipeline] = TargetKind(
     type="SERVICE_PIPELINE",
-    title="ServicePipeline",
     output="pipeline",
     members=("serviceName",),
     path=_arns.pipeline,
     label=lambda service_name: f"The pipeline of service {service_name}",
-    find=_find_pipeline,
     get=get_pipeline,
     remove=_drop_pipeline,
-    tombstone=False,
 )
 COMPONENT: TargetKind[Component] = TargetKind(
     type="COMPONENT",
-    title="Component",
     output="component",
     members=("componentName",),
     path=_arns.component,
     label=lambda name: f"Component {name}",
-    find=lambda region, name: region.components.get(name),
     get=get_component,
     remove=lambda region, name: region.components.pop(name, None),
     tombstone=True,

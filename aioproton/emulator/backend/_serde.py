@@ -33,11 +33,12 @@ def non_empty(members: Mapping[str, Any]) -> dict[str, Any]:
 def members(record: object, *names: str) -> dict[str, Any]:
     """Output members named as the API names them, read from ``record``'s attributes of
     the same name in snake case (``lastModifiedAt`` from ``last_modified_at``)."""
-    return {name: getattr(record, _snake_case(name)) for name in names}
+    return {name: getattr(record, snake_case(name)) for name in names}
 
 
 @functools.cache
-def _snake_case(name: str) -> str:
+def snake_case(name: str) -> str:
+    """``lastModifiedAt`` as ``last_modified_at``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 

@@ -72,8 +72,9 @@ def _read_spec(git: GitRepositories, config: ServiceSyncConfig, sha: str) -> tup
     provider, name = config.repository_provider, config.repository_name
     ops_path = config.file_path.strip("/")
     raw = git.read(provider, name, sha, ops_path)
-    missing = f"The proton-ops file {ops_path} does not exist."
-    ops = _specs.load_file(raw, ops_path, ValidationException, missing)
+    if raw is None:
+        raise ValidationException(f"The proton-ops file {ops_path} does not exist.")
+    ops = _specs.load_file(raw, ops_path, ValidationException)
     services = ops.get("sync", {}).get("services") if isinstance(ops, dict) else None
     entry = services.get(config.service_name) if isinstance(services, dict) else None
     spec_path = entry.get("spec") if isinstance(entry, dict) else None

@@ -60,11 +60,9 @@ def load(text: str, member: str) -> Any:
         raise ValidationException(f"Invalid {member}: {exc}") from exc
 
 
-def load_file(raw: bytes | None, path: str, error: Callable[[str], Exception], missing: str) -> Any:
-    """The YAML document in a bundle's or repository's file at ``path`` (``raw``, None when
-    there is none); ``error`` raised with ``missing``, or with what is wrong with the YAML."""
-    if raw is None:
-        raise error(missing)
+def load_file(raw: bytes, path: str, error: Callable[[str], Exception]) -> Any:
+    """The YAML document in a bundle's or repository's file at ``path``, or ``error``
+    raised with what is wrong with it."""
     try:
         return yaml.safe_load(raw)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
