@@ -22,22 +22,26 @@ psycopg 3 runs on asyncio (not trio); anyio code on the asyncio backend uses it 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 try:
     import psycopg
-    import psycopg.conninfo
-    import psycopg_pool
 except ImportError as _missing:  # pragma: no cover - exercised by a test in a subprocess
     raise ImportError(
         "aioproton.workflow.postgres needs psycopg 3: pip install 'aioproton[postgres]'"
     ) from _missing
 
-from .._lifecycle import AsyncResource
-from ..errors import ProtonError
+from ._pg import (
+    PooledStore,
+    StoreConnectionError,
+    StoreError,
+    check_url,
+    connect,
+    create_tables,
+    first_line,
+    where,
+)
 from .leases import LeaseSession, LeaseStore, LeaseTaken
 from .purge import AutoPurge
 from .tokens import TokenRecord, _new_token
@@ -55,10 +59,6 @@ logger: logging.Logger = logging.getLogger("aioproton.workflow.postgres")
 SCHEMA_VERSIONS = {"client_tokens": 1, "leases": 1}
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS aioproton_schema (
-    component TEXT PRIMARY KEY,
-    version INTEGER NOT NULL
-);
 CREATE TABLE IF NOT EXISTS aioproton_client_tokens (
     key TEXT PRIMARY KEY,
     token TEXT NOT NULL,
@@ -75,86 +75,15 @@ CREATE TABLE IF NOT EXISTS aioproton_leases (
     expires_at TIMESTAMPTZ NOT NULL
 );
 """
-#: Any constant shared by every aioproton, so two processes never create tables at once.
-_SCHEMA_LOCK = 0x61696F70726F746F  # "aioproto"
 _COLUMNS = "key, token, fingerprint, created_at, result"
 
 
-class StoreError(ProtonError):
-    """A token or lease store could not do what was asked."""
-
-    default_code = "StoreError"
-
-
-class StoreConnectionError(StoreError, ConnectionError):
-    """The database could not be reached, or the connection broke."""
-
-    default_code = "StoreConnectionError"
-
-
-def _where(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<an unparsable URL>"
-    host = info.get("host", "localhost")
-    port = info.get("port", "5432")
-    return f"{info.get('user', '')}@{host}:{port}/{info.get('dbname', '')}"
-
-
-def _check_url(url: str) -> None:
-    try:
-        psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError as error:
-        raise StoreError(
-            f"not a PostgreSQL URL or connection string ({error}); "
-            "write it as postgresql://user@host:port/database"
-        ) from None
-
-
-async def _connect(url: str, application_name: str, timeout: float) -> psycopg.AsyncConnection:
-    try:
-        return await psycopg.AsyncConnection.connect(
-            url,
-            autocommit=True,
-            application_name=application_name,
-            connect_timeout=max(1, round(timeout)),
-        )
-    except psycopg.OperationalError as error:
-        raise StoreConnectionError(
-            f"cannot connect to PostgreSQL at {_where(url)}: {_first_line(error)}; "
-            "check the URL, and that the server is running and reachable"
-        ) from None
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
 async def ensure_schema(connection: psycopg.AsyncConnection) -> None:
-    """Create the tables if missing; refuse a schema newer than this aioproton knows."""
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        await connection.execute(_SCHEMA)
-        for component, version in SCHEMA_VERSIONS.items():
-            await connection.execute(
-                "INSERT INTO aioproton_schema (component, version) VALUES (%s, %s) "
-                "ON CONFLICT (component) DO NOTHING",
-                (component, version),
-            )
-        cursor = await connection.execute("SELECT component, version FROM aioproton_schema")
-        for component, version in await cursor.fetchall():
-            known = SCHEMA_VERSIONS.get(component)
-            if known is not None and version > known:
-                raise StoreError(
-                    f"the table for {component} has schema version {version}, newer than "
-                    f"this aioproton knows ({known}): upgrade aioproton"
-                )
+    """Create the token and lease tables if missing; refuse a newer schema."""
+    await create_tables(connection, _SCHEMA, SCHEMA_VERSIONS)
 
 
-class PostgresTokenStore(AsyncResource):
+class PostgresTokenStore(PooledStore):
     """Client tokens in PostgreSQL, for replicas on several hosts (see the module docs).
 
     Open it with ``async with`` (or :meth:`open` and :meth:`aclose`): that connects,
@@ -162,6 +91,8 @@ class PostgresTokenStore(AsyncResource):
     connections. A claim is an ``INSERT ... ON CONFLICT DO NOTHING`` followed by a read
     of the row, so concurrent claimers of one key all get the first one's token.
     """
+
+    label = "tokens"
 
     def __init__(
         self,
@@ -171,60 +102,11 @@ class PostgresTokenStore(AsyncResource):
         connect_timeout: float = 10.0,
         auto_purge: AutoPurge | None = None,
     ) -> None:
-        _check_url(url)
-        if pool_size < 1:
-            raise ValueError("pool_size must be at least 1")
-        self.url = url
-        self.connect_timeout = connect_timeout
+        super().__init__(url, pool_size=pool_size, connect_timeout=connect_timeout)
         self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
-        self._pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection] = (
-            psycopg_pool.AsyncConnectionPool(
-                url,
-                min_size=1,
-                max_size=pool_size,
-                open=False,
-                timeout=connect_timeout,
-                kwargs={"autocommit": True, "application_name": "aioproton tokens"},
-                name="aioproton-tokens",
-            )
-        )
-        self._open = False
 
-    async def open(self) -> None:
-        """Create the schema if needed and open the connection pool."""
-        connection = await _connect(self.url, "aioproton schema", self.connect_timeout)
-        try:
-            await ensure_schema(connection)
-        finally:
-            await connection.close()
-        await self._pool.open(wait=True, timeout=self.connect_timeout)
-        self._open = True
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        self._open = False
-        await self._pool.close()
-
-    async def _enter(self) -> None:
-        await self.open()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        with contextlib.suppress(Exception):  # a failed close must not hide the block's error
-            await self.aclose()
-
-    @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
-        if not self._open:
-            raise StoreError(
-                f"{self!r} is not open: use it as `async with PostgresTokenStore(url) as store`"
-            )
-        try:
-            async with self._pool.connection() as connection:
-                yield connection
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
-            raise StoreConnectionError(
-                f"PostgreSQL at {_where(self.url)} failed: {_first_line(error)}"
-            ) from None
+    async def _create_tables(self, connection: psycopg.AsyncConnection) -> None:
+        await ensure_schema(connection)
 
     async def _fetch(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Run one statement; once more on a fresh connection if the first one broke."""
@@ -238,13 +120,13 @@ class PostgresTokenStore(AsyncResource):
                     raise
                 logger.info(
                     "retrying a token-store statement on a fresh connection",
-                    extra={"store": _where(self.url)},
+                    extra={"store": where(self.url)},
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
         """The key's record; a new token is claimed if it has none (see `TokenStore`)."""
-        await self.auto_purge.run(_where(self.url), now, self.purge)
+        await self.auto_purge.run(where(self.url), now, self.purge)
         while True:
             rows = await self._fetch(
                 "INSERT INTO aioproton_client_tokens (key, token, fingerprint, created_at) "
@@ -299,9 +181,6 @@ class PostgresTokenStore(AsyncResource):
         """Leases in the same database."""
         return PostgresLeaseStore(self.url, connect_timeout=self.connect_timeout)
 
-    def __repr__(self) -> str:
-        return f"PostgresTokenStore({_where(self.url)!r})"
-
 
 class PostgresLeaseStore(LeaseStore):
     """Leases in PostgreSQL; expiry on the database's clock, so hosts' clocks may differ.
@@ -312,14 +191,14 @@ class PostgresLeaseStore(LeaseStore):
     """
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
-        _check_url(url)
+        check_url(url)
         self.url = url
         self.connect_timeout = connect_timeout
         self._schema_ready = False
 
     async def open_session(self, name: str) -> LeaseSession:
         """A session for the lease ``name`` (see :class:`LeaseStore`)."""
-        connection = await _connect(self.url, f"aioproton lease {name}"[:63], self.connect_timeout)
+        connection = await connect(self.url, f"aioproton lease {name}"[:63], self.connect_timeout)
         try:
             if not self._schema_ready:
                 await ensure_schema(connection)
@@ -330,7 +209,7 @@ class PostgresLeaseStore(LeaseStore):
         return _PostgresSession(connection, self.url)
 
     def __repr__(self) -> str:
-        return f"PostgresLeaseStore({_where(self.url)!r})"
+        return f"PostgresLeaseStore({where(self.url)!r})"
 
 
 class _PostgresSession:
@@ -343,8 +222,8 @@ class _PostgresSession:
             return await self._acquire(name, holder, ttl)
         except psycopg.OperationalError as error:
             raise StoreConnectionError(
-                f"PostgreSQL at {_where(self.url)} failed while acquiring lease {name!r}: "
-                f"{_first_line(error)}"
+                f"PostgreSQL at {where(self.url)} failed while acquiring lease {name!r}: "
+                f"{first_line(error)}"
             ) from None
 
     async def _acquire(self, name: str, holder: str, ttl: float) -> int | LeaseTaken:

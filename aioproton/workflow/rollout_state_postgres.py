@@ -18,22 +18,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Any
 
 import psycopg
-import psycopg_pool
 
-from .postgres import (
-    _SCHEMA_LOCK,
-    StoreConnectionError,
-    StoreError,
-    _check_url,
-    _connect,
-    _first_line,
-    _where,
-    ensure_schema,
-)
+from ._pg import PooledStore, create_tables
+from .postgres import ensure_schema
 from .rollout_state import (
     CLAIMABLE,
     ITEM_COLUMNS,
@@ -75,89 +65,20 @@ CREATE TABLE IF NOT EXISTS aioproton_rollout_items (
 _ROLLOUT_COLUMNS = "rollout_id, plan, waves, wave, status, reason"
 
 
-async def _ensure_schema(connection: psycopg.AsyncConnection) -> None:
-    await ensure_schema(connection)
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        await connection.execute(_SCHEMA)
-        await connection.execute(
-            "INSERT INTO aioproton_schema (component, version) VALUES ('rollouts', %s) "
-            "ON CONFLICT (component) DO NOTHING",
-            (SCHEMA_VERSION,),
-        )
-        cursor = await connection.execute(
-            "SELECT version FROM aioproton_schema WHERE component = 'rollouts'"
-        )
-        row = await cursor.fetchone()
-        if row is not None and row[0] > SCHEMA_VERSION:
-            raise StoreError(
-                f"the rollout tables have schema version {row[0]}, newer than this aioproton "
-                f"knows ({SCHEMA_VERSION}): upgrade aioproton"
-            )
-
-
-class PostgresRolloutStateStore:
+class PostgresRolloutStateStore(PooledStore):
     """Rollout states in PostgreSQL (see the module docs); open it with ``async with``."""
 
-    def __init__(self, url: str, *, pool_size: int = 4, connect_timeout: float = 10.0) -> None:
-        _check_url(url)
-        self.url = url
-        self.connect_timeout = connect_timeout
-        self._pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection] = (
-            psycopg_pool.AsyncConnectionPool(
-                url,
-                min_size=1,
-                max_size=pool_size,
-                open=False,
-                timeout=connect_timeout,
-                kwargs={"autocommit": True, "application_name": "aioproton rollouts"},
-                name="aioproton-rollouts",
-            )
-        )
-        self._open = False
+    label = "rollouts"
+    bound_as = "state"
 
-    async def open(self) -> None:
-        """Create the tables if missing, then open the connection pool."""
-        connection = await _connect(self.url, "aioproton schema", self.connect_timeout)
-        try:
-            await _ensure_schema(connection)
-        finally:
-            await connection.close()
-        await self._pool.open(wait=True, timeout=self.connect_timeout)
-        self._open = True
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        self._open = False
-        await self._pool.close()
-
-    async def __aenter__(self) -> PostgresRolloutStateStore:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        with contextlib.suppress(Exception):
-            await self.aclose()
+    async def _create_tables(self, connection: psycopg.AsyncConnection) -> None:
+        await ensure_schema(connection)  # the token and lease tables too, as before
+        await create_tables(connection, _SCHEMA, {"rollouts": SCHEMA_VERSION})
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[psycopg.AsyncConnection]:
-        if not self._open:
-            raise StoreError(
-                f"{self!r} is not open: use it as "
-                "`async with PostgresRolloutStateStore(url) as state`"
-            )
-        try:
-            async with self._pool.connection() as connection, connection.transaction():
-                yield connection
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
-            raise StoreConnectionError(
-                f"PostgreSQL at {_where(self.url)} failed: {_first_line(error)}"
-            ) from None
+        async with self._connection() as connection, connection.transaction():
+            yield connection
 
     async def _load(self, connection: psycopg.AsyncConnection, rollout_id: str) -> Any:
         cursor = await connection.execute(
@@ -271,6 +192,3 @@ class PostgresRolloutStateStore:
             await connection.execute(
                 "DELETE FROM aioproton_rollouts WHERE rollout_id = %s", (rollout_id,)
             )
-
-    def __repr__(self) -> str:
-        return f"PostgresRolloutStateStore({_where(self.url)!r})"
