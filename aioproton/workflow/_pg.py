@@ -17,17 +17,6 @@ import psycopg_pool
 from .._lifecycle import AsyncResource
 from ..errors import ProtonError
 
-__all__ = [
-    "PooledStore",
-    "StoreConnectionError",
-    "StoreError",
-    "check_url",
-    "connect",
-    "create_tables",
-    "first_line",
-    "where",
-]
-
 _SCHEMA_TABLE = """
 CREATE TABLE IF NOT EXISTS aioproton_schema (
     component TEXT PRIMARY KEY,

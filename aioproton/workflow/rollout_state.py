@@ -30,9 +30,9 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import anyio
-import anyio.to_thread
 import attrs
+
+from ._sqlite import SqliteFile
 
 __all__ = [
     "ItemState",
@@ -279,7 +279,7 @@ def state_from_rows(row: tuple[Any, ...], items: list[tuple[Any, ...]]) -> Rollo
     )
 
 
-class SqliteRolloutStateStore:
+class SqliteRolloutStateStore(SqliteFile):
     """Rollout states in a SQLite file, shared by the processes of one host.
 
     Like :class:`~aioproton.workflow.SqliteTokenStore`, each step is a short
@@ -287,29 +287,13 @@ class SqliteRolloutStateStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        self.path: str = os.fspath(path)
-        self.busy_timeout = busy_timeout
-        self._limiter = anyio.CapacityLimiter(4)
-        connection = self._connect()
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            for statement in _SQLITE_SCHEMA:
-                connection.execute(statement)
-        finally:
-            connection.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        connection.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-        return connection
+        super().__init__(path, busy_timeout=busy_timeout, schema=_SQLITE_SCHEMA)
 
     async def _run(self, sql: str, *args: Any) -> None:
         def run(connection: sqlite3.Connection) -> None:
             connection.execute(sql, args)
 
-        await anyio.to_thread.run_sync(self._transaction, run, limiter=self._limiter)
+        await self._in_thread(run)
 
     def _load(self, connection: sqlite3.Connection, rollout_id: str) -> RolloutState | None:
         row = connection.execute(
@@ -324,30 +308,13 @@ class SqliteRolloutStateStore:
         ).fetchall()
         return state_from_rows(row, items)
 
-    def _transaction(self, work: Any) -> Any:
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                outcome = work(connection)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-            return outcome
-        finally:
-            connection.close()
-
     async def load(self, rollout_id: str) -> RolloutState | None:
         """The stored state, or ``None`` if the rollout never started."""
 
         def load(connection: sqlite3.Connection) -> RolloutState | None:
             return self._load(connection, rollout_id)
 
-        state: RolloutState | None = await anyio.to_thread.run_sync(
-            self._transaction, load, limiter=self._limiter
-        )
-        return state
+        return await self._in_thread(load)
 
     async def create(self, state: RolloutState) -> RolloutState:
         """Store ``state`` unless the rollout exists; return the stored one."""
@@ -375,10 +342,7 @@ class SqliteRolloutStateStore:
             assert stored is not None
             return stored
 
-        stored: RolloutState = await anyio.to_thread.run_sync(
-            self._transaction, create, limiter=self._limiter
-        )
-        return stored
+        return await self._in_thread(create)
 
     async def advance(
         self, rollout_id: str, wave: int, phase: RolloutPhase, reason: str | None
@@ -421,10 +385,7 @@ class SqliteRolloutStateStore:
             )
             return paths
 
-        paths: list[str] = await anyio.to_thread.run_sync(
-            self._transaction, claim, limiter=self._limiter
-        )
-        return paths
+        return await self._in_thread(claim)
 
     async def renew_claims(self, rollout_id: str, holder: str, ttl: float) -> int:
         """Extend ``holder``'s unexpired claims by ``ttl``; how many."""
@@ -437,10 +398,7 @@ class SqliteRolloutStateStore:
                 (now + ttl, rollout_id, holder, now),
             ).rowcount
 
-        renewed: int = await anyio.to_thread.run_sync(
-            self._transaction, renew, limiter=self._limiter
-        )
-        return renewed
+        return await self._in_thread(renew)
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
         """Whether ``holder``'s claim on ``path`` is still in force (the fence)."""
@@ -453,13 +411,9 @@ class SqliteRolloutStateStore:
             ).fetchone()
             return row is not None
 
-        held: bool = await anyio.to_thread.run_sync(self._transaction, holds, limiter=self._limiter)
-        return held
+        return await self._in_thread(holds)
 
     async def discard(self, rollout_id: str) -> None:
         """Forget the rollout (the next run starts afresh)."""
         await self._run("DELETE FROM rollout_items WHERE rollout_id = ?", rollout_id)
         await self._run("DELETE FROM rollouts WHERE rollout_id = ?", rollout_id)
-
-    def __repr__(self) -> str:
-        return f"SqliteRolloutStateStore({self.path!r})"

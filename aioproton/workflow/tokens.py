@@ -22,10 +22,9 @@ import sqlite3
 import uuid
 from typing import Literal, Protocol
 
-import anyio
-import anyio.to_thread
 import attrs
 
+from ._sqlite import SqliteFile
 from .purge import AutoPurge
 
 __all__ = ["MemoryTokenStore", "SqliteTokenStore", "TokenRecord", "TokenStore"]
@@ -160,7 +159,7 @@ CREATE TABLE IF NOT EXISTS client_tokens (
 _COLUMNS = "key, token, fingerprint, created_at, result"
 
 
-class SqliteTokenStore:
+class SqliteTokenStore(SqliteFile):
     """Tokens in a SQLite file, durable across restarts and shared between processes.
 
     Every operation opens its own short connection in a worker thread, so the store can
@@ -176,40 +175,8 @@ class SqliteTokenStore:
         busy_timeout: float = 30.0,
         auto_purge: AutoPurge | None = None,
     ) -> None:
-        self.path: str = os.fspath(path)
-        self.busy_timeout = busy_timeout
+        super().__init__(path, busy_timeout=busy_timeout, schema=[_SCHEMA])
         self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
-        self._limiter = anyio.CapacityLimiter(4)
-        connection = self._connect()
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_SCHEMA)
-        finally:
-            connection.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        connection.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-        return connection
-
-    async def _run(self, statement: _Statement) -> TokenRecord | int | None:
-        return await anyio.to_thread.run_sync(self._execute, statement, limiter=self._limiter)
-
-    def _execute(self, statement: _Statement) -> TokenRecord | int | None:
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                outcome = statement(connection)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-            return outcome
-        finally:
-            connection.close()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
         """The key's record; a new token is claimed if it has none (see `TokenStore`)."""
@@ -233,9 +200,7 @@ class SqliteTokenStore:
             )
             return _read(connection, key)
 
-        outcome = await self._run(insert)
-        assert isinstance(outcome, TokenRecord)
-        return outcome
+        return await self._in_thread(insert)
 
     async def get(self, key: str) -> TokenRecord | None:
         """The record for ``key`` without claiming it (for inspection and tests)."""
@@ -246,9 +211,7 @@ class SqliteTokenStore:
             ).fetchone()
             return None if row is None else TokenRecord(*row)
 
-        outcome = await self._run(get)
-        assert outcome is None or isinstance(outcome, TokenRecord)
-        return outcome
+        return await self._in_thread(get)
 
     async def record_result(self, key: str, result: str) -> None:
         """Keep the result of the key's call (see :class:`TokenStore`)."""
@@ -256,7 +219,7 @@ class SqliteTokenStore:
         def record(connection: sqlite3.Connection) -> None:
             connection.execute("UPDATE client_tokens SET result = ? WHERE key = ?", (result, key))
 
-        await self._run(record)
+        await self._in_thread(record)
 
     async def discard(self, key: str) -> None:
         """Forget the key (see :class:`TokenStore`)."""
@@ -264,7 +227,7 @@ class SqliteTokenStore:
         def discard(connection: sqlite3.Connection) -> None:
             connection.execute("DELETE FROM client_tokens WHERE key = ?", (key,))
 
-        await self._run(discard)
+        await self._in_thread(discard)
 
     async def purge(self, older_than: float) -> int:
         """Forget records older than ``older_than``; how many (see `TokenStore`)."""
@@ -274,16 +237,7 @@ class SqliteTokenStore:
                 "DELETE FROM client_tokens WHERE created_at < ?", (older_than,)
             ).rowcount
 
-        outcome = await self._run(purge)
-        assert isinstance(outcome, int)
-        return outcome
-
-    def __repr__(self) -> str:
-        return f"SqliteTokenStore({self.path!r})"
-
-
-class _Statement(Protocol):
-    def __call__(self, connection: sqlite3.Connection) -> TokenRecord | int | None: ...
+        return await self._in_thread(purge)
 
 
 def _read(connection: sqlite3.Connection, key: str) -> TokenRecord:
