@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
@@ -18,19 +18,16 @@ _T = TypeVar("_T")
 
 
 class SqliteFile:
-    """Base of the SQLite stores: creates the ``schema`` on construction."""
+    """Base of the SQLite stores: runs the ``schema`` script on construction."""
 
-    def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float, schema: Iterable[str]
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float, schema: str) -> None:
         self.path: str = os.fspath(path)
         self.busy_timeout = busy_timeout
         self._limiter = anyio.CapacityLimiter(4)
         connection = self._connect()
         try:
             connection.execute("PRAGMA journal_mode=WAL")
-            for statement in schema:
-                connection.execute(statement)
+            connection.executescript(schema)
         finally:
             connection.close()
 

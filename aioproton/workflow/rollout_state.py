@@ -206,32 +206,35 @@ class MemoryRolloutStateStore:
             del self._claims[key]
 
 
-_SQLITE_SCHEMA = (
-    """
-    CREATE TABLE IF NOT EXISTS rollouts (
-        rollout_id TEXT PRIMARY KEY,
-        plan TEXT NOT NULL,
-        waves TEXT NOT NULL,
-        wave INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        reason TEXT
-    )
-    """,
-    """
-    CREATE TABLE IF NOT EXISTS rollout_items (
-        rollout_id TEXT NOT NULL,
-        path TEXT NOT NULL,
-        wave INTEGER NOT NULL,
-        previous_version TEXT NOT NULL,
-        status TEXT NOT NULL,
-        deployment_id TEXT,
-        message TEXT,
-        claimed_by TEXT,
-        claim_expires REAL,
-        PRIMARY KEY (rollout_id, path)
-    )
-    """,
-)
+_TABLES = """
+CREATE TABLE IF NOT EXISTS {prefix}rollouts (
+    rollout_id TEXT PRIMARY KEY,
+    plan TEXT NOT NULL,
+    waves TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT
+);
+CREATE TABLE IF NOT EXISTS {prefix}rollout_items (
+    rollout_id TEXT NOT NULL{references},
+    path TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    previous_version TEXT NOT NULL,
+    status TEXT NOT NULL,
+    deployment_id TEXT,
+    message TEXT,
+    claimed_by TEXT,
+    claim_expires {timestamp},
+    PRIMARY KEY (rollout_id, path)
+);
+"""
+
+
+def rollout_tables(*, prefix: str = "", timestamp: str = "REAL", references: str = "") -> str:
+    """The two tables' ``CREATE`` statements, in the spelling of one engine."""
+    return _TABLES.format(prefix=prefix, timestamp=timestamp, references=references)
+
+
 ITEM_COLUMNS = "path, wave, previous_version, status, deployment_id, message"
 
 
@@ -287,7 +290,7 @@ class SqliteRolloutStateStore(SqliteFile):
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        super().__init__(path, busy_timeout=busy_timeout, schema=_SQLITE_SCHEMA)
+        super().__init__(path, busy_timeout=busy_timeout, schema=rollout_tables())
 
     async def _run(self, sql: str, *args: Any) -> None:
         def run(connection: sqlite3.Connection) -> None:

@@ -31,6 +31,7 @@ from .rollout_state import (
     RolloutPhase,
     RolloutState,
     item_values,
+    rollout_tables,
     state_from_rows,
     waves_json,
 )
@@ -40,28 +41,11 @@ __all__ = ["PostgresRolloutStateStore"]
 #: The schema version of the rollout tables.
 SCHEMA_VERSION = 1
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS aioproton_rollouts (
-    rollout_id TEXT PRIMARY KEY,
-    plan TEXT NOT NULL,
-    waves TEXT NOT NULL,
-    wave INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT
-);
-CREATE TABLE IF NOT EXISTS aioproton_rollout_items (
-    rollout_id TEXT NOT NULL REFERENCES aioproton_rollouts (rollout_id) ON DELETE CASCADE,
-    path TEXT NOT NULL,
-    wave INTEGER NOT NULL,
-    previous_version TEXT NOT NULL,
-    status TEXT NOT NULL,
-    deployment_id TEXT,
-    message TEXT,
-    claimed_by TEXT,
-    claim_expires TIMESTAMPTZ,
-    PRIMARY KEY (rollout_id, path)
-);
-"""
+_SCHEMA = rollout_tables(
+    prefix="aioproton_",
+    timestamp="TIMESTAMPTZ",
+    references=" REFERENCES aioproton_rollouts (rollout_id) ON DELETE CASCADE",
+)
 _ROLLOUT_COLUMNS = "rollout_id, plan, waves, wave, status, reason"
 
 

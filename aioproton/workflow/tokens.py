@@ -175,7 +175,7 @@ class SqliteTokenStore(SqliteFile):
         busy_timeout: float = 30.0,
         auto_purge: AutoPurge | None = None,
     ) -> None:
-        super().__init__(path, busy_timeout=busy_timeout, schema=[_SCHEMA])
+        super().__init__(path, busy_timeout=busy_timeout, schema=_SCHEMA)
         self.auto_purge: AutoPurge = auto_purge if auto_purge is not None else AutoPurge()
 
     async def claim(self, key: str, fingerprint: str, now: float) -> TokenRecord:
