@@ -256,6 +256,18 @@ def waves_json(state: RolloutState) -> str:
     return json.dumps({"waves": [list(paths) for paths in state.waves], "steps": state.steps})
 
 
+def rollout_values(state: RolloutState) -> tuple[Any, ...]:
+    """The ``rollouts`` row of ``state``."""
+    return (
+        state.rollout_id,
+        state.plan,
+        waves_json(state),
+        state.wave,
+        state.phase.value,
+        state.reason,
+    )
+
+
 def state_from_rows(row: tuple[Any, ...], items: list[tuple[Any, ...]]) -> RolloutState:
     """A state from a ``rollouts`` row and its ``rollout_items`` rows (either engine)."""
     rollout_id, plan, waves, wave, phase, reason = row
@@ -326,14 +338,7 @@ class SqliteRolloutStateStore(SqliteFile):
             inserted = connection.execute(
                 "INSERT OR IGNORE INTO rollouts (rollout_id, plan, waves, wave, status, reason) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    state.rollout_id,
-                    state.plan,
-                    waves_json(state),
-                    state.wave,
-                    state.phase.value,
-                    state.reason,
-                ),
+                rollout_values(state),
             ).rowcount
             if inserted:
                 connection.executemany(

@@ -32,8 +32,8 @@ from .rollout_state import (
     RolloutState,
     item_values,
     rollout_tables,
+    rollout_values,
     state_from_rows,
-    waves_json,
 )
 
 __all__ = ["PostgresRolloutStateStore"]
@@ -90,14 +90,7 @@ class PostgresRolloutStateStore(PooledStore):
             cursor = await connection.execute(
                 f"INSERT INTO aioproton_rollouts ({_ROLLOUT_COLUMNS}) "
                 "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (rollout_id) DO NOTHING",
-                (
-                    state.rollout_id,
-                    state.plan,
-                    waves_json(state),
-                    state.wave,
-                    state.phase.value,
-                    state.reason,
-                ),
+                rollout_values(state),
             )
             if cursor.rowcount == 1:
                 async with connection.cursor() as many:
