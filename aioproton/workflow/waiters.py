@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime
 import random
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TypeVar
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -61,6 +61,17 @@ __all__ = ["WaitOptions", "Waiters"]
 
 T = TypeVar("T")
 V = TypeVar("V", models.EnvironmentTemplateVersion, models.ServiceTemplateVersion)
+V_co = TypeVar(
+    "V_co", models.EnvironmentTemplateVersion, models.ServiceTemplateVersion, covariant=True
+)
+
+
+class _GetVersion(Protocol[V_co]):
+    """``ProtonClient.get_{environment,service}_template_version``."""
+
+    def __call__(
+        self, *, template_name: str, major_version: str, minor_version: str
+    ) -> Awaitable[V_co]: ...
 
 
 class _WaitDeadline(TypedDict):
@@ -312,17 +323,9 @@ class Waiters:
         **options: Unpack[WaitOptions],
     ) -> Waiter[models.EnvironmentTemplateVersion]:
         """Until the version is DRAFT or PUBLISHED (REGISTRATION_FAILED raises)."""
-        proton = self.proton
-
-        async def fetch() -> models.EnvironmentTemplateVersion:
-            return await proton.get_environment_template_version(
-                template_name=template_name,
-                major_version=major_version,
-                minor_version=minor_version,
-            )
-
         names = (template_name, major_version, minor_version)
-        return self._registered("Environment", names, fetch, options)
+        get = self.proton.get_environment_template_version
+        return self._registered("Environment", names, get, options)
 
     def service_template_version_registered(
         self,
@@ -332,26 +335,22 @@ class Waiters:
         **options: Unpack[WaitOptions],
     ) -> Waiter[models.ServiceTemplateVersion]:
         """Until the version is DRAFT or PUBLISHED (REGISTRATION_FAILED raises)."""
-        proton = self.proton
-
-        async def fetch() -> models.ServiceTemplateVersion:
-            return await proton.get_service_template_version(
-                template_name=template_name,
-                major_version=major_version,
-                minor_version=minor_version,
-            )
-
         names = (template_name, major_version, minor_version)
-        return self._registered("Service", names, fetch, options)
+        get = self.proton.get_service_template_version
+        return self._registered("Service", names, get, options)
 
     def _registered(
         self,
         kind: str,
         names: tuple[str, str, str],
-        fetch: Callable[[], Awaitable[V]],
+        get: _GetVersion[V],
         options: WaitOptions,
     ) -> Waiter[V]:
         template, major, minor = names
+
+        async def fetch() -> V:
+            return await get(template_name=template, major_version=major, minor_version=minor)
+
         probe: Probe[V] = Probe(
             name=f"{kind}TemplateVersionRegistered",
             kind=f"{kind.lower()} template version",
