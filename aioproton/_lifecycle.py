@@ -5,7 +5,6 @@ Entering opens the object once; leaving closes it, even when the block raised.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import TypeVar
 
 _R = TypeVar("_R", bound="AsyncResource")
@@ -26,10 +25,5 @@ class AsyncResource:
         await self._enter()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

@@ -16,7 +16,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, TypeVar, cast
 
 import anyio
@@ -98,19 +97,14 @@ class mock_proton:
         )
         return server
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: Any) -> None:
         server, saved = self._server, self._saved
         self._server, self._saved = None, {}
         if server is None:
             return
         try:
             _restore(saved)
-            server.__exit__(exc_type, exc, tb)
+            server.__exit__(*exc_info)
         finally:
             _ACTIVE.release()
 
@@ -129,14 +123,9 @@ class mock_proton:
             raise
         return server
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: Any) -> None:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self.__exit__, exc_type, exc, tb)
+            await anyio.to_thread.run_sync(self.__exit__, *exc_info)
 
     # ------------------------------------------------------------------ decorator
 
