@@ -91,6 +91,7 @@ from .targets import DeploymentTarget as DeploymentTarget
 from .targets import EnvironmentTarget as EnvironmentTarget
 from .targets import ServiceInstanceTarget as ServiceInstanceTarget
 from .targets import ServicePipelineTarget as ServicePipelineTarget
+from .targets import TargetKeywords as TargetKeywords
 from .targets import deployment_target as deployment_target
 from .targets import target_of as target_of
 from .tokens import MemoryTokenStore as MemoryTokenStore
@@ -199,6 +200,7 @@ __all__ = [
     "StopReason",
     "StoreConnectionError",
     "StoreError",
+    "TargetKeywords",
     "TokenExpiredError",
     "TokenRecord",
     "TokenStore",

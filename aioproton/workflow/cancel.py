@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
@@ -23,8 +24,13 @@ from .._client import ProtonClient
 from .._generated import models
 from ..clock import Clock
 from ..errors import ConflictError, ProtonError
-from .targets import DeploymentTarget, deployment_target
+from .targets import DeploymentTarget, TargetKeywords, deployment_target
 from .waiters import Waiters
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - exercised on Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["CancelGuard", "CancelOutcome", "CancelResult", "cancel_deployment", "cancel_on_exit"]
 
@@ -76,33 +82,18 @@ class CancelResult(Generic[R]):
         return self.outcome is CancelOutcome.CANCELLED
 
 
-def _keywords(
-    environment: str | None,
-    service: str | None,
-    service_instance: str | None,
-    pipeline: bool,
-    component: str | None,
-) -> dict[str, Any]:
-    named: dict[str, Any] = {
-        "environment": environment,
-        "service": service,
-        "service_instance": service_instance,
-        "component": component,
-    }
-    keywords = {name: value for name, value in named.items() if value is not None}
-    if pipeline:
-        keywords["pipeline"] = True
-    return keywords
-
-
-def _target(
-    target: DeploymentTarget[Any] | None, keywords: dict[str, Any]
-) -> DeploymentTarget[Any]:
-    if target is not None:
-        if keywords:
-            raise ValueError("name the target either as target= or by keywords, not both")
-        return target
-    return deployment_target(**keywords)
+def _target(target: DeploymentTarget[Any] | None, where: TargetKeywords) -> DeploymentTarget[Any]:
+    if target is None:
+        return deployment_target(**where)
+    unknown = sorted(set(where) - TargetKeywords.__optional_keys__)
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword {unknown[0]!r}: a target is named by keywords of "
+            f"deployment_target(), or as target="
+        )
+    if any(value is not None and value is not False for value in where.values()):
+        raise ValueError("name the target either as target= or by keywords, not both")
+    return target
 
 
 async def cancel_deployment(
@@ -113,11 +104,7 @@ async def cancel_deployment(
     deployment_id: str | None = None,
     clock: Clock | None = None,
     waiters: Waiters | None = None,
-    environment: str | None = None,
-    service: str | None = None,
-    service_instance: str | None = None,
-    pipeline: bool = False,
-    component: str | None = None,
+    **where: Unpack[TargetKeywords],
 ) -> CancelResult[Any]:
     """Cancel the deployment in progress on a target, safely, and wait for its end.
 
@@ -128,10 +115,7 @@ async def cancel_deployment(
     ``timeout`` (clock seconds) bounds the wait for the final state. Errors of the
     Cancel call other than the finished-first race propagate.
     """
-    chosen = _target(
-        target,
-        _keywords(environment, service, service_instance, pipeline, component),
-    )
+    chosen = _target(target, where)
     if waiters is None:
         waiters = Waiters(proton, clock=clock, history=False)
     resource = await chosen.get(proton)
@@ -229,11 +213,7 @@ async def cancel_on_exit(
     on_error: bool = False,
     clock: Clock | None = None,
     on_result: Callable[[CancelGuard], None] | None = None,
-    environment: str | None = None,
-    service: str | None = None,
-    service_instance: str | None = None,
-    pipeline: bool = False,
-    component: str | None = None,
+    **where: Unpack[TargetKeywords],
 ) -> AsyncIterator[CancelGuard]:
     """Cancel the target's deployment if the block is cancelled (``on_error``: or fails).
 
@@ -248,11 +228,7 @@ async def cancel_on_exit(
     blocked for long. Its errors are logged and kept on the guard, never raised over
     the cancellation.
     """
-    guard = CancelGuard(
-        target=_target(
-            target, _keywords(environment, service, service_instance, pipeline, component)
-        )
-    )
+    guard = CancelGuard(target=_target(target, where))
     cancelled = anyio.get_cancelled_exc_class()
     try:
         yield guard

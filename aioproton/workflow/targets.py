@@ -8,6 +8,7 @@ Get, Cancel and ListDeployments filter; waiters, safe cancel and rollouts work o
 from __future__ import annotations
 
 import abc
+import sys
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -17,12 +18,18 @@ from .._generated import models
 from .._paginate import Paginator
 from ..errors import ResourceNotFoundError
 
+if sys.version_info >= (3, 11):
+    from typing import TypedDict
+else:  # pragma: no cover - exercised on Python 3.10
+    from typing_extensions import TypedDict
+
 __all__ = [
     "ComponentTarget",
     "DeploymentTarget",
     "EnvironmentTarget",
     "ServiceInstanceTarget",
     "ServicePipelineTarget",
+    "TargetKeywords",
     "deployment_target",
     "target_of",
 ]
@@ -215,6 +222,16 @@ class ComponentTarget(DeploymentTarget[models.Component]):
         return proton.paginate.list_deployments(
             component_name=self.name, page_size=page_size, max_items=max_items
         )
+
+
+class TargetKeywords(TypedDict, total=False):
+    """The keywords that name a target, as :func:`deployment_target` takes them."""
+
+    environment: str | None
+    service: str | None
+    service_instance: str | None
+    pipeline: bool
+    component: str | None
 
 
 def deployment_target(

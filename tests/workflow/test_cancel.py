@@ -174,6 +174,17 @@ async def test_the_target_must_be_named_once(proton_client: aioproton.ProtonClie
         await cancel_deployment(proton_client, service="api", timeout=1)
 
 
+async def test_a_misspelt_target_keyword_is_refused(proton_client: aioproton.ProtonClient) -> None:
+    misspelt: dict[str, Any] = {"enviroment": "prod"}
+    with pytest.raises(TypeError, match="enviroment"):
+        await cancel_deployment(proton_client, timeout=1, **misspelt)
+    with pytest.raises(TypeError, match="unexpected keyword 'enviroment'"):
+        await cancel_deployment(proton_client, EnvironmentTarget("prod"), timeout=1, **misspelt)
+    with pytest.raises(TypeError, match="unexpected keyword 'enviroment'"):
+        async with cancel_on_exit(proton_client, EnvironmentTarget("prod"), **misspelt):
+            pytest.fail("entered with a misspelt keyword")
+
+
 # ---------------------------------------------------------------------- cancel_on_exit
 
 
