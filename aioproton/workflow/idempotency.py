@@ -69,7 +69,7 @@ from ..errors import (
 from ..observe import Observer, Observers, RequestEnded, RequestStarted, observers_of
 from ..observe import Reconciled as ReconcileEvent
 from .errors import StateConflictError, TokenExpiredError
-from .reconcile import Reconciled, Verdict, reconciler_for
+from .reconcile import Reconciled, Reconciler, Verdict, reconciler_for
 from .tokens import MemoryTokenStore, TokenRecord, TokenStore
 
 __all__ = ["TOKEN_LIFETIME", "DurableRetry", "IdempotentCalls"]
@@ -216,31 +216,30 @@ class IdempotentCalls:
             )
 
 
+@attrs.define(eq=False)
 class _Request:
     """One logical request and everything learnt while performing it."""
 
-    def __init__(
-        self,
-        calls: IdempotentCalls,
-        proton: ProtonClient,
-        facts: OperationFacts,
-        key: str | None,
-        params: dict[str, Any],
-    ) -> None:
-        self.calls = calls
-        self.proton = proton
-        self.facts = facts
-        self.key = key
-        self.params = params
-        self.kind = facts.kind
-        self.reconciler = reconciler_for(facts.name)
-        self.token: str | None = None
-        #: When the token was first used (a resend after its lifetime is not safe).
-        self.token_since: float | None = None
-        self.baseline: Any = None
-        self.unclear = False
-        self.attempts = 0
-        self.observers: Observers | None = None
+    calls: IdempotentCalls
+    proton: ProtonClient
+    facts: OperationFacts
+    key: str | None
+    params: dict[str, Any]
+    token: str | None = None
+    #: When the token was first used (a resend after its lifetime is not safe).
+    token_since: float | None = None
+    baseline: Any = None
+    unclear: bool = False
+    attempts: int = 0
+    observers: Observers | None = None
+
+    @property
+    def kind(self) -> OperationKind:
+        return self.facts.kind
+
+    @property
+    def reconciler(self) -> Reconciler | None:
+        return reconciler_for(self.facts.name)
 
     def fields(self, **more: Any) -> dict[str, Any]:
         """The ``extra=`` of this request's log records."""
