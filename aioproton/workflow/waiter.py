@@ -204,12 +204,7 @@ class Waiter(Generic[R]):
                 if self._began is None:
                     self._began = self.clock.now()
                     if self._observers:
-                        self._observers.emit(
-                            "on_wait_start",
-                            WaitStarted(
-                                wait=self, waiter=self.probe.name, subject=self.probe.subject
-                            ),
-                        )
+                        self._tell("on_wait_start", WaitStarted)
                 elif self.max_attempts is not None and self.attempts >= self.max_attempts:
                     raise self._timeout(f"gave up after {self.attempts} polls")
                 else:
@@ -351,20 +346,22 @@ class Waiter(Generic[R]):
         if failure is not None and self._failure is None:
             self._failure = failure
         if first and self._observers:
-            self._observers.emit(
+            self._tell(
                 "on_wait_end",
-                WaitEnded(
-                    wait=self,
-                    waiter=self.probe.name,
-                    subject=self.probe.subject,
-                    status=self._status,
-                    polls=self.attempts,
-                    elapsed=self.elapsed,
-                    error=self._failure,
-                ),
+                WaitEnded,
+                status=self._status,
+                polls=self.attempts,
+                elapsed=self.elapsed,
+                error=self._failure,
             )
 
     # ------------------------------------------------------------------ reports
+
+    def _tell(self, hook: str, event: Callable[..., object], **fields: Any) -> None:
+        """Call the observers' ``hook`` with an ``event`` that names this wait."""
+        self._observers.emit(
+            hook, event(wait=self, waiter=self.probe.name, subject=self.probe.subject, **fields)
+        )
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -399,17 +396,13 @@ class Waiter(Generic[R]):
                 )
         if self._observers:
             now = self.clock.now()
-            self._observers.emit(
+            self._tell(
                 "on_poll",
-                Polled(
-                    wait=self,
-                    waiter=self.probe.name,
-                    subject=self.probe.subject,
-                    attempt=self.attempts,
-                    status=status,
-                    error=error,
-                    lag=None if self._started_at is None else max(0.0, now - self._started_at),
-                ),
+                Polled,
+                attempt=self.attempts,
+                status=status,
+                error=error,
+                lag=None if self._started_at is None else max(0.0, now - self._started_at),
             )
 
     def _changed(self, change: StateChange[R]) -> None:
