@@ -56,7 +56,7 @@ class PostgresRolloutStateStore(PooledStore):
     bound_as = "state"
 
     async def _create_tables(self, connection: psycopg.AsyncConnection) -> None:
-        await ensure_schema(connection)  # the token and lease tables too, as before
+        await ensure_schema(connection)  # the token and lease tables: all of them in one place
         await create_tables(connection, _SCHEMA, {"rollouts": SCHEMA_VERSION})
 
     @contextlib.asynccontextmanager
