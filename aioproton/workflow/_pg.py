@@ -7,6 +7,7 @@ Imported only by :mod:`.postgres` and :mod:`.rollout_state_postgres`, which need
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Mapping
 from typing import ClassVar
 
@@ -16,6 +17,11 @@ import psycopg_pool
 
 from .._lifecycle import AsyncResource
 from ..errors import ProtonError
+
+if sys.version_info >= (3, 11):
+    from typing import LiteralString
+else:  # pragma: no cover - exercised on Python 3.10
+    from typing_extensions import LiteralString
 
 _SCHEMA_TABLE = """
 CREATE TABLE IF NOT EXISTS aioproton_schema (
@@ -84,7 +90,7 @@ async def connect(url: str, application_name: str, timeout: float) -> psycopg.As
 
 
 async def create_tables(
-    connection: psycopg.AsyncConnection, tables: str, versions: Mapping[str, int]
+    connection: psycopg.AsyncConnection, tables: LiteralString, versions: Mapping[str, int]
 ) -> None:
     """Create ``tables`` if missing and record ``versions`` (component: schema version).
 

@@ -26,6 +26,7 @@ import enum
 import json
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -33,6 +34,11 @@ from typing import Any, Protocol
 import attrs
 
 from ._sqlite import SqliteFile
+
+if sys.version_info >= (3, 11):
+    from typing import LiteralString
+else:  # pragma: no cover - exercised on Python 3.10
+    from typing_extensions import LiteralString
 
 __all__ = [
     "ItemState",
@@ -230,7 +236,9 @@ CREATE TABLE IF NOT EXISTS {prefix}rollout_items (
 """
 
 
-def rollout_tables(*, prefix: str = "", timestamp: str = "REAL", references: str = "") -> str:
+def rollout_tables(
+    *, prefix: LiteralString = "", timestamp: LiteralString = "REAL", references: LiteralString = ""
+) -> LiteralString:
     """The two tables' ``CREATE`` statements, in the spelling of one engine."""
     return _TABLES.format(prefix=prefix, timestamp=timestamp, references=references)
 

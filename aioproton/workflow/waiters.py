@@ -488,8 +488,6 @@ class Waiters:
             high = max(high, low)
         if self._max_delay is not None and self._min_delay is None:
             low = min(low, high)
-        if isinstance(default, HistoryAwareSchedule):
-            return attrs.evolve(default, min_delay=low, max_delay=high)
         return attrs.evolve(default, min_delay=low, max_delay=high)
 
     def __repr__(self) -> str:
