@@ -7,9 +7,8 @@ Imported only by :mod:`.postgres` and :mod:`.rollout_state_postgres`, which need
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import psycopg
 import psycopg.conninfo
@@ -18,9 +17,7 @@ import psycopg_pool
 from .._lifecycle import AsyncResource
 from ..errors import ProtonError
 
-if sys.version_info >= (3, 11):
-    from typing import LiteralString
-else:  # pragma: no cover - exercised on Python 3.10
+if TYPE_CHECKING:
     from typing_extensions import LiteralString
 
 _SCHEMA_TABLE = """

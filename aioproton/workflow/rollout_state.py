@@ -26,18 +26,15 @@ import enum
 import json
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from ._sqlite import SqliteFile
 
-if sys.version_info >= (3, 11):
-    from typing import LiteralString
-else:  # pragma: no cover - exercised on Python 3.10
+if TYPE_CHECKING:
     from typing_extensions import LiteralString
 
 __all__ = [

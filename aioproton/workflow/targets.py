@@ -8,8 +8,7 @@ Get, Cancel and ListDeployments filter; waiters, safe cancel and rollouts work o
 from __future__ import annotations
 
 import abc
-import sys
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 import attrs
 
@@ -17,11 +16,6 @@ from .._client import ProtonClient
 from .._generated import models
 from .._paginate import Paginator
 from ..errors import ResourceNotFoundError
-
-if sys.version_info >= (3, 11):
-    from typing import TypedDict
-else:  # pragma: no cover - exercised on Python 3.10
-    from typing_extensions import TypedDict
 
 __all__ = [
     "ComponentTarget",
