@@ -11,7 +11,8 @@ While the body runs, the lease is renewed in the background every ``ttl / 3`` se
 The holder gives up on its own, before anyone else can take over: when a renewal fails
 (the database connection is cut, the row shows another holder) or when ``ttl - margin``
 seconds pass without a confirmed renewal (the process was paused, the network is
-partitioned), the body is cancelled and ``hold`` raises :class:`LeaseLostError`. After a
+partitioned; a confirmation read only after that counts as none), the body is cancelled
+and ``hold`` raises :class:`LeaseLostError`. After a
 pause (SIGSTOP, a long GC, a frozen VM) the body may wake before the renewal task does,
 so code that writes calls :meth:`Lease.check` first: it refuses at once when the local
 deadline has passed and otherwise confirms the lease with the database.
@@ -151,11 +152,12 @@ class Lease:
             if self._lost is not None:
                 return
             sent = time.monotonic()
-            if sent >= self._good_until:
+            deadline = self._good_until
+            if sent >= deadline:
                 self._lose("its time ran out without a confirmed renewal")
                 return
             try:
-                with anyio.fail_after(self._good_until - sent):
+                with anyio.fail_after(deadline - sent):
                     held = await self._session.renew(
                         self.name, self.holder, self.fencing_token, self.ttl
                     )
@@ -168,19 +170,30 @@ class Lease:
             if not held:
                 self._lose("another holder has it, or it expired")
                 return
+            confirmed = time.monotonic()
+            if confirmed >= deadline:
+                # Confirmed, but only read after the deadline (the process was paused
+                # while the answer waited): by then the holder had to count the lease
+                # as gone, so it stays gone; a lease never comes back to life.
+                self._lose(
+                    "its renewal was confirmed too late to rely on",
+                    late_by=round(confirmed - deadline, 3),
+                )
+                return
             self._good_until = sent + self.ttl - self.margin
-            if time.monotonic() >= self._good_until:
-                # Confirmed, but the answer came too late to trust (the process was
-                # paused between sending the renewal and reading its answer).
-                self._lose("its renewal was confirmed too late to rely on")
 
-    def _lose(self, reason: str) -> None:
+    def _lose(self, reason: str, **fields: float) -> None:
         self._lost = reason
         logger.warning(
             "lease %s lost: %s",
             self.name,
             reason,
-            extra={"lease": self.name, "fencing_token": self.fencing_token, "reason": reason},
+            extra={
+                "lease": self.name,
+                "fencing_token": self.fencing_token,
+                "reason": reason,
+                **fields,
+            },
         )
 
 

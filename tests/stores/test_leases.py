@@ -6,6 +6,8 @@ import logging
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -302,3 +304,100 @@ async def test_a_renewal_stuck_in_the_database_gives_up_before_the_lease_expires
     assert still_valid == [True]
     [error] = errors
     assert "no renewal was confirmed before its time ran out" in str(error)
+
+
+async def test_a_renewal_confirmed_after_the_deadline_makes_the_holder_give_up(
+    proton_postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The renewal succeeds in the database, but its answer is read only after the
+    lease's local deadline (the holder's event loop was blocked meanwhile, as in a long
+    pause): the holder gives up, while the database still shows its lease."""
+    store = PostgresLeaseStore(proton_postgres_url)
+    caplog.set_level(logging.INFO, logger="aioproton.workflow.leases")
+    still_valid: list[bool] = []
+    expiries: list[float] = []
+    locker = await anyio.to_thread.run_sync(RowLocker, proton_postgres_url, "late")
+
+    async with await psycopg.AsyncConnection.connect(proton_postgres_url, autocommit=True) as admin:
+
+        async def expiry(fencing_token: int) -> tuple[float, bool]:
+            """When the lease expires (database clock), and whether it has not yet."""
+            cursor = await admin.execute(
+                "SELECT EXTRACT(EPOCH FROM expires_at)::float8, expires_at > clock_timestamp() "
+                "FROM aioproton_leases WHERE name = 'late' AND fencing_token = %s",
+                (fencing_token,),
+            )
+            row = await cursor.fetchone()
+            assert row is not None
+            return float(row[0]), bool(row[1])
+
+        async def renewal_waits_on_the_lock() -> None:
+            with anyio.fail_after(30):
+                while True:
+                    cursor = await admin.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'aioproton lease late' AND wait_event_type = 'Lock'"
+                    )
+                    if await cursor.fetchone() == (1,):
+                        return
+                    await anyio.sleep(0.02)
+
+        async def hold() -> None:
+            # Renewals every 2 s; a confirmed one is trusted for 5.5 s from its sending.
+            async with store.hold("late", ttl=6, margin=0.5) as lease:
+                entered = time.monotonic()
+                try:
+                    # The row is locked before the first renewal is due, so that renewal
+                    # is sent and then waits in the database.
+                    await anyio.to_thread.run_sync(locker.lock)
+                    expiries.append((await expiry(lease.fencing_token))[0])
+                    await renewal_waits_on_the_lock()
+                    # Past the deadline the holder had when it sent that renewal (entered
+                    # + 5.5 s at the latest), short of the one the renewal would give
+                    # (entered + 7.5 s or so).
+                    block_the_loop(entered + 6.5 - time.monotonic(), locker)
+                    await anyio.sleep(5)
+                    pytest.fail("the holder kept a lease confirmed after its deadline")
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        expires_at, valid = await expiry(lease.fencing_token)
+                        expiries.append(expires_at)
+                        still_valid.append(valid)
+
+        with pytest.raises(LeaseLostError) as caught:
+            await hold()
+    assert still_valid == [True], "the holder gave up before the lease expired"
+    assert expiries[1] > expiries[0], "the database did confirm the renewal"
+    assert "confirmed too late" in str(caught.value)
+    [record] = [r for r in caplog.records if r.getMessage().startswith("lease late lost")]
+    assert record.levelno == logging.WARNING
+    assert record.__dict__["fencing_token"] == caught.value.fencing_token
+    assert "confirmed too late" in record.__dict__["reason"]
+    assert record.__dict__["late_by"] > 0
+
+
+def block_the_loop(seconds: float, locker: RowLocker) -> None:
+    """Hold the event loop (a pause, as a long GC or a frozen VM makes one) while the row
+    lock goes, so the database confirms the renewal and its answer waits unread."""
+    releaser = threading.Thread(target=locker.release_after, args=(0.3,))
+    releaser.start()
+    time.sleep(max(0.0, seconds))
+    releaser.join()
+
+
+class RowLocker:
+    """A plain (threaded) connection that holds a lease row's lock, released from a thread."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.connection = psycopg.connect(url)
+        self.name = name
+
+    def lock(self) -> None:
+        self.connection.execute(
+            "SELECT * FROM aioproton_leases WHERE name = %s FOR UPDATE", (self.name,)
+        )
+
+    def release_after(self, delay: float) -> None:
+        time.sleep(delay)
+        self.connection.rollback()
+        self.connection.close()
