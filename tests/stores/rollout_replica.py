@@ -1,9 +1,11 @@
-"""One replica of a shared rollout (run by the tests and examples).
+"""One replica of a shared rollout (run by the tests).
 
-``python rollout_replica.py ENDPOINT STATE TEMPLATE VERSION`` joins the shared rollout
-of service template TEMPLATE to VERSION, kept in STATE (a SQLite file or a PostgreSQL
-URL), prints ``claimed PATH`` as it starts each item and, at the end, the report as
-JSON on its last line.
+``python rollout_replica.py ENDPOINT STATE TEMPLATE VERSION [TOKENS]`` joins the shared
+rollout of service template TEMPLATE to VERSION, kept in STATE (a SQLite file or a
+PostgreSQL URL), with its client tokens in the PostgreSQL database TOKENS when given
+(shared by the replicas) or in memory (its own). It prints ``holder ID`` (its name in
+the claims) first, ``finished PATH STATUS`` as it records each item and, at the end,
+the report as JSON on its last line.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from aioproton.workflow import (
     RolloutStateStore,
     SqliteRolloutStateStore,
     Step,
+    TokenStore,
     Waiters,
 )
 
@@ -39,11 +42,24 @@ async def state_store(where: str) -> AsyncIterator[RolloutStateStore]:
         yield SqliteRolloutStateStore(where)
 
 
+@asynccontextmanager
+async def token_store(where: str | None) -> AsyncIterator[TokenStore | None]:
+    if where is None:
+        yield None
+        return
+    from aioproton.workflow import PostgresTokenStore
+
+    async with PostgresTokenStore(where) as store:
+        yield store
+
+
 def finished(result: RolloutResult) -> None:
     print(f"finished {result.target.path} {result.status.value}", flush=True)
 
 
-async def main(endpoint: str, where: str, template: str, version: str) -> None:
+async def main(
+    endpoint: str, where: str, template: str, version: str, tokens: str | None = None
+) -> None:
     retry = aioproton.RetryPolicy(max_attempts=12, initial_delay=0.01, max_delay=0.05)
     async with (
         aioproton.ProtonClient(
@@ -54,6 +70,7 @@ async def main(endpoint: str, where: str, template: str, version: str) -> None:
             retry=retry,
         ) as proton,
         state_store(where) as state,
+        token_store(tokens) as store,
     ):
         rollout = Rollout(
             proton,
@@ -62,11 +79,13 @@ async def main(endpoint: str, where: str, template: str, version: str) -> None:
             concurrency=8,
             plan=Plan([Step("50%")]),
             state=state,
+            store=store,
             shared=True,
             claim_ttl=5.0,
             claim_poll=0.05,
             waiters=Waiters(proton, schedule=FixedDelay(0.02)),
         )
+        print(f"holder {rollout.holder}", flush=True)
         report = await rollout.run(on_result=finished)
     print(
         json.dumps(
@@ -80,4 +99,5 @@ async def main(endpoint: str, where: str, template: str, version: str) -> None:
 
 
 if __name__ == "__main__":
-    anyio.run(main, *sys.argv[1:5])
+    endpoint, where, template, version, *tokens = sys.argv[1:]
+    anyio.run(main, endpoint, where, template, version, tokens[0] if tokens else None)

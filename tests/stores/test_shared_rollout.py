@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.abc
+import psycopg
 import pytest
+from anyio.streams.text import TextReceiveStream
 
 import aioproton
 from aioproton.emulator import Emulator
@@ -58,6 +62,71 @@ async def versions(proton: aioproton.ProtonClient) -> set[str]:
     }
 
 
+class Replica:
+    """One replica process of the shared rollout, its output read line by line."""
+
+    def __init__(self, endpoint: str, database: str, tokens: str | None = None) -> None:
+        self.command = [sys.executable, str(REPLICA), endpoint, database, "web", "1.1"]
+        if tokens is not None:
+            self.command.append(tokens)
+        self.lines: list[str] = []
+        self.errors: list[str] = []
+        self.started = anyio.Event()
+        self.exited = anyio.Event()
+        self.process: anyio.abc.Process | None = None
+
+    async def run(self) -> None:
+        process = self.process = await anyio.open_process(self.command, cwd=REPO_ROOT)
+        self.started.set()
+        async with process, anyio.create_task_group() as group:
+
+            async def drain_errors() -> None:
+                assert process.stderr is not None
+                async for chunk in TextReceiveStream(process.stderr):
+                    self.errors.append(chunk)
+
+            group.start_soon(drain_errors)
+            assert process.stdout is not None
+            pending = ""
+            async for chunk in TextReceiveStream(process.stdout):
+                pending += chunk
+                # Whole lines only: a chunk may end mid-line (the report is a long one).
+                *lines, pending = pending.split("\n")
+                self.lines.extend(lines)
+            self.lines.extend(pending.splitlines())
+            await process.wait()
+        self.exited.set()
+
+    def signal(self, number: signal.Signals) -> None:
+        assert self.process is not None
+        self.process.send_signal(number)
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.returncode
+
+    @property
+    def holder(self) -> str | None:
+        return next((line.split()[1] for line in self.lines if line.startswith("holder ")), None)
+
+    def finished(self, lines: list[str] | None = None) -> set[str]:
+        """The items this replica recorded."""
+        lines = self.lines if lines is None else lines
+        return {line.split()[1] for line in lines if line.startswith("finished ")}
+
+    def report(self) -> dict[str, Any]:
+        assert self.lines, "".join(self.errors)
+        report: dict[str, Any] = json.loads(self.lines[-1])
+        return report
+
+
+async def advance_the_clock(emulator: Emulator) -> None:
+    """Deployments complete as the emulator's clock moves on."""
+    while True:
+        await anyio.sleep(0.01)
+        emulator.advance(30)
+
+
 async def test_three_replicas_share_a_rollout_and_survive_one_killed(
     proton_emulator: Emulator,
     proton_client: aioproton.ProtonClient,
@@ -68,88 +137,168 @@ async def test_three_replicas_share_a_rollout_and_survive_one_killed(
     await instances(world, services=10, per_service=20)
     before = await deployments(proton_client)
     proton_faults.throttle(rate=0.2)
-    outputs: dict[int, list[str]] = {index: [] for index in range(3)}
-    processes: dict[int, anyio.abc.Process] = {}
-    errors: dict[int, list[str]] = {index: [] for index in range(3)}
-
-    async def replica(index: int) -> None:
-        process = await anyio.open_process(
-            [
-                sys.executable,
-                str(REPLICA),
-                proton_emulator.endpoint_url,
-                proton_postgres_url,
-                "web",
-                "1.1",
-            ],
-            cwd=REPO_ROOT,
-        )
-        processes[index] = process
-        async with process, anyio.create_task_group() as group:
-
-            async def drain_errors() -> None:
-                assert process.stderr is not None
-                async for chunk in process.stderr:
-                    errors[index].append(chunk.decode())
-
-            group.start_soon(drain_errors)
-            assert process.stdout is not None
-            pending = ""
-            async for chunk in process.stdout:
-                pending += chunk.decode()
-                # Whole lines only: a chunk may end mid-line (the report is a long one).
-                *lines, pending = pending.split("\n")
-                outputs[index].extend(lines)
-            outputs[index].extend(pending.splitlines())
-            await process.wait()
-
-    async def tick() -> None:
-        while True:
-            await anyio.sleep(0.01)
-            proton_emulator.advance(30)
+    replicas = [Replica(proton_emulator.endpoint_url, proton_postgres_url) for _ in range(3)]
+    killed = replicas[0]
 
     async def kill_one_mid_run() -> None:
-        def mid_run() -> bool:
-            return sum(1 for line in outputs[0] if line.startswith("finished ")) >= 3
-
-        await eventually(mid_run, limit=120)
-        processes[0].send_signal(signal.SIGKILL)
+        await eventually(lambda: len(killed.finished()) >= 3, limit=120)
+        killed.signal(signal.SIGKILL)
 
     with anyio.fail_after(240):
         async with anyio.create_task_group() as group:
-            group.start_soon(tick)
-            async with anyio.create_task_group() as replicas:
-                for index in range(3):
-                    replicas.start_soon(replica, index)
-                replicas.start_soon(kill_one_mid_run)
+            group.start_soon(advance_the_clock, proton_emulator)
+            async with anyio.create_task_group() as running:
+                for replica in replicas:
+                    running.start_soon(replica.run)
+                running.start_soon(kill_one_mid_run)
             group.cancel_scope.cancel()
+    assert proton_faults.injected("throttle") > 0
     proton_faults.clear()
 
-    assert processes[0].returncode == -signal.SIGKILL
-    assert any(line.startswith("finished ") for line in outputs[0]), "it was killed mid-run"
-    assert [processes[index].returncode for index in (1, 2)] == [0, 0], errors
-    tails = {index: outputs[index][-3:] for index in outputs}
-    assert all(outputs[index][-1:] for index in (1, 2)), (tails, errors)
-    reports = [json.loads(outputs[index][-1]) for index in (1, 2)]
+    assert killed.returncode == -signal.SIGKILL
+    assert killed.finished(), "it was killed mid-run"
+    live = replicas[1:]
+    assert [replica.returncode for replica in live] == [0, 0], [r.errors for r in live]
+    reports = [replica.report() for replica in live]
     for report in reports:
         assert report["stopped"] is None
         assert len(report["statuses"]) == 200
         assert set(report["statuses"].values()) <= {"UPDATED", "ALREADY_CURRENT"}
     assert reports[0] == reports[1], "every replica reads the same report"
-    handled = [
-        {line.split()[1] for line in outputs[index] if line.startswith("finished ")}
-        for index in (1, 2)
-    ]
+    handled = [replica.finished() for replica in live]
     assert not handled[0] & handled[1], "no item handled by two live replicas"
-    killed = {line.split()[1] for line in outputs[0] if line.startswith("finished ")}
     # An item the killed replica updated but could not report is found current on takeover.
     current = {path for path, status in reports[0]["statuses"].items() if status != "UPDATED"}
-    taken_over = killed | handled[0] | handled[1] | current
+    taken_over = killed.finished() | handled[0] | handled[1] | current
     assert len(taken_over) == 200, "the killed replica's claims taken over"
     assert await versions(proton_client) == {"1.1"}
     during = await deployments(proton_client) - before
     assert len(during) == 200
     assert set(during.values()) == {1}, "exactly one deployment per instance"
+
+
+async def claims_of(url: str, holder: str) -> set[str]:
+    """The items ``holder`` has a claim in force on (the database's view)."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        cursor = await connection.execute(
+            "SELECT path FROM aioproton_rollout_items "
+            "WHERE claimed_by = %s AND claim_expires > clock_timestamp()",
+            (holder,),
+        )
+        return {row[0] for row in await cursor.fetchall()}
+
+
+def local_ports(pid: int) -> list[int]:
+    """The local TCP ports of process ``pid``'s sockets (Linux: from /proc)."""
+    fds = Path(f"/proc/{pid}/fd")
+    links = (os.readlink(fd) for fd in fds.iterdir())
+    inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+async def in_a_transaction(url: str, pid: int) -> bool:
+    """Whether process ``pid`` has a database transaction open (or a statement running)."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        cursor = await connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE client_port = ANY(%s) "
+            "AND client_addr IS NOT NULL AND state <> 'idle'",
+            (local_ports(pid),),
+        )
+        row = await cursor.fetchone()
+        return row is not None and row[0] > 0
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        "shared",
+        pytest.param(
+            "own",
+            marks=pytest.mark.xfail(
+                reason="the claim is checked once before an update that may be sent much "
+                "later (rate limiter, throttling retries, a pause in between), so a replica "
+                "whose claim ran out can still update; only a shared token store stops it",
+                raises=AssertionError,
+                strict=False,
+            ),
+        ),
+    ],
+)
+async def test_a_replica_paused_past_its_claims_stops_writing_before_the_others_take_over(
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    proton_faults: ProtonFaults,
+    proton_postgres_url: str,
+    tokens: str,
+) -> None:
+    """SIGSTOP one replica of three while it holds claims, for longer than their ttl: the
+    others take its items over and finish the whole rollout; then SIGCONT it. It updates
+    none of its lost items: the server shows one deployment per instance.
+
+    ``shared``: the replicas keep their client tokens in one PostgreSQL token store;
+    ``own``: each in memory, so only the claims keep them apart.
+    """
+    world = World(proton_emulator, proton_client, settle=SETTLE)
+    await instances(world, services=5, per_service=20)
+    before = await deployments(proton_client)
+    proton_faults.throttle(rate=0.2)
+    token_url = proton_postgres_url if tokens == "shared" else None
+    replicas = [
+        Replica(proton_emulator.endpoint_url, proton_postgres_url, token_url) for _ in range(3)
+    ]
+    paused, live = replicas[0], replicas[1:]
+    held: set[str] = set()
+
+    async def pause_one_holding_claims() -> None:
+        await eventually(lambda: len(paused.finished()) >= 3, limit=120)
+        assert paused.holder is not None and paused.process is not None
+        while True:
+            paused.signal(signal.SIGSTOP)
+            await anyio.sleep(0.1)  # statements already sent finish in the database
+            # Paused inside a store transaction, it would keep its rows locked (no
+            # replica may take them over) until resumed: pause it elsewhere.
+            if not await in_a_transaction(proton_postgres_url, paused.process.pid):
+                held.update(await claims_of(proton_postgres_url, paused.holder))
+                if held:
+                    break
+            paused.signal(signal.SIGCONT)
+            await anyio.sleep(0.02)
+        # The others wait out its claims, take its items over and finish the rollout.
+        for replica in live:
+            await replica.exited.wait()
+        paused.signal(signal.SIGCONT)
+
+    with anyio.fail_after(240):
+        async with anyio.create_task_group() as group:
+            group.start_soon(advance_the_clock, proton_emulator)
+            async with anyio.create_task_group() as running:
+                for replica in replicas:
+                    running.start_soon(replica.run)
+                running.start_soon(pause_one_holding_claims)
+            group.cancel_scope.cancel()
+    assert proton_faults.injected("throttle") > 0
+    proton_faults.clear()
+
+    assert [replica.returncode for replica in replicas] == [0, 0, 0], [r.errors for r in replicas]
+    assert await versions(proton_client) == {"1.1"}
+    during = await deployments(proton_client) - before
+    assert len(during) == 100
+    assert set(during.values()) == {1}, "no instance updated by two replicas"
+    assert held <= live[0].finished() | live[1].finished(), "its items were taken over"
+    refused = "".join(paused.errors)
+    assert any(f"the claim on {path} expired" in refused for path in held), refused
+    reports = [replica.report() for replica in replicas]
+    assert reports[1] == reports[2]
+    for report in reports:
+        assert report["stopped"] is None
+        assert len(report["statuses"]) == 100
+        assert set(report["statuses"].values()) <= {"UPDATED", "ALREADY_CURRENT"}
 
 
 async def test_in_one_process_two_runs_split_the_items_and_one_report_serves_both(
