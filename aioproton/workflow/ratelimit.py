@@ -9,14 +9,15 @@ little, so a bulk job settles just under what the account may do::
 
     limiter = AdaptiveRateLimiter(rate=20, max_rate=50)
     async with ProtonClient(rate_limiter=limiter) as proton: ...
+
+:class:`MaxRate` is the strict kind: a ceiling on request starts over every window,
+with the same feedback; a rollout's ``max_rate`` is one.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import anyio
 
@@ -106,20 +107,23 @@ class AdaptiveRateLimiter:
 
 
 class MaxRate:
-    """A ceiling that holds as the service counts: per window, not on average.
+    """A ceiling on request starts that holds as the service counts: per window, not on average.
 
-    No window of ``burst / rate`` clock seconds sees more than ``burst`` requests, and
-    so none of a second or more sees more than ``rate`` per second (``burst=1``, the
-    default, also holds over every window shorter than that). A request counts from
-    the moment it may start until it is answered, since it reaches the service
-    somewhere in between; so a slow answer delays the next request rather than let two
-    arrive together. ``rate`` follows the AIMD of :class:`AdaptiveRateLimiter` between
-    ``min_rate`` and ``max_rate`` (its start): halved when throttled, raised slowly
-    after successes, never above ``max_rate``::
+    A request counts from the moment :meth:`acquire` lets it start, and no window of
+    ``burst / rate`` clock seconds sees more than ``burst`` starts; so no window of n
+    times that sees more than n times ``burst`` (with ``rate`` a whole multiple of
+    ``burst``, as with the default ``burst=1`` and a whole rate, no whole second sees
+    more than ``rate``). How long the answers take does not matter: the caller bounds
+    the requests in flight (a rollout's ``concurrency``), so a slow service costs no
+    rate. ``rate`` follows the AIMD of :class:`AdaptiveRateLimiter` between ``min_rate``
+    and ``max_rate`` (its start): halved when throttled, raised slowly after
+    successes, never above ``max_rate``. Waiting callers start in the order they came.
+
+    It is a ``RateLimiter`` too, so a client can pace every attempt with it::
 
         pace = MaxRate(max_rate=4, clock=clock)
-        async with pace.slot():
-            result = await proton.update_environment(...)
+        await pace.acquire()
+        result = await proton.update_environment(...)
         pace.feedback(throttled=False)
     """
 
@@ -145,9 +149,9 @@ class MaxRate:
             clock=self.clock,
         )
         self._turn = anyio.Lock()  # first come, first served
-        self._in_flight = 0
-        self._answered: collections.deque[float] = collections.deque(maxlen=burst)
-        self._changed = anyio.Event()
+        self._starts: collections.deque[float] = collections.deque(maxlen=burst)
+        #: Requests started so far.
+        self.started: int = 0
 
     @property
     def max_rate(self) -> float:
@@ -155,7 +159,7 @@ class MaxRate:
 
     @property
     def rate(self) -> float:
-        """The current ceiling, in requests per clock second."""
+        """The current ceiling, in request starts per clock second."""
         return self._rate.rate
 
     @property
@@ -166,29 +170,21 @@ class MaxRate:
     def throttled(self) -> int:
         return self._rate.throttled
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Wait for a free slot, then hold it while the request runs."""
+    async def acquire(self) -> None:
+        """Wait until one more request may start; it counts as started on return.
+
+        Cancelled while waiting, it counts nothing.
+        """
         async with self._turn:
-            while True:
-                window = self.burst / self.rate
-                now = self.clock.now()
-                # (A microsecond of slack: float sums must not keep an answer in forever.)
-                recent = [a for a in self._answered if a + window > now + 1e-6]
-                if self._in_flight + len(recent) < self.burst:
+            # The burst-th start before this one must have left the window; the
+            # window follows the rate, which may change while we wait.
+            while len(self._starts) == self.burst:
+                wait = self._starts[0] + self.burst / self.rate - self.clock.now()
+                if wait <= 0:
                     break
-                if recent:  # a slot frees when the oldest recent answer leaves the window
-                    await self.clock.sleep(min(recent) + window - now)
-                else:  # every slot is in flight: wait for an answer
-                    await self._changed.wait()
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            self._in_flight -= 1
-            self._answered.append(self.clock.now())
-            self._changed.set()
-            self._changed = anyio.Event()
+                await self.clock.sleep(wait)
+            self._starts.append(self.clock.now())
+            self.started += 1
 
     def feedback(self, *, throttled: bool) -> None:
         """Adjust the rate after a request was answered."""

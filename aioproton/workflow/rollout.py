@@ -113,13 +113,13 @@ class Rollout:
     Name exactly one of ``environment_template`` and ``service_template``. ``version``
     is ``"major.minor"``, or ``"major"`` for that major's recommended minor; it must
     be PUBLISHED. ``concurrency`` items run at once. ``max_rate`` bounds the rollout's
-    own update requests with a :class:`~aioproton.workflow.ratelimit.MaxRate`: per
-    clock second over any window of a second or more, counted from when each request
-    may start until it is answered, and lower after throttling; ``burst`` (default 1)
-    lets that many go at once, and then holds over windows of ``burst / max_rate``
-    seconds. Reads, waiter polls and other users of the client are not
-    paced, and the client's own ``rate_limiter`` is left alone; ``rate_limiter`` paces
-    the updates with a limiter of the caller's instead. ``wait_timeout`` bounds each
+    own update requests with a :class:`~aioproton.workflow.ratelimit.MaxRate`: at most
+    ``burst`` (default 1) start in any window of ``burst / max_rate`` clock seconds,
+    lower after throttling; a request counts from when it starts, so slow answers
+    cost no rate (``concurrency`` bounds those in flight). Reads, waiter polls and
+    other users of the client are not paced, and the client's own ``rate_limiter`` is
+    left alone; ``rate_limiter`` paces the updates with a limiter of the caller's
+    instead. ``wait_timeout`` bounds each
     item's deployment (clock seconds). ``store`` keeps the update tokens; pass a
     :class:`~aioproton.workflow.tokens.SqliteTokenStore` to survive restarts.
 
@@ -219,7 +219,7 @@ class Rollout:
             if waiters is not None
             else Waiters(proton, clock=self.clock, observers=self.observers)
         )
-        self.rate_limiter: RateLimiter | MaxRate | None = rate_limiter
+        self.rate_limiter: RateLimiter | None = rate_limiter
         if max_rate is not None:
             self.rate_limiter = MaxRate(max_rate=max_rate, burst=burst or 1, clock=self.clock)
         self.rollout_plan: Plan = plan if plan is not None else all_at_once()
@@ -450,15 +450,21 @@ class Rollout:
         return await self.state.create(fresh)
 
     async def _paced(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        """One update request, paced by the rollout's own limiter (never the client's)."""
+        """One update request, paced by the rollout's own limiter (never the client's).
+
+        The limiter then learns whether the service throttled it.
+        """
         limiter = self.rate_limiter
         if limiter is None:
             return await call()
-        if isinstance(limiter, MaxRate):
-            async with limiter.slot():
-                return await _answered(limiter, call)
         await limiter.acquire()
-        return await _answered(limiter, call)
+        try:
+            result = await call()
+        except ProtonError as error:
+            limiter.feedback(throttled=isinstance(error, ThrottlingError))
+            raise
+        limiter.feedback(throttled=False)
+        return result
 
     async def _observed_roll(self, item: RolloutItem, fence: _Fence | None = None) -> RolloutResult:
         """:meth:`_roll` with its INFO record and observer events."""
@@ -1077,17 +1083,6 @@ def _cancelled(guard: CancelGuard) -> None:
         outcome or "not cancelled",
         extra={"target": guard.target.path, "outcome": outcome, "timed_out": guard.timed_out},
     )
-
-
-async def _answered(limiter: RateLimiter | MaxRate, call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run ``call`` and tell the limiter whether the service throttled it."""
-    try:
-        result = await call()
-    except ProtonError as error:
-        limiter.feedback(throttled=isinstance(error, ThrottlingError))
-        raise
-    limiter.feedback(throttled=False)
-    return result
 
 
 def _result(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 
@@ -34,63 +35,164 @@ def busiest_window(times: Sequence[float], seconds: float) -> int:
     return max(sum(1 for other in times if start <= other < start + seconds) for start in times)
 
 
+class Starts:
+    """A rollout's limiter: a real :class:`MaxRate`, noting the clock time of each start.
+
+    On the manual clock a request's arrival at the emulator may be stamped later than
+    its start (another task's sleep moves the clock while it is in flight), so the
+    ceiling is checked where it is kept: at the starts.
+    """
+
+    def __init__(self, pace: MaxRate) -> None:
+        self.pace = pace
+        self.times: list[float] = []
+
+    async def acquire(self) -> None:
+        await self.pace.acquire()
+        self.times.append(self.pace.clock.now())
+
+    def feedback(self, *, throttled: bool) -> None:
+        self.pace.feedback(throttled=throttled)
+
+
 @pytest.mark.parametrize("max_rate", [1, 4])
 async def test_max_rate_is_a_maximum_over_every_window_of_a_second_or_more(
-    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, max_rate: int
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    proton_clock: ManualClock,
+    max_rate: int,
 ) -> None:
     await fleet(proton_emulator, proton_client, 12)
+    starts = Starts(MaxRate(max_rate=max_rate, clock=proton_clock))
     report = await Rollout(
-        proton_client, environment_template="base", version="1.1", concurrency=12, max_rate=max_rate
+        proton_client,
+        environment_template="base",
+        version="1.1",
+        concurrency=12,
+        rate_limiter=starts,
     ).run()
     assert report.count(RolloutStatus.UPDATED) == 12
-    times = [r.time for r in proton_emulator.requests.select(operation="UpdateEnvironment")]
-    assert len(times) == 12, times
+    assert proton_emulator.requests.count(operation="UpdateEnvironment") == 12
+    assert len(starts.times) == starts.pace.started == 12
     for seconds in (1, 2, 3):
-        assert busiest_window(times, seconds) <= max_rate * seconds
+        assert busiest_window(starts.times, seconds) <= max_rate * seconds
 
 
 async def test_a_burst_holds_over_windows_of_burst_over_rate(
-    proton_emulator: Emulator, proton_client: aioproton.ProtonClient
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, proton_clock: ManualClock
 ) -> None:
     await fleet(proton_emulator, proton_client, 12)
+    starts = Starts(MaxRate(max_rate=4, burst=2, clock=proton_clock))
     rollout = Rollout(
         proton_client,
         environment_template="base",
         version="1.1",
         concurrency=12,
-        max_rate=4,
-        burst=2,
+        rate_limiter=starts,
     )
     assert (await rollout.run()).ok
-    times = [r.time for r in proton_emulator.requests.select(operation="UpdateEnvironment")]
-    assert busiest_window(times, 0.5) <= 2
-    assert busiest_window(times, 1) <= 4
-    assert busiest_window(times, 0.001) == 2, "two go at once"
+    assert len(starts.times) == 12
+    assert busiest_window(starts.times, 0.5) <= 2
+    assert busiest_window(starts.times, 1) <= 4
+    assert busiest_window(starts.times, 0.001) == 2, "two go at once"
 
 
-async def test_max_rate_slows_down_when_throttled_and_frees_cancelled_slots(
+async def test_max_rate_slows_down_when_throttled_and_counts_cancelled_requests(
     proton_clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     pace = MaxRate(max_rate=4, clock=proton_clock)
     with caplog.at_level(logging.INFO, logger="aioproton.workflow"):
-        async with pace.slot():
-            pace.feedback(throttled=True)
+        await pace.acquire()
+        pace.feedback(throttled=True)
     assert pace.rate == 2
     assert [getattr(r, "rate", None) for r in caplog.records] == [2]
     assert (pace.throttled, pace.succeeded) == (1, 0)
+    # A request cancelled after its start still counts: it may have reached the service.
     with anyio.CancelScope() as scope:
-        async with pace.slot():
-            scope.cancel()
-            await anyio.sleep_forever()
-    began = proton_clock.now()
-    async with pace.slot():
-        pace.feedback(throttled=False)
-    # The cancelled request still counted: the next one waited out its window.
+        began = proton_clock.now()
+        await pace.acquire()
+        scope.cancel()
+        await anyio.sleep_forever()
     assert proton_clock.now() - began == pytest.approx(0.5)
+    # One cancelled while it waits counts nothing.
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        await pace.acquire()
+    assert pace.started == 2
+    began = proton_clock.now()
+    await pace.acquire()
+    pace.feedback(throttled=False)
+    assert proton_clock.now() - began == pytest.approx(0.5)
+    assert pace.started == 3
     with pytest.raises(ValueError, match="burst"):
         MaxRate(max_rate=4, burst=0)
     with pytest.raises(ValueError, match="max_rate"):
         MaxRate(max_rate=0)
+
+
+async def test_slow_answers_cost_no_rate(proton_clock: ManualClock) -> None:
+    """Starts keep the full rate while every earlier request is still unanswered."""
+    pace = MaxRate(max_rate=4, clock=proton_clock)
+    starts: list[float] = []
+    answered = anyio.Event()
+
+    async def request() -> None:
+        await pace.acquire()
+        starts.append(proton_clock.now())
+        await answered.wait()
+        pace.feedback(throttled=False)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(8):
+            group.start_soon(request)
+        await anyio.wait_all_tasks_blocked()
+        # Counted until answered, only the first would have started by now.
+        assert len(starts) == 8
+        answered.set()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert gaps == pytest.approx([0.25] * 7)
+    assert (len(starts) - 1) / (starts[-1] - starts[0]) == pytest.approx(pace.max_rate)
+    assert pace.succeeded == 8
+
+
+async def test_starts_in_every_window_stay_within_burst_as_the_rate_changes(
+    proton_clock: ManualClock,
+) -> None:
+    pace = MaxRate(max_rate=6, burst=3, clock=proton_clock)
+    starts: list[float] = []
+    answered = anyio.Event()
+
+    async def request() -> None:
+        await pace.acquire()
+        starts.append(proton_clock.now())
+        if len(starts) == 12:
+            pace.feedback(throttled=True)  # halved: windows of a second from here
+        await answered.wait()
+
+    async with anyio.create_task_group() as group:
+        for _ in range(30):
+            group.start_soon(request)
+        await anyio.wait_all_tasks_blocked()
+        answered.set()
+    assert len(starts) == pace.started == 30
+    assert pace.rate == 3
+    assert busiest_window(starts, 0.001) == 3, "a burst goes at once"
+    assert busiest_window(starts, 0.5) <= 3
+    assert busiest_window(starts[12:], 1.0) <= 3
+    assert busiest_window(starts[:12], 1.0) == 6, "the full rate until throttled"
+
+
+async def test_a_client_can_pace_every_attempt_with_max_rate(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, proton_clock: ManualClock
+) -> None:
+    await World(proton_emulator, proton_client, settle=SETTLE).environment_template("base")
+    pace = MaxRate(max_rate=2, clock=proton_clock)
+    async with proton_emulator.client(clock=proton_clock, rate_limiter=pace) as proton:
+        began = proton_clock.now()
+        for _ in range(5):
+            await proton.get_environment_template(name="base")
+    assert (pace.started, pace.succeeded) == (5, 5)
+    assert proton_clock.now() - began == pytest.approx(2.0)
 
 
 async def test_burst_is_configurable(
