@@ -173,13 +173,13 @@ def _rollout_parser(commands: argparse._SubParsersAction[Parser]) -> None:
         "--rate",
         type=_positive_float,
         metavar="PER_SECOND",
-        help="most update requests per second, over any second; slows down when throttled",
+        help="most update requests started per second, over any second; slows down when throttled",
     )
     rollout.add_argument(
         "--burst",
         type=_positive_int,
         metavar="N",
-        help="update requests that may go at once under --rate (default 1: --rate holds "
+        help="update requests that may start at once under --rate (default 1: --rate holds "
         "over every second)",
     )
     rollout.add_argument(
