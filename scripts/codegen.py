@@ -108,9 +108,11 @@ VERBS = {
 RESERVED_NAMES = frozenset({"attrs", "OpenEnum", "Structure"})
 
 # attrs writes only ``__init__``; equality, hashing and repr come from ``Structure``, as
-# compiling them for every class was most of the cost of importing the package.
-STRUCTURE_DECORATOR = "@attrs.frozen(kw_only=True, eq=False, repr=False)"
-VARIANT_DECORATOR = "@attrs.frozen(eq=False, repr=False)"
+# compiling them for every class was most of the cost of importing the package. The
+# decorator is ``attrs.frozen`` for type checkers and, at run time, defers it to the
+# class's first use (``aioproton._deferred``).
+STRUCTURE_DECORATOR = "@_frozen(kw_only=True, eq=False, repr=False)"
+VARIANT_DECORATOR = "@_frozen(eq=False, repr=False)"
 
 
 def banner() -> str:
@@ -373,10 +375,19 @@ def render_models(model: Model) -> str:
     kinds = {shape["type"] for shape in model.shapes.values()}
     abc_names = [n for n, k in (("Mapping", "map"), ("Sequence", "list")) if k in kinds]
     out.append(f"from collections.abc import {', '.join(abc_names)}\n")
-    out.append("from typing import TypeAlias\n\n")
+    out.append("from typing import TYPE_CHECKING, TypeAlias\n\n")
     out.append("import attrs\n\n")
     out.append("from .._enum import OpenEnum\n")
     out.append("from .._structure import Structure\n\n")
+    out.append(
+        "if TYPE_CHECKING:\n"
+        "    from attrs import frozen as _frozen\n"
+        "else:\n"
+        "    # attrs finishes each class on its first use: see aioproton._deferred.\n"
+        "    from .._deferred import DeferredClasses\n\n"
+        "    _classes = DeferredClasses(globals())\n"
+        "    _frozen = _classes.frozen\n\n"
+    )
     exported = [*model.enums, *model.structures]
     for union in model.unions:
         exported += [union, *model.variants(union), f"{union}Unknown"]
@@ -397,18 +408,7 @@ def render_models(model: Model) -> str:
         out.append(render_structure(model, name))
     for name in model.unions:
         out.append(render_union(model, name))
-    out.append("\n#: Every generated structure and union member class, by model shape name.\n")
-    out.append("STRUCTURES: dict[str, type] = {\n")
-    for name in model.structures:
-        out.append(f'    "{name}": {name},\n')
-    out.append("}\n\n")
-    out.append("#: For each union: its member name -> variant class, and its Unknown class.\n")
-    out.append("UNIONS: dict[str, tuple[dict[str, type], type]] = {\n")
-    for name in model.unions:
-        members = model.shapes[name]["members"]
-        variants = ", ".join(f'"{m}": {name}{m[0].upper()}{m[1:]}' for m in members)
-        out.append(f'    "{name}": ({{{variants}}}, {name}Unknown),\n')
-    out.append("}\n\n")
+    out.append(render_deferred_values(model))
     # A comprehension: some enum names are too long for a ``"Name": Name,`` line.
     out.append("#: Every enum class, by model shape name.\n")
     out.append("ENUMS: dict[str, type[OpenEnum]] = {\n")
@@ -419,6 +419,52 @@ def render_models(model: Model) -> str:
     out.append("    )\n")
     out.append("}\n")
     return "".join(out)
+
+
+def union_variants(model: Model, name: str) -> dict[str, str]:
+    """Member name -> variant class name of a union (its Unknown class aside)."""
+    return {m: f"{name}{m[0].upper()}{m[1:]}" for m in model.shapes[name]["members"]}
+
+
+def render_deferred_values(model: Model) -> str:
+    """The union aliases and class tables: plain values for type checkers; at run time,
+    built from the deferred classes when first looked up."""
+    static = ["\nif TYPE_CHECKING:\n"]
+    runtime = ["else:\n"]
+    for name in model.unions:
+        shape = model.shapes[name]
+        variants = [*union_variants(model, name).values(), f"{name}Unknown"]
+        static.append(f"    #: {first_paragraph(shape.get('documentation'), name)}\n")
+        static.append(f"    {name}: TypeAlias = {' | '.join(variants)}\n\n")
+        quoted = ", ".join(f'"{v}"' for v in variants)
+        runtime.append(f'    _classes.alias("{name}", ({quoted}))\n')
+    static.append("    #: Every generated structure and union member class, by model shape name.\n")
+    # Comprehensions: some names are too long for a ``"Name": Name,`` line.
+    static.append("    STRUCTURES: dict[str, type] = {\n        cls.__name__: cls\n")
+    static.append("        for cls in (\n")
+    static.extend(f"            {name},\n" for name in model.structures)
+    static.append("        )\n    }\n\n")
+    static.append(
+        "    #: For each union: its member name -> variant class, and its Unknown class.\n"
+    )
+    static.append("    UNIONS: dict[str, tuple[dict[str, type], type]] = {\n")
+    runtime.append('    _classes.table(\n        "STRUCTURES",\n')
+    runtime.append("        lambda get: {name: get(name) for name in (\n")
+    runtime.extend(f'            "{name}",\n' for name in model.structures)
+    runtime.append("        )},\n    )\n")
+    runtime.append('    _classes.table(\n        "UNIONS",\n        lambda get: {\n')
+    for name in model.unions:
+        variants = union_variants(model, name)
+        static_members = ", ".join(f'"{m}": {v}' for m, v in variants.items())
+        static.append(f'        "{name}": ({{{static_members}}}, {name}Unknown),\n')
+        runtime_members = ", ".join(f'"{m}": get("{v}")' for m, v in variants.items())
+        runtime.append(f'            "{name}": ({{{runtime_members}}}, get("{name}Unknown")),\n')
+    static.append("    }\n")
+    runtime.append("        },\n    )\n")
+    runtime.append("    _classes.seal()\n")
+    runtime.append("    __getattr__ = _classes.lookup\n")
+    runtime.append("    __dir__ = _classes.names\n\n")
+    return "".join(static) + "".join(runtime)
 
 
 def render_structure(model: Model, name: str) -> str:
@@ -478,9 +524,6 @@ def render_union(model: Model, name: str) -> str:
         )
     )
     out.append("\n    tag: str\n\n")
-    variants.append(f"{name}Unknown")
-    out.append(f"\n#: {first_paragraph(shape.get('documentation'), name)}\n")
-    out.append(f"{name}: TypeAlias = {' | '.join(variants)}\n\n")
     return "".join(out)
 
 

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
 from .._enum import OpenEnum
 from .._structure import Structure
+
+if TYPE_CHECKING:
+    from attrs import frozen as _frozen
+else:
+    # attrs finishes each class on its first use: see aioproton._deferred.
+    from .._deferred import DeferredClasses
+
+    _classes = DeferredClasses(globals())
+    _frozen = _classes.frozen
 
 __all__ = [
     "ENUMS",
@@ -484,7 +493,7 @@ class TemplateVersionStatus(OpenEnum):
     PUBLISHED = "PUBLISHED"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class AcceptEnvironmentAccountConnectionInput(Structure):
     """The AcceptEnvironmentAccountConnectionInput structure.
 
@@ -495,7 +504,7 @@ class AcceptEnvironmentAccountConnectionInput(Structure):
     id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class AcceptEnvironmentAccountConnectionOutput(Structure):
     """The AcceptEnvironmentAccountConnectionOutput structure.
 
@@ -507,14 +516,14 @@ class AcceptEnvironmentAccountConnectionOutput(Structure):
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class AccessDeniedException(Structure):
     """There *isn't* sufficient access for performing this action."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class AccountSettings(Structure):
     """Proton settings that are used for multiple services in the Amazon Web Services
     account.
@@ -533,7 +542,7 @@ class AccountSettings(Structure):
     pipeline_service_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelComponentDeploymentInput(Structure):
     """The CancelComponentDeploymentInput structure.
 
@@ -544,7 +553,7 @@ class CancelComponentDeploymentInput(Structure):
     component_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelComponentDeploymentOutput(Structure):
     """The CancelComponentDeploymentOutput structure.
 
@@ -556,7 +565,7 @@ class CancelComponentDeploymentOutput(Structure):
     component: Component
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelEnvironmentDeploymentInput(Structure):
     """The CancelEnvironmentDeploymentInput structure.
 
@@ -567,7 +576,7 @@ class CancelEnvironmentDeploymentInput(Structure):
     environment_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelEnvironmentDeploymentOutput(Structure):
     """The CancelEnvironmentDeploymentOutput structure.
 
@@ -578,7 +587,7 @@ class CancelEnvironmentDeploymentOutput(Structure):
     environment: Environment
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelServiceInstanceDeploymentInput(Structure):
     """The CancelServiceInstanceDeploymentInput structure.
 
@@ -593,7 +602,7 @@ class CancelServiceInstanceDeploymentInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelServiceInstanceDeploymentOutput(Structure):
     """The CancelServiceInstanceDeploymentOutput structure.
 
@@ -604,7 +613,7 @@ class CancelServiceInstanceDeploymentOutput(Structure):
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelServicePipelineDeploymentInput(Structure):
     """The CancelServicePipelineDeploymentInput structure.
 
@@ -616,7 +625,7 @@ class CancelServicePipelineDeploymentInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CancelServicePipelineDeploymentOutput(Structure):
     """The CancelServicePipelineDeploymentOutput structure.
 
@@ -627,7 +636,7 @@ class CancelServicePipelineDeploymentOutput(Structure):
     pipeline: ServicePipeline
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CompatibleEnvironmentTemplate(Structure):
     """Compatible environment template data.
 
@@ -640,7 +649,7 @@ class CompatibleEnvironmentTemplate(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CompatibleEnvironmentTemplateInput(Structure):
     """Compatible environment template data.
 
@@ -653,7 +662,7 @@ class CompatibleEnvironmentTemplateInput(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Component(Structure):
     """Detailed data of an Proton component resource.
 
@@ -702,7 +711,7 @@ class Component(Structure):
     service_spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ComponentState(Structure):
     """The detailed data about the current state of the component.
 
@@ -721,7 +730,7 @@ class ComponentState(Structure):
     template_file: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ComponentSummary(Structure):
     """Summary data of an Proton component resource.
 
@@ -764,14 +773,14 @@ class ComponentSummary(Structure):
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ConflictException(Structure):
     """The request *couldn't* be made due to a conflicting operation or resource."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CountsSummary(Structure):
     """Summary counts of each Proton resource type.
 
@@ -800,7 +809,7 @@ class CountsSummary(Structure):
     services: ResourceCountsSummary | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateComponentInput(Structure):
     """The CreateComponentInput structure.
 
@@ -837,7 +846,7 @@ class CreateComponentInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateComponentOutput(Structure):
     """The CreateComponentOutput structure.
 
@@ -848,7 +857,7 @@ class CreateComponentOutput(Structure):
     component: Component
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentAccountConnectionInput(Structure):
     """The CreateEnvironmentAccountConnectionInput structure.
 
@@ -880,7 +889,7 @@ class CreateEnvironmentAccountConnectionInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentAccountConnectionOutput(Structure):
     """The CreateEnvironmentAccountConnectionOutput structure.
 
@@ -892,7 +901,7 @@ class CreateEnvironmentAccountConnectionOutput(Structure):
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentInput(Structure):
     """The CreateEnvironmentInput structure.
 
@@ -935,7 +944,7 @@ class CreateEnvironmentInput(Structure):
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentOutput(Structure):
     """The CreateEnvironmentOutput structure.
 
@@ -946,7 +955,7 @@ class CreateEnvironmentOutput(Structure):
     environment: Environment
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentTemplateInput(Structure):
     """The CreateEnvironmentTemplateInput structure.
 
@@ -971,7 +980,7 @@ class CreateEnvironmentTemplateInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentTemplateOutput(Structure):
     """The CreateEnvironmentTemplateOutput structure.
 
@@ -983,7 +992,7 @@ class CreateEnvironmentTemplateOutput(Structure):
     environment_template: EnvironmentTemplate
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentTemplateVersionInput(Structure):
     """The CreateEnvironmentTemplateVersionInput structure.
 
@@ -1009,7 +1018,7 @@ class CreateEnvironmentTemplateVersionInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateEnvironmentTemplateVersionOutput(Structure):
     """The CreateEnvironmentTemplateVersionOutput structure.
 
@@ -1021,7 +1030,7 @@ class CreateEnvironmentTemplateVersionOutput(Structure):
     environment_template_version: EnvironmentTemplateVersion
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateRepositoryInput(Structure):
     """The CreateRepositoryInput structure.
 
@@ -1043,7 +1052,7 @@ class CreateRepositoryInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateRepositoryOutput(Structure):
     """The CreateRepositoryOutput structure.
 
@@ -1054,7 +1063,7 @@ class CreateRepositoryOutput(Structure):
     repository: Repository
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceInput(Structure):
     """The CreateServiceInput structure.
 
@@ -1090,7 +1099,7 @@ class CreateServiceInput(Structure):
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceInstanceInput(Structure):
     """The CreateServiceInstanceInput structure.
 
@@ -1116,7 +1125,7 @@ class CreateServiceInstanceInput(Structure):
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceInstanceOutput(Structure):
     """The CreateServiceInstanceOutput structure.
 
@@ -1127,7 +1136,7 @@ class CreateServiceInstanceOutput(Structure):
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceOutput(Structure):
     """The CreateServiceOutput structure.
 
@@ -1138,7 +1147,7 @@ class CreateServiceOutput(Structure):
     service: Service
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceSyncConfigInput(Structure):
     """The CreateServiceSyncConfigInput structure.
 
@@ -1157,7 +1166,7 @@ class CreateServiceSyncConfigInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceSyncConfigOutput(Structure):
     """The CreateServiceSyncConfigOutput structure.
 
@@ -1168,7 +1177,7 @@ class CreateServiceSyncConfigOutput(Structure):
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceTemplateInput(Structure):
     """The CreateServiceTemplateInput structure.
 
@@ -1192,7 +1201,7 @@ class CreateServiceTemplateInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceTemplateOutput(Structure):
     """The CreateServiceTemplateOutput structure.
 
@@ -1203,7 +1212,7 @@ class CreateServiceTemplateOutput(Structure):
     service_template: ServiceTemplate
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceTemplateVersionInput(Structure):
     """The CreateServiceTemplateVersionInput structure.
 
@@ -1234,7 +1243,7 @@ class CreateServiceTemplateVersionInput(Structure):
     tags: Sequence[Tag] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateServiceTemplateVersionOutput(Structure):
     """The CreateServiceTemplateVersionOutput structure.
 
@@ -1246,7 +1255,7 @@ class CreateServiceTemplateVersionOutput(Structure):
     service_template_version: ServiceTemplateVersion
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateTemplateSyncConfigInput(Structure):
     """The CreateTemplateSyncConfigInput structure.
 
@@ -1267,7 +1276,7 @@ class CreateTemplateSyncConfigInput(Structure):
     subdirectory: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class CreateTemplateSyncConfigOutput(Structure):
     """The CreateTemplateSyncConfigOutput structure.
 
@@ -1279,7 +1288,7 @@ class CreateTemplateSyncConfigOutput(Structure):
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteComponentInput(Structure):
     """The DeleteComponentInput structure.
 
@@ -1290,7 +1299,7 @@ class DeleteComponentInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteComponentOutput(Structure):
     """The DeleteComponentOutput structure.
 
@@ -1301,7 +1310,7 @@ class DeleteComponentOutput(Structure):
     component: Component | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteDeploymentInput(Structure):
     """The DeleteDeploymentInput structure.
 
@@ -1312,7 +1321,7 @@ class DeleteDeploymentInput(Structure):
     id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteDeploymentOutput(Structure):
     """The DeleteDeploymentOutput structure.
 
@@ -1323,7 +1332,7 @@ class DeleteDeploymentOutput(Structure):
     deployment: Deployment | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentAccountConnectionInput(Structure):
     """The DeleteEnvironmentAccountConnectionInput structure.
 
@@ -1334,7 +1343,7 @@ class DeleteEnvironmentAccountConnectionInput(Structure):
     id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentAccountConnectionOutput(Structure):
     """The DeleteEnvironmentAccountConnectionOutput structure.
 
@@ -1346,7 +1355,7 @@ class DeleteEnvironmentAccountConnectionOutput(Structure):
     environment_account_connection: EnvironmentAccountConnection | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentInput(Structure):
     """The DeleteEnvironmentInput structure.
 
@@ -1357,7 +1366,7 @@ class DeleteEnvironmentInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentOutput(Structure):
     """The DeleteEnvironmentOutput structure.
 
@@ -1368,7 +1377,7 @@ class DeleteEnvironmentOutput(Structure):
     environment: Environment | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentTemplateInput(Structure):
     """The DeleteEnvironmentTemplateInput structure.
 
@@ -1379,7 +1388,7 @@ class DeleteEnvironmentTemplateInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentTemplateOutput(Structure):
     """The DeleteEnvironmentTemplateOutput structure.
 
@@ -1391,7 +1400,7 @@ class DeleteEnvironmentTemplateOutput(Structure):
     environment_template: EnvironmentTemplate | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentTemplateVersionInput(Structure):
     """The DeleteEnvironmentTemplateVersionInput structure.
 
@@ -1406,7 +1415,7 @@ class DeleteEnvironmentTemplateVersionInput(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteEnvironmentTemplateVersionOutput(Structure):
     """The DeleteEnvironmentTemplateVersionOutput structure.
 
@@ -1418,7 +1427,7 @@ class DeleteEnvironmentTemplateVersionOutput(Structure):
     environment_template_version: EnvironmentTemplateVersion | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteRepositoryInput(Structure):
     """The DeleteRepositoryInput structure.
 
@@ -1431,7 +1440,7 @@ class DeleteRepositoryInput(Structure):
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteRepositoryOutput(Structure):
     """The DeleteRepositoryOutput structure.
 
@@ -1442,7 +1451,7 @@ class DeleteRepositoryOutput(Structure):
     repository: Repository | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceInput(Structure):
     """The DeleteServiceInput structure.
 
@@ -1453,7 +1462,7 @@ class DeleteServiceInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceOutput(Structure):
     """The DeleteServiceOutput structure.
 
@@ -1464,7 +1473,7 @@ class DeleteServiceOutput(Structure):
     service: Service | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceSyncConfigInput(Structure):
     """The DeleteServiceSyncConfigInput structure.
 
@@ -1476,7 +1485,7 @@ class DeleteServiceSyncConfigInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceSyncConfigOutput(Structure):
     """The DeleteServiceSyncConfigOutput structure.
 
@@ -1487,7 +1496,7 @@ class DeleteServiceSyncConfigOutput(Structure):
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceTemplateInput(Structure):
     """The DeleteServiceTemplateInput structure.
 
@@ -1498,7 +1507,7 @@ class DeleteServiceTemplateInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceTemplateOutput(Structure):
     """The DeleteServiceTemplateOutput structure.
 
@@ -1509,7 +1518,7 @@ class DeleteServiceTemplateOutput(Structure):
     service_template: ServiceTemplate | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceTemplateVersionInput(Structure):
     """The DeleteServiceTemplateVersionInput structure.
 
@@ -1524,7 +1533,7 @@ class DeleteServiceTemplateVersionInput(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteServiceTemplateVersionOutput(Structure):
     """The DeleteServiceTemplateVersionOutput structure.
 
@@ -1536,7 +1545,7 @@ class DeleteServiceTemplateVersionOutput(Structure):
     service_template_version: ServiceTemplateVersion | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteTemplateSyncConfigInput(Structure):
     """The DeleteTemplateSyncConfigInput structure.
 
@@ -1549,7 +1558,7 @@ class DeleteTemplateSyncConfigInput(Structure):
     template_type: TemplateType
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeleteTemplateSyncConfigOutput(Structure):
     """The DeleteTemplateSyncConfigOutput structure.
 
@@ -1561,7 +1570,7 @@ class DeleteTemplateSyncConfigOutput(Structure):
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Deployment(Structure):
     """The detailed information about a deployment.
 
@@ -1608,7 +1617,7 @@ class Deployment(Structure):
     target_state: DeploymentState | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class DeploymentSummary(Structure):
     """Summary data of the deployment.
 
@@ -1648,7 +1657,7 @@ class DeploymentSummary(Structure):
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Environment(Structure):
     """Detailed data of an Proton environment resource. An Proton environment is a set of
     resources shared across Proton services.
@@ -1713,7 +1722,7 @@ class Environment(Structure):
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentAccountConnection(Structure):
     """Detailed data of an Proton environment account connection resource.
 
@@ -1752,7 +1761,7 @@ class EnvironmentAccountConnection(Structure):
     component_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentAccountConnectionSummary(Structure):
     """Summary data of an Proton environment account connection resource.
 
@@ -1788,7 +1797,7 @@ class EnvironmentAccountConnectionSummary(Structure):
     component_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentState(Structure):
     """The detailed data about the current state of the environment.
 
@@ -1808,7 +1817,7 @@ class EnvironmentState(Structure):
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentSummary(Structure):
     """Summary data of an Proton environment resource. An Proton environment is a set of
     resources shared across Proton services.
@@ -1864,7 +1873,7 @@ class EnvironmentSummary(Structure):
     provisioning: Provisioning | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentTemplate(Structure):
     """The environment template data.
 
@@ -1895,7 +1904,7 @@ class EnvironmentTemplate(Structure):
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentTemplateFilter(Structure):
     """A search filter for environment templates.
 
@@ -1908,7 +1917,7 @@ class EnvironmentTemplateFilter(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentTemplateSummary(Structure):
     """The environment template data.
 
@@ -1935,7 +1944,7 @@ class EnvironmentTemplateSummary(Structure):
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentTemplateVersion(Structure):
     """The environment template version data.
 
@@ -1969,7 +1978,7 @@ class EnvironmentTemplateVersion(Structure):
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class EnvironmentTemplateVersionSummary(Structure):
     """A summary of the version of an environment template detail data.
 
@@ -2001,12 +2010,12 @@ class EnvironmentTemplateVersionSummary(Structure):
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetAccountSettingsInput(Structure):
     """The GetAccountSettingsInput structure."""
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetAccountSettingsOutput(Structure):
     """The GetAccountSettingsOutput structure.
 
@@ -2018,7 +2027,7 @@ class GetAccountSettingsOutput(Structure):
     account_settings: AccountSettings | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetComponentInput(Structure):
     """The GetComponentInput structure.
 
@@ -2029,7 +2038,7 @@ class GetComponentInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetComponentOutput(Structure):
     """The GetComponentOutput structure.
 
@@ -2040,7 +2049,7 @@ class GetComponentOutput(Structure):
     component: Component | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetDeploymentInput(Structure):
     """The GetDeploymentInput structure.
 
@@ -2062,7 +2071,7 @@ class GetDeploymentInput(Structure):
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetDeploymentOutput(Structure):
     """The GetDeploymentOutput structure.
 
@@ -2073,7 +2082,7 @@ class GetDeploymentOutput(Structure):
     deployment: Deployment | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentAccountConnectionInput(Structure):
     """The GetEnvironmentAccountConnectionInput structure.
 
@@ -2085,7 +2094,7 @@ class GetEnvironmentAccountConnectionInput(Structure):
     id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentAccountConnectionOutput(Structure):
     """The GetEnvironmentAccountConnectionOutput structure.
 
@@ -2097,7 +2106,7 @@ class GetEnvironmentAccountConnectionOutput(Structure):
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentInput(Structure):
     """The GetEnvironmentInput structure.
 
@@ -2108,7 +2117,7 @@ class GetEnvironmentInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentOutput(Structure):
     """The GetEnvironmentOutput structure.
 
@@ -2119,7 +2128,7 @@ class GetEnvironmentOutput(Structure):
     environment: Environment
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentTemplateInput(Structure):
     """The GetEnvironmentTemplateInput structure.
 
@@ -2131,7 +2140,7 @@ class GetEnvironmentTemplateInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentTemplateOutput(Structure):
     """The GetEnvironmentTemplateOutput structure.
 
@@ -2142,7 +2151,7 @@ class GetEnvironmentTemplateOutput(Structure):
     environment_template: EnvironmentTemplate
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentTemplateVersionInput(Structure):
     """The GetEnvironmentTemplateVersionInput structure.
 
@@ -2160,7 +2169,7 @@ class GetEnvironmentTemplateVersionInput(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetEnvironmentTemplateVersionOutput(Structure):
     """The GetEnvironmentTemplateVersionOutput structure.
 
@@ -2172,7 +2181,7 @@ class GetEnvironmentTemplateVersionOutput(Structure):
     environment_template_version: EnvironmentTemplateVersion
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetRepositoryInput(Structure):
     """The GetRepositoryInput structure.
 
@@ -2185,7 +2194,7 @@ class GetRepositoryInput(Structure):
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetRepositoryOutput(Structure):
     """The GetRepositoryOutput structure.
 
@@ -2196,7 +2205,7 @@ class GetRepositoryOutput(Structure):
     repository: Repository
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetRepositorySyncStatusInput(Structure):
     """The GetRepositorySyncStatusInput structure.
 
@@ -2213,7 +2222,7 @@ class GetRepositorySyncStatusInput(Structure):
     sync_type: SyncType
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetRepositorySyncStatusOutput(Structure):
     """The GetRepositorySyncStatusOutput structure.
 
@@ -2224,12 +2233,12 @@ class GetRepositorySyncStatusOutput(Structure):
     latest_sync: RepositorySyncAttempt | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetResourcesSummaryInput(Structure):
     """The GetResourcesSummaryInput structure."""
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetResourcesSummaryOutput(Structure):
     """The GetResourcesSummaryOutput structure.
 
@@ -2240,7 +2249,7 @@ class GetResourcesSummaryOutput(Structure):
     counts: CountsSummary
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceInput(Structure):
     """The GetServiceInput structure.
 
@@ -2251,7 +2260,7 @@ class GetServiceInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceInstanceInput(Structure):
     """The GetServiceInstanceInput structure.
 
@@ -2265,7 +2274,7 @@ class GetServiceInstanceInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceInstanceOutput(Structure):
     """The GetServiceInstanceOutput structure.
 
@@ -2276,7 +2285,7 @@ class GetServiceInstanceOutput(Structure):
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceInstanceSyncStatusInput(Structure):
     """The GetServiceInstanceSyncStatusInput structure.
 
@@ -2290,7 +2299,7 @@ class GetServiceInstanceSyncStatusInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceInstanceSyncStatusOutput(Structure):
     """The GetServiceInstanceSyncStatusOutput structure.
 
@@ -2306,7 +2315,7 @@ class GetServiceInstanceSyncStatusOutput(Structure):
     latest_sync: ResourceSyncAttempt | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceOutput(Structure):
     """The GetServiceOutput structure.
 
@@ -2317,7 +2326,7 @@ class GetServiceOutput(Structure):
     service: Service | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceSyncBlockerSummaryInput(Structure):
     """The GetServiceSyncBlockerSummaryInput structure.
 
@@ -2332,7 +2341,7 @@ class GetServiceSyncBlockerSummaryInput(Structure):
     service_instance_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceSyncBlockerSummaryOutput(Structure):
     """The GetServiceSyncBlockerSummaryOutput structure.
 
@@ -2344,7 +2353,7 @@ class GetServiceSyncBlockerSummaryOutput(Structure):
     service_sync_blocker_summary: ServiceSyncBlockerSummary | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceSyncConfigInput(Structure):
     """The GetServiceSyncConfigInput structure.
 
@@ -2356,7 +2365,7 @@ class GetServiceSyncConfigInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceSyncConfigOutput(Structure):
     """The GetServiceSyncConfigOutput structure.
 
@@ -2368,7 +2377,7 @@ class GetServiceSyncConfigOutput(Structure):
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceTemplateInput(Structure):
     """The GetServiceTemplateInput structure.
 
@@ -2379,7 +2388,7 @@ class GetServiceTemplateInput(Structure):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceTemplateOutput(Structure):
     """The GetServiceTemplateOutput structure.
 
@@ -2390,7 +2399,7 @@ class GetServiceTemplateOutput(Structure):
     service_template: ServiceTemplate
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceTemplateVersionInput(Structure):
     """The GetServiceTemplateVersionInput structure.
 
@@ -2408,7 +2417,7 @@ class GetServiceTemplateVersionInput(Structure):
     template_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetServiceTemplateVersionOutput(Structure):
     """The GetServiceTemplateVersionOutput structure.
 
@@ -2420,7 +2429,7 @@ class GetServiceTemplateVersionOutput(Structure):
     service_template_version: ServiceTemplateVersion
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetTemplateSyncConfigInput(Structure):
     """The GetTemplateSyncConfigInput structure.
 
@@ -2433,7 +2442,7 @@ class GetTemplateSyncConfigInput(Structure):
     template_type: TemplateType
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetTemplateSyncConfigOutput(Structure):
     """The GetTemplateSyncConfigOutput structure.
 
@@ -2445,7 +2454,7 @@ class GetTemplateSyncConfigOutput(Structure):
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetTemplateSyncStatusInput(Structure):
     """The GetTemplateSyncStatusInput structure.
 
@@ -2460,7 +2469,7 @@ class GetTemplateSyncStatusInput(Structure):
     template_version: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class GetTemplateSyncStatusOutput(Structure):
     """The GetTemplateSyncStatusOutput structure.
 
@@ -2476,14 +2485,14 @@ class GetTemplateSyncStatusOutput(Structure):
     latest_sync: ResourceSyncAttempt | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class InternalServerException(Structure):
     """The request failed to register with the service."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListComponentOutputsInput(Structure):
     """The ListComponentOutputsInput structure.
 
@@ -2499,7 +2508,7 @@ class ListComponentOutputsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListComponentOutputsOutput(Structure):
     """The ListComponentOutputsOutput structure.
 
@@ -2513,7 +2522,7 @@ class ListComponentOutputsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListComponentProvisionedResourcesInput(Structure):
     """The ListComponentProvisionedResourcesInput structure.
 
@@ -2528,7 +2537,7 @@ class ListComponentProvisionedResourcesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListComponentProvisionedResourcesOutput(Structure):
     """The ListComponentProvisionedResourcesOutput structure.
 
@@ -2543,7 +2552,7 @@ class ListComponentProvisionedResourcesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListComponentsInput(Structure):
     """The ListComponentsInput structure.
 
@@ -2564,7 +2573,7 @@ class ListComponentsInput(Structure):
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListComponentsOutput(Structure):
     """The ListComponentsOutput structure.
 
@@ -2578,7 +2587,7 @@ class ListComponentsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListDeploymentsInput(Structure):
     """The ListDeploymentsInput structure.
 
@@ -2601,7 +2610,7 @@ class ListDeploymentsInput(Structure):
     service_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListDeploymentsOutput(Structure):
     """The ListDeploymentsOutput structure.
 
@@ -2615,7 +2624,7 @@ class ListDeploymentsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentAccountConnectionsInput(Structure):
     """The ListEnvironmentAccountConnectionsInput structure.
 
@@ -2638,7 +2647,7 @@ class ListEnvironmentAccountConnectionsInput(Structure):
     statuses: Sequence[EnvironmentAccountConnectionStatus] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentAccountConnectionsOutput(Structure):
     """The ListEnvironmentAccountConnectionsOutput structure.
 
@@ -2654,7 +2663,7 @@ class ListEnvironmentAccountConnectionsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentOutputsInput(Structure):
     """The ListEnvironmentOutputsInput structure.
 
@@ -2671,7 +2680,7 @@ class ListEnvironmentOutputsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentOutputsOutput(Structure):
     """The ListEnvironmentOutputsOutput structure.
 
@@ -2686,7 +2695,7 @@ class ListEnvironmentOutputsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentProvisionedResourcesInput(Structure):
     """The ListEnvironmentProvisionedResourcesInput structure.
 
@@ -2702,7 +2711,7 @@ class ListEnvironmentProvisionedResourcesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentProvisionedResourcesOutput(Structure):
     """The ListEnvironmentProvisionedResourcesOutput structure.
 
@@ -2717,7 +2726,7 @@ class ListEnvironmentProvisionedResourcesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentTemplateVersionsInput(Structure):
     """The ListEnvironmentTemplateVersionsInput structure.
 
@@ -2738,7 +2747,7 @@ class ListEnvironmentTemplateVersionsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentTemplateVersionsOutput(Structure):
     """The ListEnvironmentTemplateVersionsOutput structure.
 
@@ -2754,7 +2763,7 @@ class ListEnvironmentTemplateVersionsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentTemplatesInput(Structure):
     """The ListEnvironmentTemplatesInput structure.
 
@@ -2769,7 +2778,7 @@ class ListEnvironmentTemplatesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentTemplatesOutput(Structure):
     """The ListEnvironmentTemplatesOutput structure.
 
@@ -2784,7 +2793,7 @@ class ListEnvironmentTemplatesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentsInput(Structure):
     """The ListEnvironmentsInput structure.
 
@@ -2801,7 +2810,7 @@ class ListEnvironmentsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListEnvironmentsOutput(Structure):
     """The ListEnvironmentsOutput structure.
 
@@ -2815,7 +2824,7 @@ class ListEnvironmentsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListRepositoriesInput(Structure):
     """The ListRepositoriesInput structure.
 
@@ -2829,7 +2838,7 @@ class ListRepositoriesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListRepositoriesOutput(Structure):
     """The ListRepositoriesOutput structure.
 
@@ -2843,7 +2852,7 @@ class ListRepositoriesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListRepositorySyncDefinitionsInput(Structure):
     """The ListRepositorySyncDefinitionsInput structure.
 
@@ -2862,7 +2871,7 @@ class ListRepositorySyncDefinitionsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListRepositorySyncDefinitionsOutput(Structure):
     """The ListRepositorySyncDefinitionsOutput structure.
 
@@ -2877,7 +2886,7 @@ class ListRepositorySyncDefinitionsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstanceOutputsInput(Structure):
     """The ListServiceInstanceOutputsInput structure.
 
@@ -2896,7 +2905,7 @@ class ListServiceInstanceOutputsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstanceOutputsOutput(Structure):
     """The ListServiceInstanceOutputsOutput structure.
 
@@ -2910,7 +2919,7 @@ class ListServiceInstanceOutputsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstanceProvisionedResourcesInput(Structure):
     """The ListServiceInstanceProvisionedResourcesInput structure.
 
@@ -2929,7 +2938,7 @@ class ListServiceInstanceProvisionedResourcesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstanceProvisionedResourcesOutput(Structure):
     """The ListServiceInstanceProvisionedResourcesOutput structure.
 
@@ -2944,7 +2953,7 @@ class ListServiceInstanceProvisionedResourcesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstancesFilter(Structure):
     """A filtering criterion to scope down the result list of the ListServiceInstances
     action.
@@ -2958,7 +2967,7 @@ class ListServiceInstancesFilter(Structure):
     value: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstancesInput(Structure):
     """The ListServiceInstancesInput structure.
 
@@ -2981,7 +2990,7 @@ class ListServiceInstancesInput(Structure):
     sort_order: SortOrder | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceInstancesOutput(Structure):
     """The ListServiceInstancesOutput structure.
 
@@ -2996,7 +3005,7 @@ class ListServiceInstancesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServicePipelineOutputsInput(Structure):
     """The ListServicePipelineOutputsInput structure.
 
@@ -3012,7 +3021,7 @@ class ListServicePipelineOutputsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServicePipelineOutputsOutput(Structure):
     """The ListServicePipelineOutputsOutput structure.
 
@@ -3026,7 +3035,7 @@ class ListServicePipelineOutputsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServicePipelineProvisionedResourcesInput(Structure):
     """The ListServicePipelineProvisionedResourcesInput structure.
 
@@ -3042,7 +3051,7 @@ class ListServicePipelineProvisionedResourcesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServicePipelineProvisionedResourcesOutput(Structure):
     """The ListServicePipelineProvisionedResourcesOutput structure.
 
@@ -3058,7 +3067,7 @@ class ListServicePipelineProvisionedResourcesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceTemplateVersionsInput(Structure):
     """The ListServiceTemplateVersionsInput structure.
 
@@ -3079,7 +3088,7 @@ class ListServiceTemplateVersionsInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceTemplateVersionsOutput(Structure):
     """The ListServiceTemplateVersionsOutput structure.
 
@@ -3095,7 +3104,7 @@ class ListServiceTemplateVersionsOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceTemplatesInput(Structure):
     """The ListServiceTemplatesInput structure.
 
@@ -3110,7 +3119,7 @@ class ListServiceTemplatesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServiceTemplatesOutput(Structure):
     """The ListServiceTemplatesOutput structure.
 
@@ -3125,7 +3134,7 @@ class ListServiceTemplatesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServicesInput(Structure):
     """The ListServicesInput structure.
 
@@ -3139,7 +3148,7 @@ class ListServicesInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListServicesOutput(Structure):
     """The ListServicesOutput structure.
 
@@ -3153,7 +3162,7 @@ class ListServicesOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListTagsForResourceInput(Structure):
     """The ListTagsForResourceInput structure.
 
@@ -3171,7 +3180,7 @@ class ListTagsForResourceInput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ListTagsForResourceOutput(Structure):
     """The ListTagsForResourceOutput structure.
 
@@ -3185,7 +3194,7 @@ class ListTagsForResourceOutput(Structure):
     next_token: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class NotifyResourceDeploymentStatusChangeInput(Structure):
     """The NotifyResourceDeploymentStatusChangeInput structure.
 
@@ -3205,12 +3214,12 @@ class NotifyResourceDeploymentStatusChangeInput(Structure):
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class NotifyResourceDeploymentStatusChangeOutput(Structure):
     """The NotifyResourceDeploymentStatusChangeOutput structure."""
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Output(Structure):
     """An infrastructure as code defined resource output.
 
@@ -3223,7 +3232,7 @@ class Output(Structure):
     value_string: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ProvisionedResource(Structure):
     """Detail data for a provisioned resource.
 
@@ -3238,7 +3247,7 @@ class ProvisionedResource(Structure):
     provisioning_engine: ProvisionedResourceEngine | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RejectEnvironmentAccountConnectionInput(Structure):
     """The RejectEnvironmentAccountConnectionInput structure.
 
@@ -3249,7 +3258,7 @@ class RejectEnvironmentAccountConnectionInput(Structure):
     id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RejectEnvironmentAccountConnectionOutput(Structure):
     """The RejectEnvironmentAccountConnectionOutput structure.
 
@@ -3261,7 +3270,7 @@ class RejectEnvironmentAccountConnectionOutput(Structure):
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Repository(Structure):
     """Detailed data of a linked repository—a repository that has been registered with
     Proton.
@@ -3282,7 +3291,7 @@ class Repository(Structure):
     encryption_key: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RepositoryBranch(Structure):
     """Detail data for a linked repository branch.
 
@@ -3299,7 +3308,7 @@ class RepositoryBranch(Structure):
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RepositoryBranchInput(Structure):
     """Detail input data for a linked repository branch.
 
@@ -3314,7 +3323,7 @@ class RepositoryBranchInput(Structure):
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RepositorySummary(Structure):
     """Summary data of a linked repository—a repository that has been registered with
     Proton.
@@ -3333,7 +3342,7 @@ class RepositorySummary(Structure):
     provider: RepositoryProvider
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RepositorySyncAttempt(Structure):
     """Detail data for a repository sync attempt activated by a push to a repository.
 
@@ -3348,7 +3357,7 @@ class RepositorySyncAttempt(Structure):
     status: RepositorySyncStatus
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RepositorySyncDefinition(Structure):
     """A repository sync definition.
 
@@ -3365,7 +3374,7 @@ class RepositorySyncDefinition(Structure):
     target: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class RepositorySyncEvent(Structure):
     """Repository sync event detail data for a sync attempt.
 
@@ -3382,7 +3391,7 @@ class RepositorySyncEvent(Structure):
     external_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ResourceCountsSummary(Structure):
     """Summary counts of each Proton resource types.
 
@@ -3406,14 +3415,14 @@ class ResourceCountsSummary(Structure):
     up_to_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ResourceNotFoundException(Structure):
     """The requested resource *wasn't* found."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ResourceSyncAttempt(Structure):
     """Detail data for a resource sync attempt activated by a push to a repository.
 
@@ -3434,7 +3443,7 @@ class ResourceSyncAttempt(Structure):
     target_revision: Revision
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ResourceSyncEvent(Structure):
     """Detail data for a resource sync event.
 
@@ -3451,7 +3460,7 @@ class ResourceSyncEvent(Structure):
     external_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Revision(Structure):
     """Revision detail data for a commit and push that activates a sync attempt
 
@@ -3471,7 +3480,7 @@ class Revision(Structure):
     sha: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class S3ObjectSource(Structure):
     """Template bundle S3 bucket data.
 
@@ -3484,7 +3493,7 @@ class S3ObjectSource(Structure):
     key: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Service(Structure):
     """Detailed data of an Proton service resource.
 
@@ -3521,7 +3530,7 @@ class Service(Structure):
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceInstance(Structure):
     """Detailed data of an Proton service instance resource.
 
@@ -3571,7 +3580,7 @@ class ServiceInstance(Structure):
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceInstanceState(Structure):
     """The detailed data about the current state of this service instance.
 
@@ -3600,7 +3609,7 @@ class ServiceInstanceState(Structure):
     last_successful_service_pipeline_deployment_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceInstanceSummary(Structure):
     """Summary data of an Proton service instance resource.
 
@@ -3642,7 +3651,7 @@ class ServiceInstanceSummary(Structure):
     last_succeeded_deployment_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServicePipeline(Structure):
     """Detailed data of an Proton service instance pipeline resource.
 
@@ -3682,7 +3691,7 @@ class ServicePipeline(Structure):
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServicePipelineState(Structure):
     """The detailed data about the current state of the service pipeline.
 
@@ -3702,7 +3711,7 @@ class ServicePipelineState(Structure):
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceQuotaExceededException(Structure):
     """A quota was exceeded. For more information, see [Proton
     Quotas](https://docs.aws.amazon.com/proton/latest/userguide/ag-limits.html) in the
@@ -3712,7 +3721,7 @@ class ServiceQuotaExceededException(Structure):
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceSummary(Structure):
     """Summary data of an Proton service resource.
 
@@ -3737,7 +3746,7 @@ class ServiceSummary(Structure):
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceSyncBlockerSummary(Structure):
     """If a service instance is manually updated, Proton wants to prevent accidentally
     overriding a manual change.
@@ -3755,7 +3764,7 @@ class ServiceSyncBlockerSummary(Structure):
     service_instance_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceSyncConfig(Structure):
     """Detailed data of the service sync configuration.
 
@@ -3777,7 +3786,7 @@ class ServiceSyncConfig(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceTemplate(Structure):
     """Detailed data of an Proton service template resource.
 
@@ -3806,7 +3815,7 @@ class ServiceTemplate(Structure):
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceTemplateSummary(Structure):
     """Summary data of an Proton service template resource.
 
@@ -3833,7 +3842,7 @@ class ServiceTemplateSummary(Structure):
     recommended_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceTemplateVersion(Structure):
     """Detailed data of an Proton service template version resource.
 
@@ -3872,7 +3881,7 @@ class ServiceTemplateVersion(Structure):
     supported_component_sources: Sequence[ServiceTemplateSupportedComponentSourceType] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ServiceTemplateVersionSummary(Structure):
     """Summary data of an Proton service template version resource.
 
@@ -3904,7 +3913,7 @@ class ServiceTemplateVersionSummary(Structure):
     status_message: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class SyncBlocker(Structure):
     """Detailed data of the sync blocker.
 
@@ -3929,7 +3938,7 @@ class SyncBlocker(Structure):
     resolved_reason: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class SyncBlockerContext(Structure):
     """Detailed data of the context of the sync blocker.
 
@@ -3942,7 +3951,7 @@ class SyncBlockerContext(Structure):
     value: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class Tag(Structure):
     """A description of a resource tag.
 
@@ -3955,7 +3964,7 @@ class Tag(Structure):
     value: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class TagResourceInput(Structure):
     """The TagResourceInput structure.
 
@@ -3969,12 +3978,12 @@ class TagResourceInput(Structure):
     tags: Sequence[Tag]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class TagResourceOutput(Structure):
     """The TagResourceOutput structure."""
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class TemplateSyncConfig(Structure):
     """The detail data for a template sync configuration.
 
@@ -3995,14 +4004,14 @@ class TemplateSyncConfig(Structure):
     subdirectory: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ThrottlingException(Structure):
     """The request was denied due to request throttling."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UntagResourceInput(Structure):
     """The UntagResourceInput structure.
 
@@ -4017,12 +4026,12 @@ class UntagResourceInput(Structure):
     tag_keys: Sequence[str]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UntagResourceOutput(Structure):
     """The UntagResourceOutput structure."""
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateAccountSettingsInput(Structure):
     """The UpdateAccountSettingsInput structure.
 
@@ -4042,7 +4051,7 @@ class UpdateAccountSettingsInput(Structure):
     pipeline_service_role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateAccountSettingsOutput(Structure):
     """The UpdateAccountSettingsOutput structure.
 
@@ -4054,7 +4063,7 @@ class UpdateAccountSettingsOutput(Structure):
     account_settings: AccountSettings
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateComponentInput(Structure):
     """The UpdateComponentInput structure.
 
@@ -4083,7 +4092,7 @@ class UpdateComponentInput(Structure):
     template_file: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateComponentOutput(Structure):
     """The UpdateComponentOutput structure.
 
@@ -4094,7 +4103,7 @@ class UpdateComponentOutput(Structure):
     component: Component
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentAccountConnectionInput(Structure):
     """The UpdateEnvironmentAccountConnectionInput structure.
 
@@ -4115,7 +4124,7 @@ class UpdateEnvironmentAccountConnectionInput(Structure):
     role_arn: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentAccountConnectionOutput(Structure):
     """The UpdateEnvironmentAccountConnectionOutput structure.
 
@@ -4127,7 +4136,7 @@ class UpdateEnvironmentAccountConnectionOutput(Structure):
     environment_account_connection: EnvironmentAccountConnection
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentInput(Structure):
     """The UpdateEnvironmentInput structure.
 
@@ -4164,7 +4173,7 @@ class UpdateEnvironmentInput(Structure):
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentOutput(Structure):
     """The UpdateEnvironmentOutput structure.
 
@@ -4175,7 +4184,7 @@ class UpdateEnvironmentOutput(Structure):
     environment: Environment
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentTemplateInput(Structure):
     """The UpdateEnvironmentTemplateInput structure.
 
@@ -4191,7 +4200,7 @@ class UpdateEnvironmentTemplateInput(Structure):
     display_name: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentTemplateOutput(Structure):
     """The UpdateEnvironmentTemplateOutput structure.
 
@@ -4203,7 +4212,7 @@ class UpdateEnvironmentTemplateOutput(Structure):
     environment_template: EnvironmentTemplate
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentTemplateVersionInput(Structure):
     """The UpdateEnvironmentTemplateVersionInput structure.
 
@@ -4224,7 +4233,7 @@ class UpdateEnvironmentTemplateVersionInput(Structure):
     status: TemplateVersionStatus | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateEnvironmentTemplateVersionOutput(Structure):
     """The UpdateEnvironmentTemplateVersionOutput structure.
 
@@ -4236,7 +4245,7 @@ class UpdateEnvironmentTemplateVersionOutput(Structure):
     environment_template_version: EnvironmentTemplateVersion
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceInput(Structure):
     """The UpdateServiceInput structure.
 
@@ -4252,7 +4261,7 @@ class UpdateServiceInput(Structure):
     spec: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceInstanceInput(Structure):
     """The UpdateServiceInstanceInput structure.
 
@@ -4275,7 +4284,7 @@ class UpdateServiceInstanceInput(Structure):
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceInstanceOutput(Structure):
     """The UpdateServiceInstanceOutput structure.
 
@@ -4286,7 +4295,7 @@ class UpdateServiceInstanceOutput(Structure):
     service_instance: ServiceInstance
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceOutput(Structure):
     """The UpdateServiceOutput structure.
 
@@ -4297,7 +4306,7 @@ class UpdateServiceOutput(Structure):
     service: Service
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServicePipelineInput(Structure):
     """The UpdateServicePipelineInput structure.
 
@@ -4318,7 +4327,7 @@ class UpdateServicePipelineInput(Structure):
     template_minor_version: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServicePipelineOutput(Structure):
     """The UpdateServicePipelineOutput structure.
 
@@ -4329,7 +4338,7 @@ class UpdateServicePipelineOutput(Structure):
     pipeline: ServicePipeline
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceSyncBlockerInput(Structure):
     """The UpdateServiceSyncBlockerInput structure.
 
@@ -4342,7 +4351,7 @@ class UpdateServiceSyncBlockerInput(Structure):
     resolved_reason: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceSyncBlockerOutput(Structure):
     """The UpdateServiceSyncBlockerOutput structure.
 
@@ -4360,7 +4369,7 @@ class UpdateServiceSyncBlockerOutput(Structure):
     service_instance_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceSyncConfigInput(Structure):
     """The UpdateServiceSyncConfigInput structure.
 
@@ -4381,7 +4390,7 @@ class UpdateServiceSyncConfigInput(Structure):
     service_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceSyncConfigOutput(Structure):
     """The UpdateServiceSyncConfigOutput structure.
 
@@ -4392,7 +4401,7 @@ class UpdateServiceSyncConfigOutput(Structure):
     service_sync_config: ServiceSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceTemplateInput(Structure):
     """The UpdateServiceTemplateInput structure.
 
@@ -4408,7 +4417,7 @@ class UpdateServiceTemplateInput(Structure):
     display_name: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceTemplateOutput(Structure):
     """The UpdateServiceTemplateOutput structure.
 
@@ -4419,7 +4428,7 @@ class UpdateServiceTemplateOutput(Structure):
     service_template: ServiceTemplate
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceTemplateVersionInput(Structure):
     """The UpdateServiceTemplateVersionInput structure.
 
@@ -4445,7 +4454,7 @@ class UpdateServiceTemplateVersionInput(Structure):
     supported_component_sources: Sequence[ServiceTemplateSupportedComponentSourceType] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateServiceTemplateVersionOutput(Structure):
     """The UpdateServiceTemplateVersionOutput structure.
 
@@ -4457,7 +4466,7 @@ class UpdateServiceTemplateVersionOutput(Structure):
     service_template_version: ServiceTemplateVersion
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateTemplateSyncConfigInput(Structure):
     """The UpdateTemplateSyncConfigInput structure.
 
@@ -4478,7 +4487,7 @@ class UpdateTemplateSyncConfigInput(Structure):
     subdirectory: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class UpdateTemplateSyncConfigOutput(Structure):
     """The UpdateTemplateSyncConfigOutput structure.
 
@@ -4490,14 +4499,14 @@ class UpdateTemplateSyncConfigOutput(Structure):
     template_sync_config: TemplateSyncConfig | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@_frozen(kw_only=True, eq=False, repr=False)
 class ValidationException(Structure):
     """The input is invalid or an out-of-range value was supplied for the input parameter."""
 
     message: str = attrs.field(repr=False)
 
 
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class DeploymentStateComponent(Structure):
     """The ``component`` member of the DeploymentState union.
 
@@ -4507,7 +4516,7 @@ class DeploymentStateComponent(Structure):
     value: ComponentState
 
 
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class DeploymentStateEnvironment(Structure):
     """The ``environment`` member of the DeploymentState union.
 
@@ -4517,7 +4526,7 @@ class DeploymentStateEnvironment(Structure):
     value: EnvironmentState
 
 
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class DeploymentStateServiceInstance(Structure):
     """The ``serviceInstance`` member of the DeploymentState union.
 
@@ -4527,7 +4536,7 @@ class DeploymentStateServiceInstance(Structure):
     value: ServiceInstanceState
 
 
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class DeploymentStateServicePipeline(Structure):
     """The ``servicePipeline`` member of the DeploymentState union.
 
@@ -4537,24 +4546,14 @@ class DeploymentStateServicePipeline(Structure):
     value: ServicePipelineState
 
 
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class DeploymentStateUnknown(Structure):
     """A member of the DeploymentState union that this model does not know yet."""
 
     tag: str
 
 
-#: The detailed data about the current state of the deployment.
-DeploymentState: TypeAlias = (
-    DeploymentStateComponent
-    | DeploymentStateEnvironment
-    | DeploymentStateServiceInstance
-    | DeploymentStateServicePipeline
-    | DeploymentStateUnknown
-)
-
-
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class TemplateVersionSourceInputS3(Structure):
     """The ``s3`` member of the TemplateVersionSourceInput union.
 
@@ -4565,271 +4564,559 @@ class TemplateVersionSourceInputS3(Structure):
     value: S3ObjectSource
 
 
-@attrs.frozen(eq=False, repr=False)
+@_frozen(eq=False, repr=False)
 class TemplateVersionSourceInputUnknown(Structure):
     """A member of the TemplateVersionSourceInput union that this model does not know yet."""
 
     tag: str
 
 
-#: Template version source data.
-TemplateVersionSourceInput: TypeAlias = (
-    TemplateVersionSourceInputS3 | TemplateVersionSourceInputUnknown
-)
+if TYPE_CHECKING:
+    #: The detailed data about the current state of the deployment.
+    DeploymentState: TypeAlias = (
+        DeploymentStateComponent
+        | DeploymentStateEnvironment
+        | DeploymentStateServiceInstance
+        | DeploymentStateServicePipeline
+        | DeploymentStateUnknown
+    )
 
+    #: Template version source data.
+    TemplateVersionSourceInput: TypeAlias = (
+        TemplateVersionSourceInputS3 | TemplateVersionSourceInputUnknown
+    )
 
-#: Every generated structure and union member class, by model shape name.
-STRUCTURES: dict[str, type] = {
-    "AcceptEnvironmentAccountConnectionInput": AcceptEnvironmentAccountConnectionInput,
-    "AcceptEnvironmentAccountConnectionOutput": AcceptEnvironmentAccountConnectionOutput,
-    "AccessDeniedException": AccessDeniedException,
-    "AccountSettings": AccountSettings,
-    "CancelComponentDeploymentInput": CancelComponentDeploymentInput,
-    "CancelComponentDeploymentOutput": CancelComponentDeploymentOutput,
-    "CancelEnvironmentDeploymentInput": CancelEnvironmentDeploymentInput,
-    "CancelEnvironmentDeploymentOutput": CancelEnvironmentDeploymentOutput,
-    "CancelServiceInstanceDeploymentInput": CancelServiceInstanceDeploymentInput,
-    "CancelServiceInstanceDeploymentOutput": CancelServiceInstanceDeploymentOutput,
-    "CancelServicePipelineDeploymentInput": CancelServicePipelineDeploymentInput,
-    "CancelServicePipelineDeploymentOutput": CancelServicePipelineDeploymentOutput,
-    "CompatibleEnvironmentTemplate": CompatibleEnvironmentTemplate,
-    "CompatibleEnvironmentTemplateInput": CompatibleEnvironmentTemplateInput,
-    "Component": Component,
-    "ComponentState": ComponentState,
-    "ComponentSummary": ComponentSummary,
-    "ConflictException": ConflictException,
-    "CountsSummary": CountsSummary,
-    "CreateComponentInput": CreateComponentInput,
-    "CreateComponentOutput": CreateComponentOutput,
-    "CreateEnvironmentAccountConnectionInput": CreateEnvironmentAccountConnectionInput,
-    "CreateEnvironmentAccountConnectionOutput": CreateEnvironmentAccountConnectionOutput,
-    "CreateEnvironmentInput": CreateEnvironmentInput,
-    "CreateEnvironmentOutput": CreateEnvironmentOutput,
-    "CreateEnvironmentTemplateInput": CreateEnvironmentTemplateInput,
-    "CreateEnvironmentTemplateOutput": CreateEnvironmentTemplateOutput,
-    "CreateEnvironmentTemplateVersionInput": CreateEnvironmentTemplateVersionInput,
-    "CreateEnvironmentTemplateVersionOutput": CreateEnvironmentTemplateVersionOutput,
-    "CreateRepositoryInput": CreateRepositoryInput,
-    "CreateRepositoryOutput": CreateRepositoryOutput,
-    "CreateServiceInput": CreateServiceInput,
-    "CreateServiceInstanceInput": CreateServiceInstanceInput,
-    "CreateServiceInstanceOutput": CreateServiceInstanceOutput,
-    "CreateServiceOutput": CreateServiceOutput,
-    "CreateServiceSyncConfigInput": CreateServiceSyncConfigInput,
-    "CreateServiceSyncConfigOutput": CreateServiceSyncConfigOutput,
-    "CreateServiceTemplateInput": CreateServiceTemplateInput,
-    "CreateServiceTemplateOutput": CreateServiceTemplateOutput,
-    "CreateServiceTemplateVersionInput": CreateServiceTemplateVersionInput,
-    "CreateServiceTemplateVersionOutput": CreateServiceTemplateVersionOutput,
-    "CreateTemplateSyncConfigInput": CreateTemplateSyncConfigInput,
-    "CreateTemplateSyncConfigOutput": CreateTemplateSyncConfigOutput,
-    "DeleteComponentInput": DeleteComponentInput,
-    "DeleteComponentOutput": DeleteComponentOutput,
-    "DeleteDeploymentInput": DeleteDeploymentInput,
-    "DeleteDeploymentOutput": DeleteDeploymentOutput,
-    "DeleteEnvironmentAccountConnectionInput": DeleteEnvironmentAccountConnectionInput,
-    "DeleteEnvironmentAccountConnectionOutput": DeleteEnvironmentAccountConnectionOutput,
-    "DeleteEnvironmentInput": DeleteEnvironmentInput,
-    "DeleteEnvironmentOutput": DeleteEnvironmentOutput,
-    "DeleteEnvironmentTemplateInput": DeleteEnvironmentTemplateInput,
-    "DeleteEnvironmentTemplateOutput": DeleteEnvironmentTemplateOutput,
-    "DeleteEnvironmentTemplateVersionInput": DeleteEnvironmentTemplateVersionInput,
-    "DeleteEnvironmentTemplateVersionOutput": DeleteEnvironmentTemplateVersionOutput,
-    "DeleteRepositoryInput": DeleteRepositoryInput,
-    "DeleteRepositoryOutput": DeleteRepositoryOutput,
-    "DeleteServiceInput": DeleteServiceInput,
-    "DeleteServiceOutput": DeleteServiceOutput,
-    "DeleteServiceSyncConfigInput": DeleteServiceSyncConfigInput,
-    "DeleteServiceSyncConfigOutput": DeleteServiceSyncConfigOutput,
-    "DeleteServiceTemplateInput": DeleteServiceTemplateInput,
-    "DeleteServiceTemplateOutput": DeleteServiceTemplateOutput,
-    "DeleteServiceTemplateVersionInput": DeleteServiceTemplateVersionInput,
-    "DeleteServiceTemplateVersionOutput": DeleteServiceTemplateVersionOutput,
-    "DeleteTemplateSyncConfigInput": DeleteTemplateSyncConfigInput,
-    "DeleteTemplateSyncConfigOutput": DeleteTemplateSyncConfigOutput,
-    "Deployment": Deployment,
-    "DeploymentSummary": DeploymentSummary,
-    "Environment": Environment,
-    "EnvironmentAccountConnection": EnvironmentAccountConnection,
-    "EnvironmentAccountConnectionSummary": EnvironmentAccountConnectionSummary,
-    "EnvironmentState": EnvironmentState,
-    "EnvironmentSummary": EnvironmentSummary,
-    "EnvironmentTemplate": EnvironmentTemplate,
-    "EnvironmentTemplateFilter": EnvironmentTemplateFilter,
-    "EnvironmentTemplateSummary": EnvironmentTemplateSummary,
-    "EnvironmentTemplateVersion": EnvironmentTemplateVersion,
-    "EnvironmentTemplateVersionSummary": EnvironmentTemplateVersionSummary,
-    "GetAccountSettingsInput": GetAccountSettingsInput,
-    "GetAccountSettingsOutput": GetAccountSettingsOutput,
-    "GetComponentInput": GetComponentInput,
-    "GetComponentOutput": GetComponentOutput,
-    "GetDeploymentInput": GetDeploymentInput,
-    "GetDeploymentOutput": GetDeploymentOutput,
-    "GetEnvironmentAccountConnectionInput": GetEnvironmentAccountConnectionInput,
-    "GetEnvironmentAccountConnectionOutput": GetEnvironmentAccountConnectionOutput,
-    "GetEnvironmentInput": GetEnvironmentInput,
-    "GetEnvironmentOutput": GetEnvironmentOutput,
-    "GetEnvironmentTemplateInput": GetEnvironmentTemplateInput,
-    "GetEnvironmentTemplateOutput": GetEnvironmentTemplateOutput,
-    "GetEnvironmentTemplateVersionInput": GetEnvironmentTemplateVersionInput,
-    "GetEnvironmentTemplateVersionOutput": GetEnvironmentTemplateVersionOutput,
-    "GetRepositoryInput": GetRepositoryInput,
-    "GetRepositoryOutput": GetRepositoryOutput,
-    "GetRepositorySyncStatusInput": GetRepositorySyncStatusInput,
-    "GetRepositorySyncStatusOutput": GetRepositorySyncStatusOutput,
-    "GetResourcesSummaryInput": GetResourcesSummaryInput,
-    "GetResourcesSummaryOutput": GetResourcesSummaryOutput,
-    "GetServiceInput": GetServiceInput,
-    "GetServiceInstanceInput": GetServiceInstanceInput,
-    "GetServiceInstanceOutput": GetServiceInstanceOutput,
-    "GetServiceInstanceSyncStatusInput": GetServiceInstanceSyncStatusInput,
-    "GetServiceInstanceSyncStatusOutput": GetServiceInstanceSyncStatusOutput,
-    "GetServiceOutput": GetServiceOutput,
-    "GetServiceSyncBlockerSummaryInput": GetServiceSyncBlockerSummaryInput,
-    "GetServiceSyncBlockerSummaryOutput": GetServiceSyncBlockerSummaryOutput,
-    "GetServiceSyncConfigInput": GetServiceSyncConfigInput,
-    "GetServiceSyncConfigOutput": GetServiceSyncConfigOutput,
-    "GetServiceTemplateInput": GetServiceTemplateInput,
-    "GetServiceTemplateOutput": GetServiceTemplateOutput,
-    "GetServiceTemplateVersionInput": GetServiceTemplateVersionInput,
-    "GetServiceTemplateVersionOutput": GetServiceTemplateVersionOutput,
-    "GetTemplateSyncConfigInput": GetTemplateSyncConfigInput,
-    "GetTemplateSyncConfigOutput": GetTemplateSyncConfigOutput,
-    "GetTemplateSyncStatusInput": GetTemplateSyncStatusInput,
-    "GetTemplateSyncStatusOutput": GetTemplateSyncStatusOutput,
-    "InternalServerException": InternalServerException,
-    "ListComponentOutputsInput": ListComponentOutputsInput,
-    "ListComponentOutputsOutput": ListComponentOutputsOutput,
-    "ListComponentProvisionedResourcesInput": ListComponentProvisionedResourcesInput,
-    "ListComponentProvisionedResourcesOutput": ListComponentProvisionedResourcesOutput,
-    "ListComponentsInput": ListComponentsInput,
-    "ListComponentsOutput": ListComponentsOutput,
-    "ListDeploymentsInput": ListDeploymentsInput,
-    "ListDeploymentsOutput": ListDeploymentsOutput,
-    "ListEnvironmentAccountConnectionsInput": ListEnvironmentAccountConnectionsInput,
-    "ListEnvironmentAccountConnectionsOutput": ListEnvironmentAccountConnectionsOutput,
-    "ListEnvironmentOutputsInput": ListEnvironmentOutputsInput,
-    "ListEnvironmentOutputsOutput": ListEnvironmentOutputsOutput,
-    "ListEnvironmentProvisionedResourcesInput": ListEnvironmentProvisionedResourcesInput,
-    "ListEnvironmentProvisionedResourcesOutput": ListEnvironmentProvisionedResourcesOutput,
-    "ListEnvironmentTemplateVersionsInput": ListEnvironmentTemplateVersionsInput,
-    "ListEnvironmentTemplateVersionsOutput": ListEnvironmentTemplateVersionsOutput,
-    "ListEnvironmentTemplatesInput": ListEnvironmentTemplatesInput,
-    "ListEnvironmentTemplatesOutput": ListEnvironmentTemplatesOutput,
-    "ListEnvironmentsInput": ListEnvironmentsInput,
-    "ListEnvironmentsOutput": ListEnvironmentsOutput,
-    "ListRepositoriesInput": ListRepositoriesInput,
-    "ListRepositoriesOutput": ListRepositoriesOutput,
-    "ListRepositorySyncDefinitionsInput": ListRepositorySyncDefinitionsInput,
-    "ListRepositorySyncDefinitionsOutput": ListRepositorySyncDefinitionsOutput,
-    "ListServiceInstanceOutputsInput": ListServiceInstanceOutputsInput,
-    "ListServiceInstanceOutputsOutput": ListServiceInstanceOutputsOutput,
-    "ListServiceInstanceProvisionedResourcesInput": ListServiceInstanceProvisionedResourcesInput,
-    "ListServiceInstanceProvisionedResourcesOutput": ListServiceInstanceProvisionedResourcesOutput,
-    "ListServiceInstancesFilter": ListServiceInstancesFilter,
-    "ListServiceInstancesInput": ListServiceInstancesInput,
-    "ListServiceInstancesOutput": ListServiceInstancesOutput,
-    "ListServicePipelineOutputsInput": ListServicePipelineOutputsInput,
-    "ListServicePipelineOutputsOutput": ListServicePipelineOutputsOutput,
-    "ListServicePipelineProvisionedResourcesInput": ListServicePipelineProvisionedResourcesInput,
-    "ListServicePipelineProvisionedResourcesOutput": ListServicePipelineProvisionedResourcesOutput,
-    "ListServiceTemplateVersionsInput": ListServiceTemplateVersionsInput,
-    "ListServiceTemplateVersionsOutput": ListServiceTemplateVersionsOutput,
-    "ListServiceTemplatesInput": ListServiceTemplatesInput,
-    "ListServiceTemplatesOutput": ListServiceTemplatesOutput,
-    "ListServicesInput": ListServicesInput,
-    "ListServicesOutput": ListServicesOutput,
-    "ListTagsForResourceInput": ListTagsForResourceInput,
-    "ListTagsForResourceOutput": ListTagsForResourceOutput,
-    "NotifyResourceDeploymentStatusChangeInput": NotifyResourceDeploymentStatusChangeInput,
-    "NotifyResourceDeploymentStatusChangeOutput": NotifyResourceDeploymentStatusChangeOutput,
-    "Output": Output,
-    "ProvisionedResource": ProvisionedResource,
-    "RejectEnvironmentAccountConnectionInput": RejectEnvironmentAccountConnectionInput,
-    "RejectEnvironmentAccountConnectionOutput": RejectEnvironmentAccountConnectionOutput,
-    "Repository": Repository,
-    "RepositoryBranch": RepositoryBranch,
-    "RepositoryBranchInput": RepositoryBranchInput,
-    "RepositorySummary": RepositorySummary,
-    "RepositorySyncAttempt": RepositorySyncAttempt,
-    "RepositorySyncDefinition": RepositorySyncDefinition,
-    "RepositorySyncEvent": RepositorySyncEvent,
-    "ResourceCountsSummary": ResourceCountsSummary,
-    "ResourceNotFoundException": ResourceNotFoundException,
-    "ResourceSyncAttempt": ResourceSyncAttempt,
-    "ResourceSyncEvent": ResourceSyncEvent,
-    "Revision": Revision,
-    "S3ObjectSource": S3ObjectSource,
-    "Service": Service,
-    "ServiceInstance": ServiceInstance,
-    "ServiceInstanceState": ServiceInstanceState,
-    "ServiceInstanceSummary": ServiceInstanceSummary,
-    "ServicePipeline": ServicePipeline,
-    "ServicePipelineState": ServicePipelineState,
-    "ServiceQuotaExceededException": ServiceQuotaExceededException,
-    "ServiceSummary": ServiceSummary,
-    "ServiceSyncBlockerSummary": ServiceSyncBlockerSummary,
-    "ServiceSyncConfig": ServiceSyncConfig,
-    "ServiceTemplate": ServiceTemplate,
-    "ServiceTemplateSummary": ServiceTemplateSummary,
-    "ServiceTemplateVersion": ServiceTemplateVersion,
-    "ServiceTemplateVersionSummary": ServiceTemplateVersionSummary,
-    "SyncBlocker": SyncBlocker,
-    "SyncBlockerContext": SyncBlockerContext,
-    "Tag": Tag,
-    "TagResourceInput": TagResourceInput,
-    "TagResourceOutput": TagResourceOutput,
-    "TemplateSyncConfig": TemplateSyncConfig,
-    "ThrottlingException": ThrottlingException,
-    "UntagResourceInput": UntagResourceInput,
-    "UntagResourceOutput": UntagResourceOutput,
-    "UpdateAccountSettingsInput": UpdateAccountSettingsInput,
-    "UpdateAccountSettingsOutput": UpdateAccountSettingsOutput,
-    "UpdateComponentInput": UpdateComponentInput,
-    "UpdateComponentOutput": UpdateComponentOutput,
-    "UpdateEnvironmentAccountConnectionInput": UpdateEnvironmentAccountConnectionInput,
-    "UpdateEnvironmentAccountConnectionOutput": UpdateEnvironmentAccountConnectionOutput,
-    "UpdateEnvironmentInput": UpdateEnvironmentInput,
-    "UpdateEnvironmentOutput": UpdateEnvironmentOutput,
-    "UpdateEnvironmentTemplateInput": UpdateEnvironmentTemplateInput,
-    "UpdateEnvironmentTemplateOutput": UpdateEnvironmentTemplateOutput,
-    "UpdateEnvironmentTemplateVersionInput": UpdateEnvironmentTemplateVersionInput,
-    "UpdateEnvironmentTemplateVersionOutput": UpdateEnvironmentTemplateVersionOutput,
-    "UpdateServiceInput": UpdateServiceInput,
-    "UpdateServiceInstanceInput": UpdateServiceInstanceInput,
-    "UpdateServiceInstanceOutput": UpdateServiceInstanceOutput,
-    "UpdateServiceOutput": UpdateServiceOutput,
-    "UpdateServicePipelineInput": UpdateServicePipelineInput,
-    "UpdateServicePipelineOutput": UpdateServicePipelineOutput,
-    "UpdateServiceSyncBlockerInput": UpdateServiceSyncBlockerInput,
-    "UpdateServiceSyncBlockerOutput": UpdateServiceSyncBlockerOutput,
-    "UpdateServiceSyncConfigInput": UpdateServiceSyncConfigInput,
-    "UpdateServiceSyncConfigOutput": UpdateServiceSyncConfigOutput,
-    "UpdateServiceTemplateInput": UpdateServiceTemplateInput,
-    "UpdateServiceTemplateOutput": UpdateServiceTemplateOutput,
-    "UpdateServiceTemplateVersionInput": UpdateServiceTemplateVersionInput,
-    "UpdateServiceTemplateVersionOutput": UpdateServiceTemplateVersionOutput,
-    "UpdateTemplateSyncConfigInput": UpdateTemplateSyncConfigInput,
-    "UpdateTemplateSyncConfigOutput": UpdateTemplateSyncConfigOutput,
-    "ValidationException": ValidationException,
-}
+    #: Every generated structure and union member class, by model shape name.
+    STRUCTURES: dict[str, type] = {
+        cls.__name__: cls
+        for cls in (
+            AcceptEnvironmentAccountConnectionInput,
+            AcceptEnvironmentAccountConnectionOutput,
+            AccessDeniedException,
+            AccountSettings,
+            CancelComponentDeploymentInput,
+            CancelComponentDeploymentOutput,
+            CancelEnvironmentDeploymentInput,
+            CancelEnvironmentDeploymentOutput,
+            CancelServiceInstanceDeploymentInput,
+            CancelServiceInstanceDeploymentOutput,
+            CancelServicePipelineDeploymentInput,
+            CancelServicePipelineDeploymentOutput,
+            CompatibleEnvironmentTemplate,
+            CompatibleEnvironmentTemplateInput,
+            Component,
+            ComponentState,
+            ComponentSummary,
+            ConflictException,
+            CountsSummary,
+            CreateComponentInput,
+            CreateComponentOutput,
+            CreateEnvironmentAccountConnectionInput,
+            CreateEnvironmentAccountConnectionOutput,
+            CreateEnvironmentInput,
+            CreateEnvironmentOutput,
+            CreateEnvironmentTemplateInput,
+            CreateEnvironmentTemplateOutput,
+            CreateEnvironmentTemplateVersionInput,
+            CreateEnvironmentTemplateVersionOutput,
+            CreateRepositoryInput,
+            CreateRepositoryOutput,
+            CreateServiceInput,
+            CreateServiceInstanceInput,
+            CreateServiceInstanceOutput,
+            CreateServiceOutput,
+            CreateServiceSyncConfigInput,
+            CreateServiceSyncConfigOutput,
+            CreateServiceTemplateInput,
+            CreateServiceTemplateOutput,
+            CreateServiceTemplateVersionInput,
+            CreateServiceTemplateVersionOutput,
+            CreateTemplateSyncConfigInput,
+            CreateTemplateSyncConfigOutput,
+            DeleteComponentInput,
+            DeleteComponentOutput,
+            DeleteDeploymentInput,
+            DeleteDeploymentOutput,
+            DeleteEnvironmentAccountConnectionInput,
+            DeleteEnvironmentAccountConnectionOutput,
+            DeleteEnvironmentInput,
+            DeleteEnvironmentOutput,
+            DeleteEnvironmentTemplateInput,
+            DeleteEnvironmentTemplateOutput,
+            DeleteEnvironmentTemplateVersionInput,
+            DeleteEnvironmentTemplateVersionOutput,
+            DeleteRepositoryInput,
+            DeleteRepositoryOutput,
+            DeleteServiceInput,
+            DeleteServiceOutput,
+            DeleteServiceSyncConfigInput,
+            DeleteServiceSyncConfigOutput,
+            DeleteServiceTemplateInput,
+            DeleteServiceTemplateOutput,
+            DeleteServiceTemplateVersionInput,
+            DeleteServiceTemplateVersionOutput,
+            DeleteTemplateSyncConfigInput,
+            DeleteTemplateSyncConfigOutput,
+            Deployment,
+            DeploymentSummary,
+            Environment,
+            EnvironmentAccountConnection,
+            EnvironmentAccountConnectionSummary,
+            EnvironmentState,
+            EnvironmentSummary,
+            EnvironmentTemplate,
+            EnvironmentTemplateFilter,
+            EnvironmentTemplateSummary,
+            EnvironmentTemplateVersion,
+            EnvironmentTemplateVersionSummary,
+            GetAccountSettingsInput,
+            GetAccountSettingsOutput,
+            GetComponentInput,
+            GetComponentOutput,
+            GetDeploymentInput,
+            GetDeploymentOutput,
+            GetEnvironmentAccountConnectionInput,
+            GetEnvironmentAccountConnectionOutput,
+            GetEnvironmentInput,
+            GetEnvironmentOutput,
+            GetEnvironmentTemplateInput,
+            GetEnvironmentTemplateOutput,
+            GetEnvironmentTemplateVersionInput,
+            GetEnvironmentTemplateVersionOutput,
+            GetRepositoryInput,
+            GetRepositoryOutput,
+            GetRepositorySyncStatusInput,
+            GetRepositorySyncStatusOutput,
+            GetResourcesSummaryInput,
+            GetResourcesSummaryOutput,
+            GetServiceInput,
+            GetServiceInstanceInput,
+            GetServiceInstanceOutput,
+            GetServiceInstanceSyncStatusInput,
+            GetServiceInstanceSyncStatusOutput,
+            GetServiceOutput,
+            GetServiceSyncBlockerSummaryInput,
+            GetServiceSyncBlockerSummaryOutput,
+            GetServiceSyncConfigInput,
+            GetServiceSyncConfigOutput,
+            GetServiceTemplateInput,
+            GetServiceTemplateOutput,
+            GetServiceTemplateVersionInput,
+            GetServiceTemplateVersionOutput,
+            GetTemplateSyncConfigInput,
+            GetTemplateSyncConfigOutput,
+            GetTemplateSyncStatusInput,
+            GetTemplateSyncStatusOutput,
+            InternalServerException,
+            ListComponentOutputsInput,
+            ListComponentOutputsOutput,
+            ListComponentProvisionedResourcesInput,
+            ListComponentProvisionedResourcesOutput,
+            ListComponentsInput,
+            ListComponentsOutput,
+            ListDeploymentsInput,
+            ListDeploymentsOutput,
+            ListEnvironmentAccountConnectionsInput,
+            ListEnvironmentAccountConnectionsOutput,
+            ListEnvironmentOutputsInput,
+            ListEnvironmentOutputsOutput,
+            ListEnvironmentProvisionedResourcesInput,
+            ListEnvironmentProvisionedResourcesOutput,
+            ListEnvironmentTemplateVersionsInput,
+            ListEnvironmentTemplateVersionsOutput,
+            ListEnvironmentTemplatesInput,
+            ListEnvironmentTemplatesOutput,
+            ListEnvironmentsInput,
+            ListEnvironmentsOutput,
+            ListRepositoriesInput,
+            ListRepositoriesOutput,
+            ListRepositorySyncDefinitionsInput,
+            ListRepositorySyncDefinitionsOutput,
+            ListServiceInstanceOutputsInput,
+            ListServiceInstanceOutputsOutput,
+            ListServiceInstanceProvisionedResourcesInput,
+            ListServiceInstanceProvisionedResourcesOutput,
+            ListServiceInstancesFilter,
+            ListServiceInstancesInput,
+            ListServiceInstancesOutput,
+            ListServicePipelineOutputsInput,
+            ListServicePipelineOutputsOutput,
+            ListServicePipelineProvisionedResourcesInput,
+            ListServicePipelineProvisionedResourcesOutput,
+            ListServiceTemplateVersionsInput,
+            ListServiceTemplateVersionsOutput,
+            ListServiceTemplatesInput,
+            ListServiceTemplatesOutput,
+            ListServicesInput,
+            ListServicesOutput,
+            ListTagsForResourceInput,
+            ListTagsForResourceOutput,
+            NotifyResourceDeploymentStatusChangeInput,
+            NotifyResourceDeploymentStatusChangeOutput,
+            Output,
+            ProvisionedResource,
+            RejectEnvironmentAccountConnectionInput,
+            RejectEnvironmentAccountConnectionOutput,
+            Repository,
+            RepositoryBranch,
+            RepositoryBranchInput,
+            RepositorySummary,
+            RepositorySyncAttempt,
+            RepositorySyncDefinition,
+            RepositorySyncEvent,
+            ResourceCountsSummary,
+            ResourceNotFoundException,
+            ResourceSyncAttempt,
+            ResourceSyncEvent,
+            Revision,
+            S3ObjectSource,
+            Service,
+            ServiceInstance,
+            ServiceInstanceState,
+            ServiceInstanceSummary,
+            ServicePipeline,
+            ServicePipelineState,
+            ServiceQuotaExceededException,
+            ServiceSummary,
+            ServiceSyncBlockerSummary,
+            ServiceSyncConfig,
+            ServiceTemplate,
+            ServiceTemplateSummary,
+            ServiceTemplateVersion,
+            ServiceTemplateVersionSummary,
+            SyncBlocker,
+            SyncBlockerContext,
+            Tag,
+            TagResourceInput,
+            TagResourceOutput,
+            TemplateSyncConfig,
+            ThrottlingException,
+            UntagResourceInput,
+            UntagResourceOutput,
+            UpdateAccountSettingsInput,
+            UpdateAccountSettingsOutput,
+            UpdateComponentInput,
+            UpdateComponentOutput,
+            UpdateEnvironmentAccountConnectionInput,
+            UpdateEnvironmentAccountConnectionOutput,
+            UpdateEnvironmentInput,
+            UpdateEnvironmentOutput,
+            UpdateEnvironmentTemplateInput,
+            UpdateEnvironmentTemplateOutput,
+            UpdateEnvironmentTemplateVersionInput,
+            UpdateEnvironmentTemplateVersionOutput,
+            UpdateServiceInput,
+            UpdateServiceInstanceInput,
+            UpdateServiceInstanceOutput,
+            UpdateServiceOutput,
+            UpdateServicePipelineInput,
+            UpdateServicePipelineOutput,
+            UpdateServiceSyncBlockerInput,
+            UpdateServiceSyncBlockerOutput,
+            UpdateServiceSyncConfigInput,
+            UpdateServiceSyncConfigOutput,
+            UpdateServiceTemplateInput,
+            UpdateServiceTemplateOutput,
+            UpdateServiceTemplateVersionInput,
+            UpdateServiceTemplateVersionOutput,
+            UpdateTemplateSyncConfigInput,
+            UpdateTemplateSyncConfigOutput,
+            ValidationException,
+        )
+    }
 
-#: For each union: its member name -> variant class, and its Unknown class.
-UNIONS: dict[str, tuple[dict[str, type], type]] = {
-    "DeploymentState": (
-        {
-            "component": DeploymentStateComponent,
-            "environment": DeploymentStateEnvironment,
-            "serviceInstance": DeploymentStateServiceInstance,
-            "servicePipeline": DeploymentStateServicePipeline,
+    #: For each union: its member name -> variant class, and its Unknown class.
+    UNIONS: dict[str, tuple[dict[str, type], type]] = {
+        "DeploymentState": (
+            {
+                "component": DeploymentStateComponent,
+                "environment": DeploymentStateEnvironment,
+                "serviceInstance": DeploymentStateServiceInstance,
+                "servicePipeline": DeploymentStateServicePipeline,
+            },
+            DeploymentStateUnknown,
+        ),
+        "TemplateVersionSourceInput": (
+            {"s3": TemplateVersionSourceInputS3},
+            TemplateVersionSourceInputUnknown,
+        ),
+    }
+else:
+    _classes.alias(
+        "DeploymentState",
+        (
+            "DeploymentStateComponent",
+            "DeploymentStateEnvironment",
+            "DeploymentStateServiceInstance",
+            "DeploymentStateServicePipeline",
+            "DeploymentStateUnknown",
+        ),
+    )
+    _classes.alias(
+        "TemplateVersionSourceInput",
+        ("TemplateVersionSourceInputS3", "TemplateVersionSourceInputUnknown"),
+    )
+    _classes.table(
+        "STRUCTURES",
+        lambda get: {
+            name: get(name)
+            for name in (
+                "AcceptEnvironmentAccountConnectionInput",
+                "AcceptEnvironmentAccountConnectionOutput",
+                "AccessDeniedException",
+                "AccountSettings",
+                "CancelComponentDeploymentInput",
+                "CancelComponentDeploymentOutput",
+                "CancelEnvironmentDeploymentInput",
+                "CancelEnvironmentDeploymentOutput",
+                "CancelServiceInstanceDeploymentInput",
+                "CancelServiceInstanceDeploymentOutput",
+                "CancelServicePipelineDeploymentInput",
+                "CancelServicePipelineDeploymentOutput",
+                "CompatibleEnvironmentTemplate",
+                "CompatibleEnvironmentTemplateInput",
+                "Component",
+                "ComponentState",
+                "ComponentSummary",
+                "ConflictException",
+                "CountsSummary",
+                "CreateComponentInput",
+                "CreateComponentOutput",
+                "CreateEnvironmentAccountConnectionInput",
+                "CreateEnvironmentAccountConnectionOutput",
+                "CreateEnvironmentInput",
+                "CreateEnvironmentOutput",
+                "CreateEnvironmentTemplateInput",
+                "CreateEnvironmentTemplateOutput",
+                "CreateEnvironmentTemplateVersionInput",
+                "CreateEnvironmentTemplateVersionOutput",
+                "CreateRepositoryInput",
+                "CreateRepositoryOutput",
+                "CreateServiceInput",
+                "CreateServiceInstanceInput",
+                "CreateServiceInstanceOutput",
+                "CreateServiceOutput",
+                "CreateServiceSyncConfigInput",
+                "CreateServiceSyncConfigOutput",
+                "CreateServiceTemplateInput",
+                "CreateServiceTemplateOutput",
+                "CreateServiceTemplateVersionInput",
+                "CreateServiceTemplateVersionOutput",
+                "CreateTemplateSyncConfigInput",
+                "CreateTemplateSyncConfigOutput",
+                "DeleteComponentInput",
+                "DeleteComponentOutput",
+                "DeleteDeploymentInput",
+                "DeleteDeploymentOutput",
+                "DeleteEnvironmentAccountConnectionInput",
+                "DeleteEnvironmentAccountConnectionOutput",
+                "DeleteEnvironmentInput",
+                "DeleteEnvironmentOutput",
+                "DeleteEnvironmentTemplateInput",
+                "DeleteEnvironmentTemplateOutput",
+                "DeleteEnvironmentTemplateVersionInput",
+                "DeleteEnvironmentTemplateVersionOutput",
+                "DeleteRepositoryInput",
+                "DeleteRepositoryOutput",
+                "DeleteServiceInput",
+                "DeleteServiceOutput",
+                "DeleteServiceSyncConfigInput",
+                "DeleteServiceSyncConfigOutput",
+                "DeleteServiceTemplateInput",
+                "DeleteServiceTemplateOutput",
+                "DeleteServiceTemplateVersionInput",
+                "DeleteServiceTemplateVersionOutput",
+                "DeleteTemplateSyncConfigInput",
+                "DeleteTemplateSyncConfigOutput",
+                "Deployment",
+                "DeploymentSummary",
+                "Environment",
+                "EnvironmentAccountConnection",
+                "EnvironmentAccountConnectionSummary",
+                "EnvironmentState",
+                "EnvironmentSummary",
+                "EnvironmentTemplate",
+                "EnvironmentTemplateFilter",
+                "EnvironmentTemplateSummary",
+                "EnvironmentTemplateVersion",
+                "EnvironmentTemplateVersionSummary",
+                "GetAccountSettingsInput",
+                "GetAccountSettingsOutput",
+                "GetComponentInput",
+                "GetComponentOutput",
+                "GetDeploymentInput",
+                "GetDeploymentOutput",
+                "GetEnvironmentAccountConnectionInput",
+                "GetEnvironmentAccountConnectionOutput",
+                "GetEnvironmentInput",
+                "GetEnvironmentOutput",
+                "GetEnvironmentTemplateInput",
+                "GetEnvironmentTemplateOutput",
+                "GetEnvironmentTemplateVersionInput",
+                "GetEnvironmentTemplateVersionOutput",
+                "GetRepositoryInput",
+                "GetRepositoryOutput",
+                "GetRepositorySyncStatusInput",
+                "GetRepositorySyncStatusOutput",
+                "GetResourcesSummaryInput",
+                "GetResourcesSummaryOutput",
+                "GetServiceInput",
+                "GetServiceInstanceInput",
+                "GetServiceInstanceOutput",
+                "GetServiceInstanceSyncStatusInput",
+                "GetServiceInstanceSyncStatusOutput",
+                "GetServiceOutput",
+                "GetServiceSyncBlockerSummaryInput",
+                "GetServiceSyncBlockerSummaryOutput",
+                "GetServiceSyncConfigInput",
+                "GetServiceSyncConfigOutput",
+                "GetServiceTemplateInput",
+                "GetServiceTemplateOutput",
+                "GetServiceTemplateVersionInput",
+                "GetServiceTemplateVersionOutput",
+                "GetTemplateSyncConfigInput",
+                "GetTemplateSyncConfigOutput",
+                "GetTemplateSyncStatusInput",
+                "GetTemplateSyncStatusOutput",
+                "InternalServerException",
+                "ListComponentOutputsInput",
+                "ListComponentOutputsOutput",
+                "ListComponentProvisionedResourcesInput",
+                "ListComponentProvisionedResourcesOutput",
+                "ListComponentsInput",
+                "ListComponentsOutput",
+                "ListDeploymentsInput",
+                "ListDeploymentsOutput",
+                "ListEnvironmentAccountConnectionsInput",
+                "ListEnvironmentAccountConnectionsOutput",
+                "ListEnvironmentOutputsInput",
+                "ListEnvironmentOutputsOutput",
+                "ListEnvironmentProvisionedResourcesInput",
+                "ListEnvironmentProvisionedResourcesOutput",
+                "ListEnvironmentTemplateVersionsInput",
+                "ListEnvironmentTemplateVersionsOutput",
+                "ListEnvironmentTemplatesInput",
+                "ListEnvironmentTemplatesOutput",
+                "ListEnvironmentsInput",
+                "ListEnvironmentsOutput",
+                "ListRepositoriesInput",
+                "ListRepositoriesOutput",
+                "ListRepositorySyncDefinitionsInput",
+                "ListRepositorySyncDefinitionsOutput",
+                "ListServiceInstanceOutputsInput",
+                "ListServiceInstanceOutputsOutput",
+                "ListServiceInstanceProvisionedResourcesInput",
+                "ListServiceInstanceProvisionedResourcesOutput",
+                "ListServiceInstancesFilter",
+                "ListServiceInstancesInput",
+                "ListServiceInstancesOutput",
+                "ListServicePipelineOutputsInput",
+                "ListServicePipelineOutputsOutput",
+                "ListServicePipelineProvisionedResourcesInput",
+                "ListServicePipelineProvisionedResourcesOutput",
+                "ListServiceTemplateVersionsInput",
+                "ListServiceTemplateVersionsOutput",
+                "ListServiceTemplatesInput",
+                "ListServiceTemplatesOutput",
+                "ListServicesInput",
+                "ListServicesOutput",
+                "ListTagsForResourceInput",
+                "ListTagsForResourceOutput",
+                "NotifyResourceDeploymentStatusChangeInput",
+                "NotifyResourceDeploymentStatusChangeOutput",
+                "Output",
+                "ProvisionedResource",
+                "RejectEnvironmentAccountConnectionInput",
+                "RejectEnvironmentAccountConnectionOutput",
+                "Repository",
+                "RepositoryBranch",
+                "RepositoryBranchInput",
+                "RepositorySummary",
+                "RepositorySyncAttempt",
+                "RepositorySyncDefinition",
+                "RepositorySyncEvent",
+                "ResourceCountsSummary",
+                "ResourceNotFoundException",
+                "ResourceSyncAttempt",
+                "ResourceSyncEvent",
+                "Revision",
+                "S3ObjectSource",
+                "Service",
+                "ServiceInstance",
+                "ServiceInstanceState",
+                "ServiceInstanceSummary",
+                "ServicePipeline",
+                "ServicePipelineState",
+                "ServiceQuotaExceededException",
+                "ServiceSummary",
+                "ServiceSyncBlockerSummary",
+                "ServiceSyncConfig",
+                "ServiceTemplate",
+                "ServiceTemplateSummary",
+                "ServiceTemplateVersion",
+                "ServiceTemplateVersionSummary",
+                "SyncBlocker",
+                "SyncBlockerContext",
+                "Tag",
+                "TagResourceInput",
+                "TagResourceOutput",
+                "TemplateSyncConfig",
+                "ThrottlingException",
+                "UntagResourceInput",
+                "UntagResourceOutput",
+                "UpdateAccountSettingsInput",
+                "UpdateAccountSettingsOutput",
+                "UpdateComponentInput",
+                "UpdateComponentOutput",
+                "UpdateEnvironmentAccountConnectionInput",
+                "UpdateEnvironmentAccountConnectionOutput",
+                "UpdateEnvironmentInput",
+                "UpdateEnvironmentOutput",
+                "UpdateEnvironmentTemplateInput",
+                "UpdateEnvironmentTemplateOutput",
+                "UpdateEnvironmentTemplateVersionInput",
+                "UpdateEnvironmentTemplateVersionOutput",
+                "UpdateServiceInput",
+                "UpdateServiceInstanceInput",
+                "UpdateServiceInstanceOutput",
+                "UpdateServiceOutput",
+                "UpdateServicePipelineInput",
+                "UpdateServicePipelineOutput",
+                "UpdateServiceSyncBlockerInput",
+                "UpdateServiceSyncBlockerOutput",
+                "UpdateServiceSyncConfigInput",
+                "UpdateServiceSyncConfigOutput",
+                "UpdateServiceTemplateInput",
+                "UpdateServiceTemplateOutput",
+                "UpdateServiceTemplateVersionInput",
+                "UpdateServiceTemplateVersionOutput",
+                "UpdateTemplateSyncConfigInput",
+                "UpdateTemplateSyncConfigOutput",
+                "ValidationException",
+            )
         },
-        DeploymentStateUnknown,
-    ),
-    "TemplateVersionSourceInput": (
-        {"s3": TemplateVersionSourceInputS3},
-        TemplateVersionSourceInputUnknown,
-    ),
-}
+    )
+    _classes.table(
+        "UNIONS",
+        lambda get: {
+            "DeploymentState": (
+                {
+                    "component": get("DeploymentStateComponent"),
+                    "environment": get("DeploymentStateEnvironment"),
+                    "serviceInstance": get("DeploymentStateServiceInstance"),
+                    "servicePipeline": get("DeploymentStateServicePipeline"),
+                },
+                get("DeploymentStateUnknown"),
+            ),
+            "TemplateVersionSourceInput": (
+                {"s3": get("TemplateVersionSourceInputS3")},
+                get("TemplateVersionSourceInputUnknown"),
+            ),
+        },
+    )
+    _classes.seal()
+    __getattr__ = _classes.lookup
+    __dir__ = _classes.names
 
 #: Every enum class, by model shape name.
 ENUMS: dict[str, type[OpenEnum]] = {

@@ -1,0 +1,97 @@
+"""Generated attrs classes that attrs finishes on first use.
+
+Finishing some 240 model classes with attrs (a new slotted class and a compiled
+``__init__`` each) was most of the cost of importing the client, and a program uses a
+handful of them. So the generated module runs its class statements (cheap) with a
+decorator that only records each class, takes the names out of the module, and looks
+them up here through the module's ``__getattr__``: the first lookup applies the
+recorded ``attrs.frozen`` options, exactly as the decorator would have at import, and
+puts the finished class in the module. Type checkers see plain ``attrs.frozen``
+classes (the module imports the real decorator under ``TYPE_CHECKING``).
+
+Finishing a class also finishes the classes its annotations name, so
+``typing.get_type_hints`` resolves them from the module's namespace.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import operator
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+Getter = Callable[[str], Any]
+
+
+class DeferredClasses:
+    """The deferred classes, type aliases and tables of one generated module."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self._namespace = namespace
+        self._module = str(namespace.get("__name__", "?"))
+        self._pending: dict[str, tuple[type, dict[str, Any]]] = {}
+        self._aliases: dict[str, tuple[str, ...]] = {}
+        self._tables: dict[str, Callable[[Getter], Any]] = {}
+        self._lock = threading.RLock()
+
+    def frozen(self, **options: Any) -> Callable[[type], type]:
+        """Record the class and the ``attrs.frozen`` options it is to be finished with."""
+
+        def record(cls: type) -> type:
+            self._pending[cls.__name__] = (cls, options)
+            return cls
+
+        return record
+
+    def alias(self, name: str, members: Iterable[str]) -> None:
+        """A union type alias of deferred classes, built when first looked up."""
+        self._aliases[name] = tuple(members)
+
+    def table(self, name: str, build: Callable[[Getter], Any]) -> None:
+        """A module value built from deferred classes (``build`` receives the lookup)."""
+        self._tables[name] = build
+
+    def seal(self) -> None:
+        """Take the recorded classes out of the module, so lookups come here."""
+        for name in self._pending:
+            self._namespace.pop(name, None)
+
+    def names(self) -> list[str]:
+        """Every name of the module, finished or not (the module's ``__dir__``)."""
+        return sorted({*self._namespace, *self._pending, *self._aliases, *self._tables})
+
+    def lookup(self, name: str) -> Any:
+        """The module attribute ``name``, finishing it first (the module's ``__getattr__``)."""
+        namespace = self._namespace
+        with self._lock:
+            if name in namespace:
+                return namespace[name]
+            if name in self._pending:
+                value: Any = self._finish(name)
+            elif name in self._aliases:
+                members = [self.lookup(member) for member in self._aliases[name]]
+                value = functools.reduce(operator.or_, members)
+            elif name in self._tables:
+                value = self._tables[name](self.lookup)
+            else:
+                raise AttributeError(f"module {self._module!r} has no attribute {name!r}")
+            namespace[name] = value
+            return value
+
+    def _finish(self, name: str) -> type:
+        raw, options = self._pending[name]
+        cls: type = attrs.frozen(raw, **options)
+        self._namespace[name] = cls
+        # What the annotations name, so get_type_hints() finds it in the namespace.
+        for annotation in inspect.get_annotations(raw).values():
+            for word in _IDENTIFIER.findall(str(annotation)):
+                if word != name and (word in self._pending or word in self._aliases):
+                    self.lookup(word)
+        return cls
