@@ -10,13 +10,12 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.configprovider
 import botocore.credentials
 import botocore.exceptions
-from aiobotocore.credentials import create_credential_resolver
-from aiobotocore.session import AioSession
+import botocore.session
 from botocore.httpsession import mask_proxy_url
 
 from .. import _service_model
@@ -27,6 +26,9 @@ from ._endpoint import resolve
 from ._http import Transport
 from ._useragent import user_agent
 
+if TYPE_CHECKING:
+    from aiobotocore.session import AioSession
+
 logger = logging.getLogger("aioproton.client")
 
 
@@ -35,16 +37,29 @@ _session_lock = threading.Lock()
 
 def new_session(profile_name: str | None = None) -> AioSession:
     """A botocore session sharing the process-wide loader (so the model is parsed once)."""
+    from aiobotocore.session import AioSession
+
     session = AioSession(profile=profile_name)
     session.register_component("data_loader", _service_model.loader())
     return session
 
 
 @functools.cache
-def shared_session(profile_name: str | None) -> AioSession:
-    """One session per profile for the process: building one registers some 120 event
-    handlers (about 4 ms), and the transport reads only its configuration from it.
-    Credentials are never taken from its cache: each client runs the chain afresh."""
+def settings_session(profile_name: str | None) -> botocore.session.Session:
+    """One session per profile for the process, to read settings (environment, profile)
+    from: without the 120 or so event handlers a client needs (about 4 ms to register),
+    and without aiobotocore, which only the credential chain needs."""
+    with _session_lock:
+        session = botocore.session.Session(profile=profile_name, include_builtin_handlers=False)
+        session.register_component("data_loader", _service_model.loader())
+        return session
+
+
+@functools.cache
+def chain_session(profile_name: str | None) -> AioSession:
+    """One full session per profile for the credential chain (its providers create
+    clients, such as STS for an assumed role). Credentials are never taken from its
+    cache: each client runs the chain afresh, so rotated keys are seen."""
     with _session_lock:
         return new_session(profile_name)
 
@@ -58,26 +73,24 @@ async def open_transport(
     ``None`` (the process's shared session for the profile; the credential chain runs
     afresh, so rotated keys are seen). ``credentials`` (optional) replaces the chain.
     """
-    fresh = session is None
-    if session is None:
-        session = shared_session(config.profile_name)
+    settings = session if session is not None else settings_session(config.profile_name)
     try:
-        region = config.region_name or session.get_config_variable("region")
-        use_fips = _setting(config.use_fips_endpoint, session, "use_fips_endpoint")
-        use_dualstack = _setting(config.use_dualstack_endpoint, session, "use_dualstack_endpoint")
+        region = config.region_name or settings.get_config_variable("region")
+        use_fips = _setting(config.use_fips_endpoint, settings, "use_fips_endpoint")
+        use_dualstack = _setting(config.use_dualstack_endpoint, settings, "use_dualstack_endpoint")
         verify = config.verify
         if verify is None:
-            verify = session.get_config_variable("ca_bundle") or True
+            verify = settings.get_config_variable("ca_bundle") or True
         endpoint = resolve(
             region=region,
-            endpoint_url=config.endpoint_url or configured_endpoint_url(session),
+            endpoint_url=config.endpoint_url or configured_endpoint_url(settings),
             use_fips=use_fips,
             use_dualstack=use_dualstack,
         )
         source = (
             credentials
             if credentials is not None
-            else await _chain(config, session, region=region, fresh=fresh)
+            else await _chain(config, session, region=region)
         )
     except (botocore.exceptions.BotoCoreError, ValueError) as exc:
         raise translate_configuration_error(exc) from exc
@@ -117,16 +130,20 @@ async def open_transport(
     return transport
 
 
-async def _chain(config: ClientConfig, session: AioSession, *, region: str, fresh: bool) -> Any:
-    """The configured keys, or what botocore's credential chain finds now (or None)."""
+async def _chain(config: ClientConfig, session: AioSession | None, *, region: str) -> Any:
+    """The configured keys, or what the caller's session or botocore's credential chain
+    finds now (or None)."""
     key, secret = config.aws_access_key_id, config.aws_secret_access_key
     if key is not None or secret is not None:
         if key is None or secret is None:
             missing = "aws_secret_access_key" if secret is None else "aws_access_key_id"
             raise botocore.exceptions.PartialCredentialsError(provider="explicit", cred_var=missing)
         return botocore.credentials.Credentials(key, secret, config.aws_session_token)
-    if fresh:
-        resolver = create_credential_resolver(session, region_name=region)
+    if session is None:
+        from aiobotocore.credentials import create_credential_resolver
+
+        chain = chain_session(config.profile_name)
+        resolver = create_credential_resolver(chain, region_name=region)
         found = await resolver.load_credentials()
     else:
         found = await session.get_credentials()
@@ -135,7 +152,7 @@ async def _chain(config: ClientConfig, session: AioSession, *, region: str, fres
     return found
 
 
-def configured_endpoint_url(session: AioSession) -> str | None:
+def configured_endpoint_url(session: botocore.session.Session) -> str | None:
     """The endpoint the environment or the profile names for Proton, as a botocore client
     finds it: ``AWS_ENDPOINT_URL_PROTON``, ``AWS_ENDPOINT_URL``, then the profile's
     ``services`` section and ``endpoint_url`` (unless ``ignore_configured_endpoint_urls``).
@@ -151,7 +168,7 @@ def configured_endpoint_url(session: AioSession) -> str | None:
     return str(found) if found else None
 
 
-def _setting(value: bool | None, session: AioSession, name: str) -> bool:
+def _setting(value: bool | None, session: botocore.session.Session, name: str) -> bool:
     """A boolean client setting, or botocore's value for it (environment, profile)."""
     if value is not None:
         return value
