@@ -8,9 +8,11 @@ the installed botocore, never from a copy.
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 import botocore
+import botocore.exceptions
 import botocore.loaders
 import botocore.model
 
@@ -24,10 +26,28 @@ def loader() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader()
 
 
+def load(type_name: str, models: botocore.loaders.Loader | None = None) -> dict[str, Any]:
+    """One of Proton's model files (``service-2``, ``paginators-1``, ...), as
+    ``Loader.load_service_model`` loads it (the same search paths, so a model in
+    ``~/.aws/models`` still wins, and the same extras), without first listing every
+    installed service's folders, which costs some 8 ms per file type; the service and
+    its version are known. ``tests/client/test_transport_pins.py`` checks both agree."""
+    models = models or loader()
+    full_path = os.path.join(SERVICE_NAME, API_VERSION, type_name)
+    data: dict[str, Any] = models.load_data(full_path)
+    extras = []
+    for extras_type in models.extras_types:
+        try:
+            extras.append(models.load_data(f"{full_path}.{extras_type}-extras"))
+        except botocore.exceptions.DataNotFoundError:
+            pass
+    botocore.loaders.ExtrasProcessor().process(data, extras)
+    return data
+
+
 @functools.cache
 def service_description() -> dict[str, Any]:
-    data: dict[str, Any] = loader().load_service_model(SERVICE_NAME, "service-2", API_VERSION)
-    return data
+    return load("service-2")
 
 
 @functools.cache
@@ -37,14 +57,12 @@ def service_model() -> botocore.model.ServiceModel:
 
 @functools.cache
 def paginators_description() -> dict[str, Any]:
-    data: dict[str, Any] = loader().load_service_model(SERVICE_NAME, "paginators-1", API_VERSION)
-    return data
+    return load("paginators-1")
 
 
 @functools.cache
 def waiters_description() -> dict[str, Any]:
-    data: dict[str, Any] = loader().load_service_model(SERVICE_NAME, "waiters-2", API_VERSION)
-    return data
+    return load("waiters-2")
 
 
 @functools.cache

@@ -53,12 +53,9 @@ def _legacy_resolver() -> botocore.regions.EndpointResolver:
 
 @functools.cache
 def _provider() -> EndpointProvider:
-    loader = _service_model.loader()
     return EndpointProvider(
-        ruleset_data=loader.load_service_model(
-            _service_model.SERVICE_NAME, "endpoint-rule-set-1", _service_model.API_VERSION
-        ),
-        partition_data=loader.load_data("partitions"),
+        ruleset_data=_service_model.load("endpoint-rule-set-1"),
+        partition_data=_service_model.loader().load_data("partitions"),
     )
 
 

@@ -15,12 +15,16 @@ import datetime
 import hashlib
 import importlib
 import inspect
+import json
 import time
+from pathlib import Path
 
 import botocore.credentials
+import botocore.loaders
 import pytest
 
 import aioproton
+from aioproton import _service_model
 from aioproton._transport._credentials import CredentialCache, _fresh_until
 from aioproton.emulator import Emulator
 
@@ -122,6 +126,8 @@ PINNED = (
     ("botocore.utils:is_valid_endpoint_url", "ef8800434dc473ee11c565ce3b7324e709d4c489"),
     ("aiobotocore.httpsession:AIOHTTPSession.send", "28c1cd8009ba0e6c65117939c0e64ba6e428eef6"),
     ("botocore.useragent:UserAgentString.to_string", "9eba9b66963d3756b57504fb29b71bed1ce1496e"),
+    # aioproton._service_model.load() mirrors load_service_model (pinned below) and this.
+    ("botocore.loaders:Loader._find_extras", "b8c0404d7912eab23e528b93de9aaf892c4370ba"),
     # AWS_ENDPOINT_URL_PROTON and the profile's services section (private upstream).
     (
         "botocore.configprovider:ConfiguredEndpointProvider",
@@ -145,6 +151,51 @@ def test_upstream_code_is_unchanged(path: str, digest: str) -> None:
         f"{path} changed upstream: read the change, rerun tests/client/test_transport_*, "
         "then update its hash here"
     )
+
+
+def test_the_model_loader_mirrored_by_load_is_unchanged() -> None:
+    # ``load_service_model`` is wrapped by botocore's ``instance_cache``: pin the original.
+    wrapper = botocore.loaders.Loader.load_service_model
+    original = next(
+        cell.cell_contents
+        for cell in wrapper.__closure__ or ()
+        if inspect.isfunction(cell.cell_contents)
+    )
+    assert original.__name__ == "load_service_model"
+    source = inspect.getsource(original)
+    assert (
+        hashlib.sha1(source.encode()).hexdigest() == "6167b7ad55cdd646eaeb38b734fa92071b093d45"
+    ), (
+        "botocore.loaders:Loader.load_service_model changed upstream: read the change, "
+        "check aioproton._service_model.load() still mirrors it, then update its hash here"
+    )
+
+
+@pytest.mark.parametrize(
+    "type_name", ["service-2", "paginators-1", "waiters-2", "endpoint-rule-set-1"]
+)
+def test_load_reads_what_botocore_loads(type_name: str) -> None:
+    expected = botocore.loaders.create_loader().load_service_model(
+        _service_model.SERVICE_NAME, type_name, _service_model.API_VERSION
+    )
+    assert _service_model.load(type_name) == expected
+
+
+def test_load_applies_model_extras_and_honours_a_customer_model(tmp_path: Path) -> None:
+    # A model under a search path ahead of botocore's wins, with its sdk-extras merged,
+    # exactly as botocore's loader does it.
+    folder = tmp_path / _service_model.SERVICE_NAME / _service_model.API_VERSION
+    folder.mkdir(parents=True)
+    model = {"version": "2.0", "metadata": {"targetPrefix": "Custom"}, "shapes": {}}
+    (folder / "service-2.json").write_text(json.dumps(model))
+    extras = {"merge": {"metadata": {"serviceId": "Extra"}}}
+    (folder / "service-2.sdk-extras.json").write_text(json.dumps(extras))
+    loader = botocore.loaders.create_loader(str(tmp_path))
+    expected = loader.load_service_model(
+        _service_model.SERVICE_NAME, "service-2", _service_model.API_VERSION
+    )
+    assert expected["metadata"] == {"targetPrefix": "Custom", "serviceId": "Extra"}
+    assert _service_model.load("service-2", loader) == expected
 
 
 def test_the_signed_header_exclusions_are_what_the_signer_assumes() -> None:
