@@ -1,6 +1,7 @@
 """Run every benchmark side by side and print one table of paired ratios to aiobotocore.
 
-    python benchmarks/run.py [--quick] [--rounds N] [--markdown FILE] [--json FILE]
+    python benchmarks/run.py [--quick] [--rounds N] [--startup-only] [--markdown FILE]
+                             [--json FILE]
 
 Two servers, each in its own process on its own core when there are two: the emulator
 (filled first, untimed) and a canned-answer server replaying the emulator's answers at
@@ -9,11 +10,17 @@ each client in fresh processes right next to a fresh aiobotocore process, the or
 alternating between rounds, and keeps the ratio of each pair; the rollout peers roll a
 new template version out to identical fleets the same way. The table reports the median
 ratio over rounds and its spread. Progress goes to stderr; stdout carries only the table.
+``--startup-only`` measures row 1 alone (start-up and first call), in a minute or so.
+
+aioproton's modules are compiled to bytecode first, as an installed wheel has them:
+where ``PYTHONDONTWRITEBYTECODE`` is set, an editable checkout would otherwise be
+compiled from source in every fresh process, which row 1 would charge to it alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import subprocess
@@ -137,6 +144,12 @@ def _record(table: Table, group: Sequence[str], figures: dict[str, dict[str, Any
                 table.pair(key, peer, figures[peer][key], value)
 
 
+def _startups(table: Table, servers: Servers, round_: int) -> None:
+    for group in schedule(table.peers, round_):
+        _progress(f"  {' / '.join(group)}: start-up")
+        _record(table, group, {peer: _startup(peer, servers) for peer in group})
+
+
 def _clients(table: Table, servers: Servers, sizes: Sizes, round_: int) -> None:
     for group in schedule(table.peers, round_):
         _progress(f"  {' / '.join(group)}: start-up, then CPU and throughput")
@@ -178,13 +191,18 @@ def _mark_unmeasured(table: Table, missing: Sequence[str]) -> None:
         table.notes.append(f"{peer} is not installed: its column is left out of this run")
 
 
+STARTUP_NOTE = (
+    "row 1: one fresh process per figure, against the canned server; only the standard "
+    "library (asyncio included) is imported before the clock starts; creation includes "
+    "opening an async client; aioproton's bytecode compiled first, as a wheel has it"
+)
+
+
 def _describe(table: Table, sizes: Sizes) -> None:
     busiest = max(sizes.concurrency)
     ceiling = sizes.rollout_concurrency / (DEPLOY_SECONDS / CLOCK_SPEED)
     table.notes += [
-        "row 1: one fresh process per figure, against the canned server; only the standard "
-        "library (asyncio included) is imported before the clock starts; creation includes "
-        "opening an async client",
+        STARTUP_NOTE,
         f"rows 2-3 against the canned server, row 4 against the emulator: "
         f"{sizes.cpu_calls} sequential calls for CPU per call at c=1, "
         f"{sizes.throughput_calls} calls per throughput figure (c={busiest}'s CPU per call "
@@ -198,23 +216,41 @@ def _describe(table: Table, sizes: Sizes) -> None:
     ]
 
 
-def build_table(sizes: Sizes) -> Table:
+STARTUP_ROWS = ("startup", "first_call")
+
+
+def build_table(sizes: Sizes, *, startup_only: bool = False) -> Table:
     peers = [peer for peer in PEERS if installed(peer)]
     if BASE not in peers:
         raise SystemExit(f"{BASE} is not installed: it is the base of every ratio")
     missing = [peer for peer in PEERS if peer not in peers]
-    table = Table(rows(sizes.list_items, sizes.concurrency, _waiter.ROWS), peers)
+    every_row = rows(sizes.list_items, sizes.concurrency, _waiter.ROWS)
+    if startup_only:
+        table = Table([row for row in every_row if row.key in STARTUP_ROWS], peers)
+        table.notes += [f"{peer} is not installed: its column is left out" for peer in missing]
+        return table
+    table = Table(every_row, peers)
     _mark_unmeasured(table, missing)
     return table
 
 
-def run(sizes: Sizes) -> Table:
-    table = build_table(sizes)
+def compile_bytecode() -> None:
+    """aioproton's bytecode, as an installed wheel has it (see the module docstring)."""
+    if not compileall.compile_dir(str(ROOT / "aioproton"), quiet=1):
+        raise SystemExit("aioproton's modules do not compile")
+
+
+def run(sizes: Sizes, *, startup_only: bool = False) -> Table:
+    table = build_table(sizes, startup_only=startup_only)
+    compile_bytecode()
     pin(os.getpid(), CLIENT_CPUS)
     started = time.monotonic()
     with EmulatorProcess() as emulator:
         _progress(f"emulator at {emulator.url}; filling it (untimed)")
-        anyio.run(_fixtures.fill, emulator.url, sizes, ROLLOUT_PEERS)
+        if startup_only:
+            anyio.run(_fixtures.fill_main, emulator.url)
+        else:
+            anyio.run(_fixtures.fill, emulator.url, sizes, ROLLOUT_PEERS)
         bodies = _fixtures.canned_bodies(emulator.url, sizes.list_items)
         with CannedServer(bodies) as canned:
             pin(canned.pid, SERVER_CPUS)
@@ -223,14 +259,20 @@ def run(sizes: Sizes) -> Table:
             servers = Servers(emulator.url, canned.url, request)
             for round_ in range(sizes.rounds):
                 _progress(f"round {round_ + 1}/{sizes.rounds}")
+                if startup_only:
+                    _startups(table, servers, round_)
+                    continue
                 _clients(table, servers, sizes, round_)
                 _rollouts(table, emulator, sizes, round_)
-    if _waiter.available():
-        _progress(f"waiters: {_waiter.MODULE}")
-        _waiter.fill(table, _subprocess("benchmarks._worker", _waiter.job(sizes)))
+    if startup_only:
+        table.notes.append(STARTUP_NOTE)
     else:
-        _waiter.skip(table, f"{_waiter.MODULE} is not available in this checkout yet")
-    _describe(table, sizes)
+        if _waiter.available():
+            _progress(f"waiters: {_waiter.MODULE}")
+            _waiter.fill(table, _subprocess("benchmarks._worker", _waiter.job(sizes)))
+        else:
+            _waiter.skip(table, f"{_waiter.MODULE} is not available in this checkout yet")
+        _describe(table, sizes)
     placement = (
         f"servers on CPU {min(SERVER_CPUS)}, clients on CPU {min(CLIENT_CPUS)}"
         if can_pin()
@@ -247,6 +289,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, two rounds")
     parser.add_argument("--rounds", type=int, help=f"paired rounds (default {FULL.rounds})")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="row 1 only: start-up and first call"
+    )
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure here")
     return parser.parse_args(argv)
@@ -259,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.rounds < 1:
             raise SystemExit("--rounds must be at least 1")
         sizes = attrs.evolve(sizes, rounds=args.rounds)
-    table = run(sizes)
+    table = run(sizes, startup_only=args.startup_only)
     print(table.text())
     if args.markdown is not None:
         args.markdown.write_text(table.markdown())
