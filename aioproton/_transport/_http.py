@@ -27,6 +27,7 @@ from botocore.httpsession import ProxyConfiguration, get_cert_path, mask_proxy_u
 
 from ._credentials import CredentialCache, Frozen
 from ._endpoint import Endpoint
+from ._proxytls import proxy_tls
 from ._response import parse_error, success_json
 from ._sigv4 import Signer
 
@@ -87,6 +88,15 @@ class Transport:
         self._proxy_headers = (
             proxy_config.proxy_headers_for(self.proxy_url) if self.proxy_url else None
         )
+        # What botocore's proxies_config adds to the TLS to an HTTPS proxy, or a
+        # ConfigurationError for what aiohttp cannot do.
+        self._proxy_tls = proxy_tls(
+            proxies_config,
+            endpoint_url=endpoint.url,
+            proxy_url=self.proxy_url,
+            verify=verify,
+            client_cert=client_cert,
+        )
         self._fixed_headers = {
             "Content-Type": CONTENT_TYPE,
             "User-Agent": user_agent,
@@ -121,10 +131,12 @@ class Transport:
         else:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-        if isinstance(self._client_cert, str):
-            context.load_cert_chain(self._client_cert)
-        elif self._client_cert is not None:
-            context.load_cert_chain(self._client_cert[0], self._client_cert[1])
+        _load_certificate(context, self._client_cert)
+        # Only where the context serves the proxy alone (an HTTP endpoint): see _proxytls.
+        proxy_ca_bundle, proxy_cert = self._proxy_tls
+        if proxy_ca_bundle is not None:
+            context.load_verify_locations(proxy_ca_bundle)
+        _load_certificate(context, proxy_cert)
         return context
 
     async def close(self) -> None:
@@ -228,6 +240,13 @@ class Transport:
             parse_error(status, response_headers, content),
             operation,
         )
+
+
+def _load_certificate(context: ssl.SSLContext, cert: str | tuple[str, str] | None) -> None:
+    if isinstance(cert, str):
+        context.load_cert_chain(cert)
+    elif cert is not None:
+        context.load_cert_chain(cert[0], cert[1])
 
 
 def _log_response(operation: str, status: int, request_id: str | None) -> None:

@@ -88,9 +88,7 @@ async def open_transport(
             use_dualstack=use_dualstack,
         )
         source = (
-            credentials
-            if credentials is not None
-            else await _chain(config, session, region=region)
+            credentials if credentials is not None else await _chain(config, session, region=region)
         )
     except (botocore.exceptions.BotoCoreError, ValueError) as exc:
         raise translate_configuration_error(exc) from exc
@@ -122,9 +120,16 @@ async def open_transport(
         await transport.open()
     except (OSError, ValueError) as exc:
         await transport.close()
+        proxy_tls = {
+            name: value
+            for name, value in (config.proxies_config or {}).items()
+            if name in ("proxy_ca_bundle", "proxy_client_cert")
+        }
         raise ConfigurationError(
             f"the TLS settings cannot be used (verify={verify!r}, "
-            f"client_cert={config.client_cert!r}): {exc}",
+            f"client_cert={config.client_cert!r}"
+            + (f", proxies_config {proxy_tls!r}" if proxy_tls else "")
+            + f"): {exc}",
             code="InvalidTLSSettings",
         ) from exc
     return transport

@@ -18,6 +18,7 @@ import aioproton
 from aioproton.emulator.backend import Timings
 
 from ..recipes import FAST_RETRIES
+from .tls_support import Pki, make_pki
 
 HERE = Path(__file__).resolve().parent
 EMULATOR = pytest.mark.proton_emulator(timings=Timings(deploy_seconds=60))
@@ -94,3 +95,10 @@ async def scripted() -> AsyncIterator[ScriptedServer]:
     finally:
         with anyio.CancelScope(shield=True):
             await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """A CA with a server and a client certificate, made once per run with ``openssl``
+    (the tests that use it are skipped where there is no ``openssl``)."""
+    return make_pki(tmp_path_factory.mktemp("pki"))

@@ -4,123 +4,26 @@ for each run with the ``openssl`` command."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import ssl
-import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import anyio
-import attrs
 import pytest
-from aiohttp import web
 
 import aioproton
 
-# CI installs openssl (.ci/run): there a missing command is a failure, not a skip.
-pytestmark = pytest.mark.skipif(
-    shutil.which("openssl") is None and not os.environ.get("CI"), reason="needs openssl"
-)
+from .tls_support import NEEDS_OPENSSL, Pki, https_server
 
-
-@attrs.frozen
-class Pki:
-    ca: Path
-    server_cert: Path
-    server_key: Path
-    client_cert: Path
-    client_key: Path
-
-
-def _openssl(*args: str | Path) -> None:
-    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    d = tmp_path_factory.mktemp("pki")
-    _openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test-ca",
-        "-keyout",
-        d / "ca.key",
-        "-out",
-        d / "ca.pem",
-    )
-    (d / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    for name in ("server", "client"):
-        _openssl(
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            f"/CN={name}",
-            "-keyout",
-            d / f"{name}.key",
-            "-out",
-            d / f"{name}.csr",
-        )
-        _openssl(
-            "x509",
-            "-req",
-            "-in",
-            d / f"{name}.csr",
-            "-CA",
-            d / "ca.pem",
-            "-CAkey",
-            d / "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            d / "san.cnf",
-            "-out",
-            d / f"{name}.pem",
-        )
-    return Pki(d / "ca.pem", d / "server.pem", d / "server.key", d / "client.pem", d / "client.key")
-
-
-async def _https_server(pki: Pki, *, require_client_cert: bool) -> AsyncIterator[str]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(pki.server_cert, pki.server_key)
-    if require_client_cert:
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.load_verify_locations(pki.ca)
-
-    async def answer(request: web.Request) -> web.Response:
-        return web.json_response({"accountSettings": {}}, content_type="application/x-amz-json-1.0")
-
-    app = web.Application()
-    app.router.add_post("/", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    try:
-        yield f"https://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        with anyio.CancelScope(shield=True):
-            await runner.cleanup()
+pytestmark = NEEDS_OPENSSL
 
 
 @pytest.fixture
 async def https_url(pki: Pki) -> AsyncIterator[str]:
-    async for url in _https_server(pki, require_client_cert=False):
+    async for url in https_server(pki, require_client_cert=False):
         yield url
 
 
 @pytest.fixture
 async def mtls_url(pki: Pki) -> AsyncIterator[str]:
-    async for url in _https_server(pki, require_client_cert=True):
+    async for url in https_server(pki, require_client_cert=True):
         yield url
 
 
