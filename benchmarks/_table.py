@@ -188,6 +188,7 @@ def rows(list_items: int, concurrency: Sequence[int], waiter: Sequence[Row]) -> 
     busiest = max(concurrency)
     return [
         Row("startup", "1. import + client creation, fresh process (ms)", "lower", scale=1e3),
+        Row("startup_cpu", "1. import + client creation, CPU time (ms)", "lower", scale=1e3),
         Row("first_call", "1. first call after creating the client (ms)", "lower", _one, 1e3),
         Row("cpu_call", "2. client CPU per GetEnvironment, c=1 (us)", "lower"),
         Row(f"cpu_call_{busiest}", f"2. client CPU per GetEnvironment, c={busiest} (us)", "lower"),

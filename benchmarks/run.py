@@ -216,7 +216,7 @@ def _describe(table: Table, sizes: Sizes) -> None:
     ]
 
 
-STARTUP_ROWS = ("startup", "first_call")
+STARTUP_ROWS = ("startup", "startup_cpu", "first_call")
 
 
 def build_table(sizes: Sizes, *, startup_only: bool = False) -> Table:

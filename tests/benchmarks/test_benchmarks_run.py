@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 ROW_KEYS = [
     "startup",
+    "startup_cpu",
     "first_call",
     "cpu_call",
     "cpu_call_100",
@@ -133,3 +134,25 @@ def _check_column(run: dict[str, Any], peer: str) -> None:
         assert f"{ratio:.2f}x" in line
         if rounds > 1:
             assert f"({low:.2f}-{high:.2f})" in line
+
+
+def test_startup_only_measures_row_1_alone(tmp_path: Path) -> None:
+    figures = tmp_path / "startup.json"
+    done = subprocess.run(
+        [
+            *(sys.executable, "benchmarks/run.py", "--startup-only", "--rounds", "1"),
+            *("--json", str(figures)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads(figures.read_text())["rows"]
+    assert [row["key"] for row in rows] == ["startup", "startup_cpu", "first_call"]
+    for row in rows:
+        assert row["median"]["aiobotocore"] > 0
+        assert len(row["rounds"]["aioproton"]) == 1
+    assert "bytecode compiled first" in done.stdout
