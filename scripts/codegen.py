@@ -841,6 +841,11 @@ def render_facts(model: Model) -> str:
         "    WaiterFacts,\n"
         ")\n\n"
     )
+    service = _service_model.service_model()
+    out.append("#: The ``X-Amz-Target`` prefix of every request (``<prefix>.<operation>``).\n")
+    out.append(f"TARGET_PREFIX = {service.metadata['targetPrefix']!r}\n")
+    out.append("#: The SigV4 service name, unless the endpoint ruleset names another.\n")
+    out.append(f"SIGNING_NAME = {service.signing_name!r}\n\n")
     out.append("OPERATIONS: dict[str, OperationFacts] = {\n")
     for name in sorted(model.operations):
         operation = model.operations[name]

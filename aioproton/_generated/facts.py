@@ -12,6 +12,11 @@ from .._facts import (
     WaiterFacts,
 )
 
+#: The ``X-Amz-Target`` prefix of every request (``<prefix>.<operation>``).
+TARGET_PREFIX = "AwsProton20200720"
+#: The SigV4 service name, unless the endpoint ruleset names another.
+SIGNING_NAME = "proton"
+
 OPERATIONS: dict[str, OperationFacts] = {
     "AcceptEnvironmentAccountConnection": OperationFacts(
         name="AcceptEnvironmentAccountConnection",

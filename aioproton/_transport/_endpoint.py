@@ -18,6 +18,7 @@ import botocore.utils
 from botocore.endpoint_provider import EndpointProvider
 
 from .. import _service_model
+from .._generated.facts import SIGNING_NAME
 
 
 @attrs.frozen
@@ -96,7 +97,7 @@ def resolve(
         )
     resolved = _provider().resolve_endpoint(**parameters)
     signing_region = region
-    signing_name = str(_service_model.service_model().signing_name)
+    signing_name = SIGNING_NAME
     for scheme in resolved.properties.get("authSchemes", ()):
         if scheme.get("name") == "sigv4":
             signing_region = scheme.get("signingRegion", signing_region)

@@ -20,6 +20,7 @@ from botocore.httpsession import mask_proxy_url
 
 from .. import _service_model
 from .._config import ClientConfig
+from .._generated.facts import TARGET_PREFIX
 from ..errors import ConfigurationError, translate_configuration_error
 from ._credentials import CredentialCache
 from ._endpoint import resolve
@@ -95,7 +96,7 @@ async def open_transport(
     transport = Transport(
         endpoint=endpoint,
         credentials=CredentialCache(source),
-        target_prefix=str(_service_model.service_model().metadata["targetPrefix"]),
+        target_prefix=TARGET_PREFIX,
         user_agent=user_agent(),
         max_connections=config.max_pool_connections,
         connect_timeout=config.connect_timeout,
