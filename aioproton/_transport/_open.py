@@ -93,6 +93,9 @@ async def open_transport(
         )
     except (botocore.exceptions.BotoCoreError, ValueError) as exc:
         raise translate_configuration_error(exc) from exc
+    # The model is read now, while the client opens, so that the first call does not
+    # pay for it (validation and encoding read it): as with the TLS context.
+    _service_model.service_model()
     transport = Transport(
         endpoint=endpoint,
         credentials=CredentialCache(source),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
+import sys
 
 import aiobotocore
 import botocore
@@ -14,10 +14,10 @@ from botocore.useragent import UserAgentString
 @functools.cache
 def user_agent() -> str:
     """botocore's format (sdk, os, arch, language, retry mode), named for aioproton."""
-    try:
-        version = importlib.metadata.version("aioproton")
-    except importlib.metadata.PackageNotFoundError:
-        version = "0"
+    # The package's own __version__ (what the distribution is built with), read from
+    # the loaded package: importing it here would be a cycle, and asking
+    # importlib.metadata scans every installed distribution (some 2 ms).
+    version = str(sys.modules[__name__.partition(".")[0]].__version__)
     config = botocore.config.Config(
         retries={"total_max_attempts": 1, "mode": "standard"}, user_agent_extra="aioproton"
     )
