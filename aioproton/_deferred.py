@@ -1,4 +1,4 @@
-"""Generated attrs classes that attrs finishes on first use.
+"""Generated attrs classes that attrs finishes on first use, and enums made on first use.
 
 Finishing some 240 model classes with attrs (a new slotted class and a compiled
 ``__init__`` each) was most of the cost of importing the client, and a program uses a
@@ -21,6 +21,7 @@ import operator
 import re
 import threading
 from collections.abc import Callable, Iterable
+from enum import Enum
 from typing import Any
 
 import attrs
@@ -38,6 +39,7 @@ class DeferredClasses:
         self._module = str(namespace.get("__name__", "?"))
         self._pending: dict[str, tuple[type, dict[str, Any]]] = {}
         self._aliases: dict[str, tuple[str, ...]] = {}
+        self._enums: dict[str, tuple[type[Enum], str, tuple[tuple[str, str], ...]]] = {}
         self._tables: dict[str, Callable[[Getter], Any]] = {}
         self._lock = threading.RLock()
 
@@ -54,6 +56,12 @@ class DeferredClasses:
         """A union type alias of deferred classes, built when first looked up."""
         self._aliases[name] = tuple(members)
 
+    def enum(
+        self, base: type[Enum], name: str, doc: str, members: Iterable[tuple[str, str]]
+    ) -> None:
+        """An enum class made when first looked up (``base`` with ``members``)."""
+        self._enums[name] = (base, doc, tuple(members))
+
     def table(self, name: str, build: Callable[[Getter], Any]) -> None:
         """A module value built from deferred classes (``build`` receives the lookup)."""
         self._tables[name] = build
@@ -65,7 +73,8 @@ class DeferredClasses:
 
     def names(self) -> list[str]:
         """Every name of the module, finished or not (the module's ``__dir__``)."""
-        return sorted({*self._namespace, *self._pending, *self._aliases, *self._tables})
+        names = (self._namespace, self._pending, self._aliases, self._enums, self._tables)
+        return sorted({name for found in names for name in found})
 
     def lookup(self, name: str) -> Any:
         """The module attribute ``name``, finishing it first (the module's ``__getattr__``)."""
@@ -75,15 +84,26 @@ class DeferredClasses:
                 return namespace[name]
             if name in self._pending:
                 value: Any = self._finish(name)
+            elif name in self._enums:
+                value = self._make_enum(name)
             elif name in self._aliases:
-                members = [self.lookup(member) for member in self._aliases[name]]
-                value = functools.reduce(operator.or_, members)
+                classes = [self.lookup(member) for member in self._aliases[name]]
+                value = functools.reduce(operator.or_, classes)
             elif name in self._tables:
                 value = self._tables[name](self.lookup)
             else:
                 raise AttributeError(f"module {self._module!r} has no attribute {name!r}")
             namespace[name] = value
             return value
+
+    def _make_enum(self, name: str) -> type[Enum]:
+        """The enum the class statement would make: same members, module and name."""
+        base, doc, members = self._enums[name]
+        # The functional API (its stub lacks ``qualname``, hence the cast).
+        functional: Any = base
+        made: type[Enum] = functional(name, members, module=self._module, qualname=name)
+        made.__doc__ = doc
+        return made
 
     def _finish(self, name: str) -> type:
         raw, options = self._pending[name]
@@ -92,6 +112,8 @@ class DeferredClasses:
         # What the annotations name, so get_type_hints() finds it in the namespace.
         for annotation in inspect.get_annotations(raw).values():
             for word in _IDENTIFIER.findall(str(annotation)):
-                if word != name and (word in self._pending or word in self._aliases):
+                if word != name and any(
+                    word in d for d in (self._pending, self._enums, self._aliases)
+                ):
                     self.lookup(word)
         return cls

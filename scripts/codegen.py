@@ -394,31 +394,35 @@ def render_models(model: Model) -> str:
     out.append("__all__ = [\n")
     out.extend(f'    "{name}",\n' for name in ["ENUMS", "STRUCTURES", "UNIONS", *sorted(exported)])
     out.append("]\n\n")
-    for name in model.enums:
-        shape = model.shapes[name]
-        out.append(f"\nclass {name}(OpenEnum):\n")
-        out.append(
-            docstring([first_paragraph(shape.get("documentation"), f"Values of {name}.")], "    ")
-        )
-        out.append("\n")
-        for value in shape["enum"]:
-            out.append(f'    {value.upper()} = "{value}"\n')
-        out.append("\n")
+    out.append(render_enums(model))
     for name in model.structures:
         out.append(render_structure(model, name))
     for name in model.unions:
         out.append(render_union(model, name))
     out.append(render_deferred_values(model))
-    # A comprehension: some enum names are too long for a ``"Name": Name,`` line.
-    out.append("#: Every enum class, by model shape name.\n")
-    out.append("ENUMS: dict[str, type[OpenEnum]] = {\n")
-    out.append("    enum.__name__: enum\n")
-    out.append("    for enum in (\n")
-    for name in model.enums:
-        out.append(f"        {name},\n")
-    out.append("    )\n")
-    out.append("}\n")
     return "".join(out)
+
+
+def render_enums(model: Model) -> str:
+    """The enum classes for type checkers; at run time, the same enums made on first use
+    (making some thirty enum classes was a tenth of the cost of importing the module)."""
+    static = ["\nif TYPE_CHECKING:\n"]
+    runtime = ["else:\n"]
+    for name in model.enums:
+        shape = model.shapes[name]
+        doc = first_paragraph(shape.get("documentation"), f"Values of {name}.")
+        static.append(f"\n    class {name}(OpenEnum):\n")
+        static.append(docstring([doc], "        "))
+        static.append("\n")
+        members = [(value.upper(), value) for value in shape["enum"]]
+        static.extend(f'        {member} = "{value}"\n' for member, value in members)
+        static.append("\n")
+        pairs = "".join(f"            ({member!r}, {value!r}),\n" for member, value in members)
+        runtime.append(
+            f"    _classes.enum(\n        OpenEnum,\n        {name!r},\n"
+            f"        {string_literal(doc, 8)},\n        (\n{pairs}        ),\n    )\n"
+        )
+    return "".join(static) + "".join(runtime) + "\n"
 
 
 def union_variants(model: Model, name: str) -> dict[str, str]:
@@ -459,8 +463,17 @@ def render_deferred_values(model: Model) -> str:
         static.append(f'        "{name}": ({{{static_members}}}, {name}Unknown),\n')
         runtime_members = ", ".join(f'"{m}": get("{v}")' for m, v in variants.items())
         runtime.append(f'            "{name}": ({{{runtime_members}}}, get("{name}Unknown")),\n')
-    static.append("    }\n")
+    static.append("    }\n\n")
     runtime.append("        },\n    )\n")
+    static.append("    #: Every enum class, by model shape name.\n")
+    static.append("    ENUMS: dict[str, type[OpenEnum]] = {\n        enum.__name__: enum\n")
+    static.append("        for enum in (\n")
+    static.extend(f"            {name},\n" for name in model.enums)
+    static.append("        )\n    }\n")
+    runtime.append('    _classes.table(\n        "ENUMS",\n')
+    runtime.append("        lambda get: {name: get(name) for name in (\n")
+    runtime.extend(f'            "{name}",\n' for name in model.enums)
+    runtime.append("        )},\n    )\n")
     runtime.append("    _classes.seal()\n")
     runtime.append("    __getattr__ = _classes.lookup\n")
     runtime.append("    __dir__ = _classes.names\n\n")

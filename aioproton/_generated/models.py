@@ -297,200 +297,417 @@ __all__ = [
 ]
 
 
-class BlockerStatus(OpenEnum):
-    """Values of BlockerStatus."""
+if TYPE_CHECKING:
 
-    ACTIVE = "ACTIVE"
-    RESOLVED = "RESOLVED"
+    class BlockerStatus(OpenEnum):
+        """Values of BlockerStatus."""
 
+        ACTIVE = "ACTIVE"
+        RESOLVED = "RESOLVED"
 
-class BlockerType(OpenEnum):
-    """Values of BlockerType."""
+    class BlockerType(OpenEnum):
+        """Values of BlockerType."""
 
-    AUTOMATED = "AUTOMATED"
+        AUTOMATED = "AUTOMATED"
 
+    class ComponentDeploymentUpdateType(OpenEnum):
+        """Values of ComponentDeploymentUpdateType."""
 
-class ComponentDeploymentUpdateType(OpenEnum):
-    """Values of ComponentDeploymentUpdateType."""
+        NONE = "NONE"
+        CURRENT_VERSION = "CURRENT_VERSION"
 
-    NONE = "NONE"
-    CURRENT_VERSION = "CURRENT_VERSION"
+    class DeploymentStatus(OpenEnum):
+        """Values of DeploymentStatus."""
 
+        IN_PROGRESS = "IN_PROGRESS"
+        FAILED = "FAILED"
+        SUCCEEDED = "SUCCEEDED"
+        DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+        DELETE_FAILED = "DELETE_FAILED"
+        DELETE_COMPLETE = "DELETE_COMPLETE"
+        CANCELLING = "CANCELLING"
+        CANCELLED = "CANCELLED"
 
-class DeploymentStatus(OpenEnum):
-    """Values of DeploymentStatus."""
+    class DeploymentTargetResourceType(OpenEnum):
+        """Values of DeploymentTargetResourceType."""
 
-    IN_PROGRESS = "IN_PROGRESS"
-    FAILED = "FAILED"
-    SUCCEEDED = "SUCCEEDED"
-    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
-    DELETE_FAILED = "DELETE_FAILED"
-    DELETE_COMPLETE = "DELETE_COMPLETE"
-    CANCELLING = "CANCELLING"
-    CANCELLED = "CANCELLED"
+        ENVIRONMENT = "ENVIRONMENT"
+        SERVICE_PIPELINE = "SERVICE_PIPELINE"
+        SERVICE_INSTANCE = "SERVICE_INSTANCE"
+        COMPONENT = "COMPONENT"
+
+    class DeploymentUpdateType(OpenEnum):
+        """Values of DeploymentUpdateType."""
+
+        NONE = "NONE"
+        CURRENT_VERSION = "CURRENT_VERSION"
+        MINOR_VERSION = "MINOR_VERSION"
+        MAJOR_VERSION = "MAJOR_VERSION"
+
+    class EnvironmentAccountConnectionRequesterAccountType(OpenEnum):
+        """Values of EnvironmentAccountConnectionRequesterAccountType."""
+
+        MANAGEMENT_ACCOUNT = "MANAGEMENT_ACCOUNT"
+        ENVIRONMENT_ACCOUNT = "ENVIRONMENT_ACCOUNT"
+
+    class EnvironmentAccountConnectionStatus(OpenEnum):
+        """Values of EnvironmentAccountConnectionStatus."""
+
+        PENDING = "PENDING"
+        CONNECTED = "CONNECTED"
+        REJECTED = "REJECTED"
 
+    class ListServiceInstancesFilterBy(OpenEnum):
+        """Values of ListServiceInstancesFilterBy."""
 
-class DeploymentTargetResourceType(OpenEnum):
-    """Values of DeploymentTargetResourceType."""
+        NAME = "name"
+        DEPLOYMENTSTATUS = "deploymentStatus"
+        TEMPLATENAME = "templateName"
+        SERVICENAME = "serviceName"
+        DEPLOYEDTEMPLATEVERSIONSTATUS = "deployedTemplateVersionStatus"
+        ENVIRONMENTNAME = "environmentName"
+        LASTDEPLOYMENTATTEMPTEDATBEFORE = "lastDeploymentAttemptedAtBefore"
+        LASTDEPLOYMENTATTEMPTEDATAFTER = "lastDeploymentAttemptedAtAfter"
+        CREATEDATBEFORE = "createdAtBefore"
+        CREATEDATAFTER = "createdAtAfter"
 
-    ENVIRONMENT = "ENVIRONMENT"
-    SERVICE_PIPELINE = "SERVICE_PIPELINE"
-    SERVICE_INSTANCE = "SERVICE_INSTANCE"
-    COMPONENT = "COMPONENT"
+    class ListServiceInstancesSortBy(OpenEnum):
+        """Values of ListServiceInstancesSortBy."""
 
-
-class DeploymentUpdateType(OpenEnum):
-    """Values of DeploymentUpdateType."""
-
-    NONE = "NONE"
-    CURRENT_VERSION = "CURRENT_VERSION"
-    MINOR_VERSION = "MINOR_VERSION"
-    MAJOR_VERSION = "MAJOR_VERSION"
-
-
-class EnvironmentAccountConnectionRequesterAccountType(OpenEnum):
-    """Values of EnvironmentAccountConnectionRequesterAccountType."""
-
-    MANAGEMENT_ACCOUNT = "MANAGEMENT_ACCOUNT"
-    ENVIRONMENT_ACCOUNT = "ENVIRONMENT_ACCOUNT"
-
-
-class EnvironmentAccountConnectionStatus(OpenEnum):
-    """Values of EnvironmentAccountConnectionStatus."""
-
-    PENDING = "PENDING"
-    CONNECTED = "CONNECTED"
-    REJECTED = "REJECTED"
-
-
-class ListServiceInstancesFilterBy(OpenEnum):
-    """Values of ListServiceInstancesFilterBy."""
-
-    NAME = "name"
-    DEPLOYMENTSTATUS = "deploymentStatus"
-    TEMPLATENAME = "templateName"
-    SERVICENAME = "serviceName"
-    DEPLOYEDTEMPLATEVERSIONSTATUS = "deployedTemplateVersionStatus"
-    ENVIRONMENTNAME = "environmentName"
-    LASTDEPLOYMENTATTEMPTEDATBEFORE = "lastDeploymentAttemptedAtBefore"
-    LASTDEPLOYMENTATTEMPTEDATAFTER = "lastDeploymentAttemptedAtAfter"
-    CREATEDATBEFORE = "createdAtBefore"
-    CREATEDATAFTER = "createdAtAfter"
-
-
-class ListServiceInstancesSortBy(OpenEnum):
-    """Values of ListServiceInstancesSortBy."""
-
-    NAME = "name"
-    DEPLOYMENTSTATUS = "deploymentStatus"
-    TEMPLATENAME = "templateName"
-    SERVICENAME = "serviceName"
-    ENVIRONMENTNAME = "environmentName"
-    LASTDEPLOYMENTATTEMPTEDAT = "lastDeploymentAttemptedAt"
-    CREATEDAT = "createdAt"
-
-
-class ProvisionedResourceEngine(OpenEnum):
-    """List of provisioning engines"""
-
-    CLOUDFORMATION = "CLOUDFORMATION"
-    TERRAFORM = "TERRAFORM"
-
-
-class Provisioning(OpenEnum):
-    """Values of Provisioning."""
-
-    CUSTOMER_MANAGED = "CUSTOMER_MANAGED"
-
-
-class RepositoryProvider(OpenEnum):
-    """Values of RepositoryProvider."""
-
-    GITHUB = "GITHUB"
-    GITHUB_ENTERPRISE = "GITHUB_ENTERPRISE"
-    BITBUCKET = "BITBUCKET"
-
-
-class RepositorySyncStatus(OpenEnum):
-    """Values of RepositorySyncStatus."""
-
-    INITIATED = "INITIATED"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    QUEUED = "QUEUED"
-
-
-class ResourceDeploymentStatus(OpenEnum):
-    """The state that a PR-based deployment can be updated to."""
-
-    IN_PROGRESS = "IN_PROGRESS"
-    FAILED = "FAILED"
-    SUCCEEDED = "SUCCEEDED"
-
-
-class ResourceSyncStatus(OpenEnum):
-    """Values of ResourceSyncStatus."""
-
-    INITIATED = "INITIATED"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-
-
-class ServiceStatus(OpenEnum):
-    """Values of ServiceStatus."""
-
-    CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
-    CREATE_FAILED_CLEANUP_IN_PROGRESS = "CREATE_FAILED_CLEANUP_IN_PROGRESS"
-    CREATE_FAILED_CLEANUP_COMPLETE = "CREATE_FAILED_CLEANUP_COMPLETE"
-    CREATE_FAILED_CLEANUP_FAILED = "CREATE_FAILED_CLEANUP_FAILED"
-    CREATE_FAILED = "CREATE_FAILED"
-    ACTIVE = "ACTIVE"
-    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
-    DELETE_FAILED = "DELETE_FAILED"
-    UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
-    UPDATE_FAILED_CLEANUP_IN_PROGRESS = "UPDATE_FAILED_CLEANUP_IN_PROGRESS"
-    UPDATE_FAILED_CLEANUP_COMPLETE = "UPDATE_FAILED_CLEANUP_COMPLETE"
-    UPDATE_FAILED_CLEANUP_FAILED = "UPDATE_FAILED_CLEANUP_FAILED"
-    UPDATE_FAILED = "UPDATE_FAILED"
-    UPDATE_COMPLETE_CLEANUP_FAILED = "UPDATE_COMPLETE_CLEANUP_FAILED"
-
-
-class ServiceTemplateSupportedComponentSourceType(OpenEnum):
-    """Values of ServiceTemplateSupportedComponentSourceType."""
-
-    DIRECTLY_DEFINED = "DIRECTLY_DEFINED"
-
-
-class SortOrder(OpenEnum):
-    """Values of SortOrder."""
-
-    ASCENDING = "ASCENDING"
-    DESCENDING = "DESCENDING"
-
-
-class SyncType(OpenEnum):
-    """Values of SyncType."""
-
-    TEMPLATE_SYNC = "TEMPLATE_SYNC"
-    SERVICE_SYNC = "SERVICE_SYNC"
-
-
-class TemplateType(OpenEnum):
-    """Values of TemplateType."""
-
-    ENVIRONMENT = "ENVIRONMENT"
-    SERVICE = "SERVICE"
-
-
-class TemplateVersionStatus(OpenEnum):
-    """Values of TemplateVersionStatus."""
-
-    REGISTRATION_IN_PROGRESS = "REGISTRATION_IN_PROGRESS"
-    REGISTRATION_FAILED = "REGISTRATION_FAILED"
-    DRAFT = "DRAFT"
-    PUBLISHED = "PUBLISHED"
+        NAME = "name"
+        DEPLOYMENTSTATUS = "deploymentStatus"
+        TEMPLATENAME = "templateName"
+        SERVICENAME = "serviceName"
+        ENVIRONMENTNAME = "environmentName"
+        LASTDEPLOYMENTATTEMPTEDAT = "lastDeploymentAttemptedAt"
+        CREATEDAT = "createdAt"
+
+    class ProvisionedResourceEngine(OpenEnum):
+        """List of provisioning engines"""
+
+        CLOUDFORMATION = "CLOUDFORMATION"
+        TERRAFORM = "TERRAFORM"
+
+    class Provisioning(OpenEnum):
+        """Values of Provisioning."""
+
+        CUSTOMER_MANAGED = "CUSTOMER_MANAGED"
+
+    class RepositoryProvider(OpenEnum):
+        """Values of RepositoryProvider."""
+
+        GITHUB = "GITHUB"
+        GITHUB_ENTERPRISE = "GITHUB_ENTERPRISE"
+        BITBUCKET = "BITBUCKET"
+
+    class RepositorySyncStatus(OpenEnum):
+        """Values of RepositorySyncStatus."""
+
+        INITIATED = "INITIATED"
+        IN_PROGRESS = "IN_PROGRESS"
+        SUCCEEDED = "SUCCEEDED"
+        FAILED = "FAILED"
+        QUEUED = "QUEUED"
+
+    class ResourceDeploymentStatus(OpenEnum):
+        """The state that a PR-based deployment can be updated to."""
+
+        IN_PROGRESS = "IN_PROGRESS"
+        FAILED = "FAILED"
+        SUCCEEDED = "SUCCEEDED"
+
+    class ResourceSyncStatus(OpenEnum):
+        """Values of ResourceSyncStatus."""
+
+        INITIATED = "INITIATED"
+        IN_PROGRESS = "IN_PROGRESS"
+        SUCCEEDED = "SUCCEEDED"
+        FAILED = "FAILED"
+
+    class ServiceStatus(OpenEnum):
+        """Values of ServiceStatus."""
+
+        CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
+        CREATE_FAILED_CLEANUP_IN_PROGRESS = "CREATE_FAILED_CLEANUP_IN_PROGRESS"
+        CREATE_FAILED_CLEANUP_COMPLETE = "CREATE_FAILED_CLEANUP_COMPLETE"
+        CREATE_FAILED_CLEANUP_FAILED = "CREATE_FAILED_CLEANUP_FAILED"
+        CREATE_FAILED = "CREATE_FAILED"
+        ACTIVE = "ACTIVE"
+        DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+        DELETE_FAILED = "DELETE_FAILED"
+        UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
+        UPDATE_FAILED_CLEANUP_IN_PROGRESS = "UPDATE_FAILED_CLEANUP_IN_PROGRESS"
+        UPDATE_FAILED_CLEANUP_COMPLETE = "UPDATE_FAILED_CLEANUP_COMPLETE"
+        UPDATE_FAILED_CLEANUP_FAILED = "UPDATE_FAILED_CLEANUP_FAILED"
+        UPDATE_FAILED = "UPDATE_FAILED"
+        UPDATE_COMPLETE_CLEANUP_FAILED = "UPDATE_COMPLETE_CLEANUP_FAILED"
+
+    class ServiceTemplateSupportedComponentSourceType(OpenEnum):
+        """Values of ServiceTemplateSupportedComponentSourceType."""
+
+        DIRECTLY_DEFINED = "DIRECTLY_DEFINED"
+
+    class SortOrder(OpenEnum):
+        """Values of SortOrder."""
+
+        ASCENDING = "ASCENDING"
+        DESCENDING = "DESCENDING"
+
+    class SyncType(OpenEnum):
+        """Values of SyncType."""
+
+        TEMPLATE_SYNC = "TEMPLATE_SYNC"
+        SERVICE_SYNC = "SERVICE_SYNC"
+
+    class TemplateType(OpenEnum):
+        """Values of TemplateType."""
+
+        ENVIRONMENT = "ENVIRONMENT"
+        SERVICE = "SERVICE"
+
+    class TemplateVersionStatus(OpenEnum):
+        """Values of TemplateVersionStatus."""
+
+        REGISTRATION_IN_PROGRESS = "REGISTRATION_IN_PROGRESS"
+        REGISTRATION_FAILED = "REGISTRATION_FAILED"
+        DRAFT = "DRAFT"
+        PUBLISHED = "PUBLISHED"
+
+else:
+    _classes.enum(
+        OpenEnum,
+        "BlockerStatus",
+        "Values of BlockerStatus.",
+        (
+            ("ACTIVE", "ACTIVE"),
+            ("RESOLVED", "RESOLVED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "BlockerType",
+        "Values of BlockerType.",
+        (("AUTOMATED", "AUTOMATED"),),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ComponentDeploymentUpdateType",
+        "Values of ComponentDeploymentUpdateType.",
+        (
+            ("NONE", "NONE"),
+            ("CURRENT_VERSION", "CURRENT_VERSION"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "DeploymentStatus",
+        "Values of DeploymentStatus.",
+        (
+            ("IN_PROGRESS", "IN_PROGRESS"),
+            ("FAILED", "FAILED"),
+            ("SUCCEEDED", "SUCCEEDED"),
+            ("DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS"),
+            ("DELETE_FAILED", "DELETE_FAILED"),
+            ("DELETE_COMPLETE", "DELETE_COMPLETE"),
+            ("CANCELLING", "CANCELLING"),
+            ("CANCELLED", "CANCELLED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "DeploymentTargetResourceType",
+        "Values of DeploymentTargetResourceType.",
+        (
+            ("ENVIRONMENT", "ENVIRONMENT"),
+            ("SERVICE_PIPELINE", "SERVICE_PIPELINE"),
+            ("SERVICE_INSTANCE", "SERVICE_INSTANCE"),
+            ("COMPONENT", "COMPONENT"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "DeploymentUpdateType",
+        "Values of DeploymentUpdateType.",
+        (
+            ("NONE", "NONE"),
+            ("CURRENT_VERSION", "CURRENT_VERSION"),
+            ("MINOR_VERSION", "MINOR_VERSION"),
+            ("MAJOR_VERSION", "MAJOR_VERSION"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "EnvironmentAccountConnectionRequesterAccountType",
+        "Values of EnvironmentAccountConnectionRequesterAccountType.",
+        (
+            ("MANAGEMENT_ACCOUNT", "MANAGEMENT_ACCOUNT"),
+            ("ENVIRONMENT_ACCOUNT", "ENVIRONMENT_ACCOUNT"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "EnvironmentAccountConnectionStatus",
+        "Values of EnvironmentAccountConnectionStatus.",
+        (
+            ("PENDING", "PENDING"),
+            ("CONNECTED", "CONNECTED"),
+            ("REJECTED", "REJECTED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ListServiceInstancesFilterBy",
+        "Values of ListServiceInstancesFilterBy.",
+        (
+            ("NAME", "name"),
+            ("DEPLOYMENTSTATUS", "deploymentStatus"),
+            ("TEMPLATENAME", "templateName"),
+            ("SERVICENAME", "serviceName"),
+            ("DEPLOYEDTEMPLATEVERSIONSTATUS", "deployedTemplateVersionStatus"),
+            ("ENVIRONMENTNAME", "environmentName"),
+            ("LASTDEPLOYMENTATTEMPTEDATBEFORE", "lastDeploymentAttemptedAtBefore"),
+            ("LASTDEPLOYMENTATTEMPTEDATAFTER", "lastDeploymentAttemptedAtAfter"),
+            ("CREATEDATBEFORE", "createdAtBefore"),
+            ("CREATEDATAFTER", "createdAtAfter"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ListServiceInstancesSortBy",
+        "Values of ListServiceInstancesSortBy.",
+        (
+            ("NAME", "name"),
+            ("DEPLOYMENTSTATUS", "deploymentStatus"),
+            ("TEMPLATENAME", "templateName"),
+            ("SERVICENAME", "serviceName"),
+            ("ENVIRONMENTNAME", "environmentName"),
+            ("LASTDEPLOYMENTATTEMPTEDAT", "lastDeploymentAttemptedAt"),
+            ("CREATEDAT", "createdAt"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ProvisionedResourceEngine",
+        "List of provisioning engines",
+        (
+            ("CLOUDFORMATION", "CLOUDFORMATION"),
+            ("TERRAFORM", "TERRAFORM"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "Provisioning",
+        "Values of Provisioning.",
+        (("CUSTOMER_MANAGED", "CUSTOMER_MANAGED"),),
+    )
+    _classes.enum(
+        OpenEnum,
+        "RepositoryProvider",
+        "Values of RepositoryProvider.",
+        (
+            ("GITHUB", "GITHUB"),
+            ("GITHUB_ENTERPRISE", "GITHUB_ENTERPRISE"),
+            ("BITBUCKET", "BITBUCKET"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "RepositorySyncStatus",
+        "Values of RepositorySyncStatus.",
+        (
+            ("INITIATED", "INITIATED"),
+            ("IN_PROGRESS", "IN_PROGRESS"),
+            ("SUCCEEDED", "SUCCEEDED"),
+            ("FAILED", "FAILED"),
+            ("QUEUED", "QUEUED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ResourceDeploymentStatus",
+        "The state that a PR-based deployment can be updated to.",
+        (
+            ("IN_PROGRESS", "IN_PROGRESS"),
+            ("FAILED", "FAILED"),
+            ("SUCCEEDED", "SUCCEEDED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ResourceSyncStatus",
+        "Values of ResourceSyncStatus.",
+        (
+            ("INITIATED", "INITIATED"),
+            ("IN_PROGRESS", "IN_PROGRESS"),
+            ("SUCCEEDED", "SUCCEEDED"),
+            ("FAILED", "FAILED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ServiceStatus",
+        "Values of ServiceStatus.",
+        (
+            ("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS"),
+            ("CREATE_FAILED_CLEANUP_IN_PROGRESS", "CREATE_FAILED_CLEANUP_IN_PROGRESS"),
+            ("CREATE_FAILED_CLEANUP_COMPLETE", "CREATE_FAILED_CLEANUP_COMPLETE"),
+            ("CREATE_FAILED_CLEANUP_FAILED", "CREATE_FAILED_CLEANUP_FAILED"),
+            ("CREATE_FAILED", "CREATE_FAILED"),
+            ("ACTIVE", "ACTIVE"),
+            ("DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS"),
+            ("DELETE_FAILED", "DELETE_FAILED"),
+            ("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"),
+            ("UPDATE_FAILED_CLEANUP_IN_PROGRESS", "UPDATE_FAILED_CLEANUP_IN_PROGRESS"),
+            ("UPDATE_FAILED_CLEANUP_COMPLETE", "UPDATE_FAILED_CLEANUP_COMPLETE"),
+            ("UPDATE_FAILED_CLEANUP_FAILED", "UPDATE_FAILED_CLEANUP_FAILED"),
+            ("UPDATE_FAILED", "UPDATE_FAILED"),
+            ("UPDATE_COMPLETE_CLEANUP_FAILED", "UPDATE_COMPLETE_CLEANUP_FAILED"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "ServiceTemplateSupportedComponentSourceType",
+        "Values of ServiceTemplateSupportedComponentSourceType.",
+        (("DIRECTLY_DEFINED", "DIRECTLY_DEFINED"),),
+    )
+    _classes.enum(
+        OpenEnum,
+        "SortOrder",
+        "Values of SortOrder.",
+        (
+            ("ASCENDING", "ASCENDING"),
+            ("DESCENDING", "DESCENDING"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "SyncType",
+        "Values of SyncType.",
+        (
+            ("TEMPLATE_SYNC", "TEMPLATE_SYNC"),
+            ("SERVICE_SYNC", "SERVICE_SYNC"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "TemplateType",
+        "Values of TemplateType.",
+        (
+            ("ENVIRONMENT", "ENVIRONMENT"),
+            ("SERVICE", "SERVICE"),
+        ),
+    )
+    _classes.enum(
+        OpenEnum,
+        "TemplateVersionStatus",
+        "Values of TemplateVersionStatus.",
+        (
+            ("REGISTRATION_IN_PROGRESS", "REGISTRATION_IN_PROGRESS"),
+            ("REGISTRATION_FAILED", "REGISTRATION_FAILED"),
+            ("DRAFT", "DRAFT"),
+            ("PUBLISHED", "PUBLISHED"),
+        ),
+    )
 
 
 @_frozen(kw_only=True, eq=False, repr=False)
@@ -4841,6 +5058,35 @@ if TYPE_CHECKING:
             TemplateVersionSourceInputUnknown,
         ),
     }
+
+    #: Every enum class, by model shape name.
+    ENUMS: dict[str, type[OpenEnum]] = {
+        enum.__name__: enum
+        for enum in (
+            BlockerStatus,
+            BlockerType,
+            ComponentDeploymentUpdateType,
+            DeploymentStatus,
+            DeploymentTargetResourceType,
+            DeploymentUpdateType,
+            EnvironmentAccountConnectionRequesterAccountType,
+            EnvironmentAccountConnectionStatus,
+            ListServiceInstancesFilterBy,
+            ListServiceInstancesSortBy,
+            ProvisionedResourceEngine,
+            Provisioning,
+            RepositoryProvider,
+            RepositorySyncStatus,
+            ResourceDeploymentStatus,
+            ResourceSyncStatus,
+            ServiceStatus,
+            ServiceTemplateSupportedComponentSourceType,
+            SortOrder,
+            SyncType,
+            TemplateType,
+            TemplateVersionStatus,
+        )
+    }
 else:
     _classes.alias(
         "DeploymentState",
@@ -5114,35 +5360,36 @@ else:
             ),
         },
     )
+    _classes.table(
+        "ENUMS",
+        lambda get: {
+            name: get(name)
+            for name in (
+                "BlockerStatus",
+                "BlockerType",
+                "ComponentDeploymentUpdateType",
+                "DeploymentStatus",
+                "DeploymentTargetResourceType",
+                "DeploymentUpdateType",
+                "EnvironmentAccountConnectionRequesterAccountType",
+                "EnvironmentAccountConnectionStatus",
+                "ListServiceInstancesFilterBy",
+                "ListServiceInstancesSortBy",
+                "ProvisionedResourceEngine",
+                "Provisioning",
+                "RepositoryProvider",
+                "RepositorySyncStatus",
+                "ResourceDeploymentStatus",
+                "ResourceSyncStatus",
+                "ServiceStatus",
+                "ServiceTemplateSupportedComponentSourceType",
+                "SortOrder",
+                "SyncType",
+                "TemplateType",
+                "TemplateVersionStatus",
+            )
+        },
+    )
     _classes.seal()
     __getattr__ = _classes.lookup
     __dir__ = _classes.names
-
-#: Every enum class, by model shape name.
-ENUMS: dict[str, type[OpenEnum]] = {
-    enum.__name__: enum
-    for enum in (
-        BlockerStatus,
-        BlockerType,
-        ComponentDeploymentUpdateType,
-        DeploymentStatus,
-        DeploymentTargetResourceType,
-        DeploymentUpdateType,
-        EnvironmentAccountConnectionRequesterAccountType,
-        EnvironmentAccountConnectionStatus,
-        ListServiceInstancesFilterBy,
-        ListServiceInstancesSortBy,
-        ProvisionedResourceEngine,
-        Provisioning,
-        RepositoryProvider,
-        RepositorySyncStatus,
-        ResourceDeploymentStatus,
-        ResourceSyncStatus,
-        ServiceStatus,
-        ServiceTemplateSupportedComponentSourceType,
-        SortOrder,
-        SyncType,
-        TemplateType,
-        TemplateVersionStatus,
-    )
-}

@@ -1,8 +1,8 @@
 """What start-up does and leaves for later, checked by structure (never by time).
 
 Opening a client reads the service model once (so that the first call does not), but
-builds no model class: attrs finishes each generated class on its first use
-(``aioproton._deferred``), exactly as an eager ``attrs.frozen`` would have. Each probe
+builds no model class: attrs finishes each generated class, and each enum is made, on
+its first use (``aioproton._deferred``), exactly as the class statement would have. Each probe
 runs in a fresh interpreter, where nothing else has touched the models yet.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 import pytest
 
+import aioproton
 from aioproton import _service_model
 from aioproton._generated import facts, models, typeddicts
 
@@ -56,11 +57,9 @@ def test_opening_a_client_reads_the_model_once_and_builds_no_model_class() -> No
                 pass
 
         asyncio.run(main())
-        built = [name for name in models.__all__[3:] if name in vars(models)]
-        enums = set(models.ENUMS)
         print(json.dumps({
             "service_model_loads": _service_model.service_description.cache_info().currsize,
-            "classes_built": [name for name in built if name not in enums],
+            "classes_built": [name for name in models.__all__[3:] if name in vars(models)],
         }))
         """
     )
@@ -121,6 +120,20 @@ def test_a_finished_class_is_what_attrs_frozen_makes() -> None:
         models.Tag("team", "platform")  # type: ignore[misc]  # keyword-only
     assert pickle.loads(pickle.dumps(tag)) == tag
     assert models.STRUCTURES["Tag"] is models.Tag
+
+
+def test_an_enum_made_on_first_use_is_the_open_enum_the_class_statement_makes() -> None:
+    status = models.DeploymentStatus
+    assert issubclass(status, aioproton.OpenEnum) and issubclass(status, str)
+    assert (status.__module__, status.__qualname__) == (models.__name__, "DeploymentStatus")
+    assert status.SUCCEEDED.value == "SUCCEEDED" and status.SUCCEEDED == "SUCCEEDED"
+    assert status("SUCCEEDED") is status.SUCCEEDED and status.SUCCEEDED.known
+    assert status("A_NEW_STATE") == "A_NEW_STATE" and not status("A_NEW_STATE").known
+    assert pickle.loads(pickle.dumps(status.FAILED)) is status.FAILED
+    assert status.__doc__
+    assert models.ENUMS["DeploymentStatus"] is status
+    expected = _service_model.service_description()["shapes"]["DeploymentStatus"]["enum"]
+    assert [member.value for member in status] == expected
 
 
 def test_unions_tables_and_names_come_from_the_finished_classes() -> None:
