@@ -9,8 +9,10 @@ recorded ``attrs.frozen`` options, exactly as the decorator would have at import
 puts the finished class in the module. Type checkers see plain ``attrs.frozen``
 classes (the module imports the real decorator under ``TYPE_CHECKING``).
 
-Finishing a class also finishes the classes its annotations name, so
-``typing.get_type_hints`` resolves them from the module's namespace.
+Enums are made from their members with the functional API on first use, and union
+aliases and the class tables are built then too. Finishing a class also finishes the
+classes and enums its annotations name, so every name they use is in the module's
+namespace (where ``typing.get_type_hints`` and the like look them up).
 """
 
 from __future__ import annotations
