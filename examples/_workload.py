@@ -22,7 +22,7 @@ MANIFEST = "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n"
 FAULTS = FaultSettings(
     throttle_rate=0.2,
     drop_rate=0.3,
-    seed=11,
+    seed=41,
     operations=frozenset({"GetComponent", "CreateComponent"}),
 )
 

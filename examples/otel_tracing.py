@@ -2,8 +2,8 @@
 
 :class:`aioproton.otel.TracingObserver` (``pip install 'aioproton[otel]'``) opens the
 spans; any OpenTelemetry SDK setup exports them. This example records them in memory
-and prints the span tree: a throttled call shows its attempts as children, a dropped
-create its reconcile read, a wait its state changes as events.
+and prints the span tree: a create whose answer was lost, then throttled, shows its
+attempts as children, and a wait its state changes as events.
 
 ``opentelemetry-instrumentation-botocore`` sees only ``proton.raw`` calls (typed calls
 do not go through botocore): enable it too if you use ``proton.raw``, and the two never
