@@ -65,8 +65,14 @@ if _typing.TYPE_CHECKING:
     from .errors import ValidationError as ValidationError
     from .observe import AttemptEnded as AttemptEnded
     from .observe import AttemptStarted as AttemptStarted
+    from .observe import BulkEnded as BulkEnded
+    from .observe import BulkItemEnded as BulkItemEnded
+    from .observe import BulkItemStarted as BulkItemStarted
+    from .observe import BulkStarted as BulkStarted
     from .observe import CallEnded as CallEnded
     from .observe import CallStarted as CallStarted
+    from .observe import CancelEnded as CancelEnded
+    from .observe import CancelRequested as CancelRequested
     from .observe import Observer as Observer
     from .observe import Observers as Observers
     from .observe import Polled as Polled
@@ -126,8 +132,14 @@ _EXPORTS = {
     "ValidationError": ".errors",
     "AttemptEnded": ".observe",
     "AttemptStarted": ".observe",
+    "BulkEnded": ".observe",
+    "BulkItemEnded": ".observe",
+    "BulkItemStarted": ".observe",
+    "BulkStarted": ".observe",
     "CallEnded": ".observe",
     "CallStarted": ".observe",
+    "CancelEnded": ".observe",
+    "CancelRequested": ".observe",
     "Observer": ".observe",
     "Observers": ".observe",
     "Polled": ".observe",
@@ -173,8 +185,14 @@ __all__ = [
     "AttemptEnded",
     "AttemptStarted",
     "Backoff",
+    "BulkEnded",
+    "BulkItemEnded",
+    "BulkItemStarted",
+    "BulkStarted",
     "CallEnded",
     "CallStarted",
+    "CancelEnded",
+    "CancelRequested",
     "ClientClosedError",
     "ClientConfig",
     "Clock",

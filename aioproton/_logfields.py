@@ -32,6 +32,15 @@ PREVIOUS_RATE = "previous_rate"
 TOKEN_AGE = "token_age"
 ACTION = "action"
 VERSION = "version"
+OUTCOME = "outcome"
+ITEM = "item"
+INDEX = "index"
+ITEMS = "items"
+CONCURRENCY = "concurrency"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+CANCELLED = "cancelled"
+NOT_STARTED = "not_started"
 
 #: Every field name above (tests check records against it).
 ALL = frozenset(

@@ -2,10 +2,12 @@
 
 An :class:`Observer` is told about every attempt, retry and finished call of a
 :class:`~aioproton.ProtonClient`, every poll, state change and end of a wait, every
-idempotent request and its reconciliation verdicts, every rollout item, and every
-change of an adaptive request rate. Subclass it and override the hooks you need (the
-others do nothing); pass instances as ``observers=`` to ``ProtonClient``, ``Waiters``,
-``IdempotentCalls`` and ``Rollout``. Several observers compose: each is told in turn.
+idempotent request and its reconciliation verdicts, every rollout item, every bulk
+run and its items, every safe cancel, and every change of an adaptive request rate.
+Subclass it and override the hooks you need (the others do nothing); pass instances
+as ``observers=`` to ``ProtonClient``, ``Waiters``, ``IdempotentCalls``, ``Rollout``
+and ``bulk``/``run_bulk`` (each defaults to the client's own; a safe cancel always
+tells the client's). Several observers compose: each is told in turn.
 
 Hooks are synchronous and run in the caller's task: keep them cheap (increment a
 counter, observe a histogram). A hook that raises never breaks the call; the failure is
@@ -15,8 +17,10 @@ the library builds no events at all.
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -26,8 +30,14 @@ from .errors import ProtonError
 __all__ = [
     "AttemptEnded",
     "AttemptStarted",
+    "BulkEnded",
+    "BulkItemEnded",
+    "BulkItemStarted",
+    "BulkStarted",
     "CallEnded",
     "CallStarted",
+    "CancelEnded",
+    "CancelRequested",
     "Observer",
     "Observers",
     "Polled",
@@ -43,6 +53,7 @@ __all__ = [
     "StateChanged",
     "WaitEnded",
     "WaitStarted",
+    "current_wait",
 ]
 
 logger: logging.Logger = logging.getLogger("aioproton.observe")
@@ -177,7 +188,7 @@ class RequestEnded:
     error: BaseException | None
 
 
-# ---------------------------------------------------------------------- rollouts and rates
+# ---------------------------------------------------------------------- rollouts
 
 
 @attrs.frozen(kw_only=True)
@@ -214,6 +225,93 @@ class RolloutEnded:
     version: str
     ok: bool
     error: BaseException | None
+
+
+# ---------------------------------------------------------------------- bulk runs
+
+
+@attrs.frozen(kw_only=True)
+class BulkStarted:
+    """A bulk run begins. ``run`` identifies the run in later events."""
+
+    run: object
+    #: How many items, or ``None`` when the input is not a sized collection.
+    items: int | None
+    concurrency: int
+    fail_fast: bool
+
+
+@attrs.frozen(kw_only=True)
+class BulkItemStarted:
+    """One item of a bulk run begins (``key``: see ``bulk(key=...)``)."""
+
+    run: object
+    index: int
+    key: str
+
+
+@attrs.frozen(kw_only=True)
+class BulkItemEnded:
+    """One item of a bulk run ended: its ``ItemStatus`` value and error, if any.
+
+    Told for every result, SKIPPED items (never started) included.
+    """
+
+    run: object
+    index: int
+    key: str
+    status: str
+    #: Clock seconds the item took (0 if not started).
+    duration: float
+    error: BaseException | None
+
+
+@attrs.frozen(kw_only=True)
+class BulkEnded:
+    """A bulk run ended: its summary's counts."""
+
+    run: object
+    succeeded: int
+    failed: int
+    cancelled: int
+    not_started: int
+    stopped_early: bool
+    unfinished_input: bool
+    peak_concurrency: int
+
+
+# ---------------------------------------------------------------------- safe cancel
+
+
+@attrs.frozen(kw_only=True)
+class CancelRequested:
+    """A safe cancel of ``target``'s deployment begins (``deployment_id``: if pinned)."""
+
+    target: str
+    deployment_id: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CancelEnded:
+    """A safe cancel ended: its ``CancelOutcome`` value, or ``None`` if it gave up.
+
+    Giving up means no outcome is known: the cancel or the wait failed (``error``),
+    ran out of time, or was itself cancelled.
+    """
+
+    target: str
+    deployment_id: str | None
+    outcome: str | None
+    status: str | None
+    error: BaseException | None
+
+    @property
+    def gave_up(self) -> bool:
+        """Whether the cancel ended without an outcome."""
+        return self.outcome is None
+
+
+# ---------------------------------------------------------------------- rates
 
 
 @attrs.frozen(kw_only=True)
@@ -276,6 +374,24 @@ class Observer:
     def on_rollout_end(self, event: RolloutEnded) -> None:
         """A rollout finished."""
 
+    def on_bulk_start(self, event: BulkStarted) -> None:
+        """A bulk run begins."""
+
+    def on_bulk_item_start(self, event: BulkItemStarted) -> None:
+        """An item of a bulk run begins."""
+
+    def on_bulk_item(self, event: BulkItemEnded) -> None:
+        """An item of a bulk run ended (or was never started)."""
+
+    def on_bulk_end(self, event: BulkEnded) -> None:
+        """A bulk run ended."""
+
+    def on_cancel_start(self, event: CancelRequested) -> None:
+        """A safe cancel begins."""
+
+    def on_cancel_end(self, event: CancelEnded) -> None:
+        """A safe cancel ended, with an outcome or having given up."""
+
     def on_rate_change(self, event: RateChanged) -> None:
         """An adaptive rate limiter changed its rate."""
 
@@ -320,6 +436,30 @@ class Observers:
                         exc_info=True,
                         extra={"observer": type(observer).__name__, "hook": hook},
                     )
+
+
+_polling: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+    "aioproton-polling", default=None
+)
+
+
+def current_wait() -> object | None:
+    """The wait (as in ``WaitStarted.wait``) whose poll is running in this task, if any.
+
+    A wait may be driven one change at a time from the caller's loop, so it is current
+    only while it polls: an observer can tell a poll's calls from the caller's own.
+    """
+    return _polling.get()
+
+
+@contextmanager
+def polling(wait: object) -> Iterator[None]:
+    """Make ``wait`` the :func:`current_wait` for the duration of one poll."""
+    token = _polling.set(wait)
+    try:
+        yield
+    finally:
+        _polling.reset(token)
 
 
 #: Shared by everything built without observers.

@@ -6,9 +6,13 @@ Install the extra (``pip install 'aioproton[otel]'``) and pass a :class:`Tracing
 
 Spans: one per logical client call (``Proton.GetEnvironment``) with one child per HTTP
 attempt, so a throttled-then-successful call is one span with two attempt children;
-one per wait, its polls and state changes as events; one per idempotent request, its
-reconciliation verdicts as events and its client calls (reconcile reads included) as
-children; one per rollout with a child per item. Attributes follow the OpenTelemetry
+one per wait, its polls and state changes as events and its polls' client calls as
+children; one per idempotent request, its reconciliation verdicts as events and its
+client calls (reconcile reads included) as children; one per rollout with a child per
+item; one per bulk run with a child per item that started (the calls an item makes are
+that item's children, so a 500-item run reads as 500 collapsible items rather than one
+flat list of thousands of calls; the run's counts are attributes of its span); one per
+safe cancel, holding its reads, its cancel call and its wait. Attributes follow the OpenTelemetry
 conventions for AWS SDK calls: ``rpc.system=aws-api``, ``rpc.service=Proton``,
 ``rpc.method``, ``aws.request_id``, ``cloud.region``.
 
@@ -30,8 +34,14 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from .observe import (
     AttemptEnded,
     AttemptStarted,
+    BulkEnded,
+    BulkItemEnded,
+    BulkItemStarted,
+    BulkStarted,
     CallEnded,
     CallStarted,
+    CancelEnded,
+    CancelRequested,
     Observer,
     Polled,
     Reconciled,
@@ -45,6 +55,7 @@ from .observe import (
     StateChanged,
     WaitEnded,
     WaitStarted,
+    current_wait,
 )
 
 __all__ = ["TracingObserver"]
@@ -68,14 +79,29 @@ class TracingObserver(Observer):
 
     # ------------------------------------------------------------------ nesting
 
-    def _push(self, what: str, name: str, kind: SpanKind, attributes: dict[str, Any]) -> None:
-        span = self._tracer.start_span(name, kind=kind, attributes=attributes)
+    def _push(
+        self,
+        what: str,
+        name: str,
+        kind: SpanKind,
+        attributes: dict[str, Any],
+        parent: Span | None = None,
+    ) -> None:
+        under = None if parent is None else trace.set_span_in_context(parent)
+        span = self._tracer.start_span(name, context=under, kind=kind, attributes=attributes)
         token = context.attach(trace.set_span_in_context(span))
         self._open.set((*self._open.get(), (span, token, what)))
 
     def _top(self, what: str) -> Span | None:
         stack = self._open.get()
         return stack[-1][0] if stack and stack[-1][2] == what else None
+
+    def _innermost(self, what: str) -> Span | None:
+        """The innermost open ``what`` span, even with spans left open inside it."""
+        for span, _, kind in reversed(self._open.get()):
+            if kind == what:
+                return span
+        return None
 
     def _pop(self, what: str, error: BaseException | None) -> None:
         """End the innermost ``what`` span, and any span left open inside it."""
@@ -102,7 +128,10 @@ class TracingObserver(Observer):
         }
         if event.region:
             attributes["cloud.region"] = event.region
-        self._push("call", f"{_SERVICE}.{event.operation}", SpanKind.CLIENT, attributes)
+        # A poll's calls belong to its wait, whose span is current only while it polls.
+        wait = current_wait()
+        parent = None if wait is None else self._waits.get(wait)
+        self._push("call", f"{_SERVICE}.{event.operation}", SpanKind.CLIENT, attributes, parent)
 
     def on_attempt(self, event: AttemptStarted) -> None:
         """Open a span for the attempt inside the call's span."""
@@ -148,12 +177,13 @@ class TracingObserver(Observer):
             call.set_attribute("aws.attempts", event.attempts)
         self._pop("call", event.error)
 
-    # ------------------------------------------------------------------ waits (not nested)
+    # ------------------------------------------------------------------ waits
 
     def on_wait_start(self, event: WaitStarted) -> None:
-        """Start a ``wait <waiter>`` span, kept apart from the current context."""
+        """Start a ``wait <waiter>`` span, the parent of its polls' calls only."""
         # A wait may be iterated one change at a time from the caller's loop, so its
-        # span is not made current: the caller's own calls stay where they belong.
+        # span is not attached to the context: it parents the calls made while the wait
+        # is polling (``current_wait``), and the caller's own calls stay where they belong.
         self._waits[event.wait] = self._tracer.start_span(
             f"wait {event.waiter}",
             attributes={"aioproton.waiter": event.waiter, "aioproton.target": event.subject},
@@ -248,6 +278,67 @@ class TracingObserver(Observer):
     def on_rollout_end(self, event: RolloutEnded) -> None:
         """Close the rollout's span."""
         self._pop("rollout", event.error)
+
+    # ------------------------------------------------------------------ bulk runs
+
+    def on_bulk_start(self, event: BulkStarted) -> None:
+        """Open a ``bulk run`` span with the item count and concurrency."""
+        attributes: dict[str, Any] = {
+            "aioproton.concurrency": event.concurrency,
+            "aioproton.fail_fast": event.fail_fast,
+        }
+        if event.items is not None:
+            attributes["aioproton.items"] = event.items
+        self._push("bulk", "bulk run", SpanKind.INTERNAL, attributes)
+
+    def on_bulk_item_start(self, event: BulkItemStarted) -> None:
+        """Open a ``bulk item <key>`` span inside the run's span."""
+        attributes = {"aioproton.item": event.key, "aioproton.index": event.index}
+        self._push("bulk_item", f"bulk item {event.key}", SpanKind.INTERNAL, attributes)
+
+    def on_bulk_item(self, event: BulkItemEnded) -> None:
+        """Record the item's status and close its span (a never-started item has none)."""
+        item = self._top("bulk_item")
+        if item is not None:
+            item.set_attribute("aioproton.status", event.status)
+        self._pop("bulk_item", event.error)
+
+    def on_bulk_end(self, event: BulkEnded) -> None:
+        """Put the run's counts on its span and close it (ERROR if an item failed)."""
+        run = self._innermost("bulk")
+        if run is not None:
+            run.set_attributes(
+                {
+                    "aioproton.succeeded": event.succeeded,
+                    "aioproton.failed": event.failed,
+                    "aioproton.cancelled": event.cancelled,
+                    "aioproton.not_started": event.not_started,
+                    "aioproton.stopped_early": event.stopped_early,
+                }
+            )
+            if event.failed:
+                run.set_status(Status(StatusCode.ERROR, f"{event.failed} items failed"))
+        self._pop("bulk", None)
+
+    # ------------------------------------------------------------------ safe cancel
+
+    def on_cancel_start(self, event: CancelRequested) -> None:
+        """Open a ``cancel <target>`` span; its reads, cancel call and wait are children."""
+        attributes = {"aioproton.target": event.target}
+        if event.deployment_id is not None:
+            attributes["aioproton.deployment_id"] = event.deployment_id
+        self._push("cancel", f"cancel {event.target}", SpanKind.INTERNAL, attributes)
+
+    def on_cancel_end(self, event: CancelEnded) -> None:
+        """Record the outcome (``GAVE_UP`` without one) and close the cancel's span."""
+        cancel = self._innermost("cancel")
+        if cancel is not None:
+            cancel.set_attribute("aioproton.outcome", event.outcome or "GAVE_UP")
+            if event.deployment_id is not None:
+                cancel.set_attribute("aioproton.deployment_id", event.deployment_id)
+            if event.status is not None:
+                cancel.set_attribute("aioproton.status", event.status)
+        self._pop("cancel", event.error)
 
 
 def _end(span: Span, error: BaseException | None) -> None:

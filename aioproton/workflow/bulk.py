@@ -15,6 +15,13 @@ known and counted in a :class:`BulkSummary`::
 CANCELLED), the rest are not started (counted, and reported SKIPPED when the items are
 a sized collection). Leaving the ``async with`` early, or cancelling the surrounding
 task, cancels every worker; no task outlives the block.
+
+A run leaves an INFO record as it starts and ends (with its counts), a DEBUG record per
+item, and tells its observers (``observers=``, by default the client's) about the run
+and each item: ``on_bulk_start``, ``on_bulk_item_start``, ``on_bulk_item``,
+``on_bulk_end``. An item is named in them by its key: the item itself when it is a
+string or an integer, a deployment target's path, otherwise ``#<index>`` (an arbitrary
+object's text could hold anything, secrets included).
 """
 
 from __future__ import annotations
@@ -36,7 +43,18 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from .. import _logfields as F
 from .._client import ProtonClient
 from ..clock import Clock, SystemClock
+from ..observe import (
+    NO_OBSERVERS,
+    BulkEnded,
+    BulkItemEnded,
+    BulkItemStarted,
+    BulkStarted,
+    Observer,
+    Observers,
+    observers_of,
+)
 from .errors import BulkError
+from .targets import DeploymentTarget
 
 logger: logging.Logger = logging.getLogger("aioproton.workflow.bulk")
 
@@ -213,6 +231,9 @@ class _Workers(Generic[T, V]):
     _summary: BulkSummary[T, V]
     _fail_fast: bool = attrs.field(kw_only=True)
     _clock: Clock = attrs.field(kw_only=True)
+    _observers: Observers = attrs.field(kw_only=True)
+    #: What the observers' events name as the run.
+    _run: object = attrs.field(kw_only=True)
     _asynchronous: bool = attrs.field(init=False)
     _iterator: Any = attrs.field(init=False)
     _lock: anyio.Lock = attrs.field(init=False, factory=anyio.Lock)
@@ -242,6 +263,9 @@ class _Workers(Generic[T, V]):
             return index, item
 
     async def run(self, concurrency: int, scope: anyio.CancelScope) -> None:
+        # Told here, in the task that starts the workers: an observer that makes the run
+        # current (a tracing span) makes it current for every item, not for the caller.
+        self._started(concurrency)
         try:
             with scope:
                 async with anyio.create_task_group() as group:
@@ -249,6 +273,7 @@ class _Workers(Generic[T, V]):
                         group.start_soon(self._worker, scope)
         finally:
             self._account_unstarted()
+            self._ended()
             self._send.close()
             close = getattr(self._iterator, "aclose", None)
             if close is not None:
@@ -270,6 +295,9 @@ class _Workers(Generic[T, V]):
                 return
 
     async def _one(self, index: int, item: T) -> ItemResult[T, V]:
+        if self._observers:
+            started_event = BulkItemStarted(run=self._run, index=index, key=_item_key(item, index))
+            self._observers.emit("on_bulk_item_start", started_event)
         self._running += 1
         self._summary.peak_concurrency = max(self._summary.peak_concurrency, self._running)
         started = self._clock.now()
@@ -311,7 +339,8 @@ class _Workers(Generic[T, V]):
                 result.status.value,
                 f" ({type(result.error).__name__}: {result.error})" if result.error else "",
                 extra={
-                    "index": result.index,
+                    F.INDEX: result.index,
+                    F.ITEM: _item_key(result.item, result.index),
                     F.STATUS: result.status.value,
                     F.ERROR_CODE: getattr(result.error, "code", None)
                     or (type(result.error).__name__ if result.error else None),
@@ -319,7 +348,58 @@ class _Workers(Generic[T, V]):
                 },
             )
         self._summary.results.append(result)
+        if self._observers:
+            event = BulkItemEnded(
+                run=self._run,
+                index=result.index,
+                key=_item_key(result.item, result.index),
+                status=result.status.value,
+                duration=result.duration,
+                error=result.error,
+            )
+            self._observers.emit("on_bulk_item", event)
         self._send.send_nowait(result)
+
+    def _sized(self) -> int | None:
+        items = self._items
+        return len(items) if isinstance(items, Collection) and not self._asynchronous else None
+
+    def _started(self, concurrency: int) -> None:
+        items = self._sized()
+        logger.info(
+            "bulk run of %s items, %d at a time%s",
+            "an unknown number of" if items is None else items,
+            concurrency,
+            ", stopping at the first failure" if self._fail_fast else "",
+            extra={F.ITEMS: items, F.CONCURRENCY: concurrency},
+        )
+        if self._observers:
+            event = BulkStarted(
+                run=self._run, items=items, concurrency=concurrency, fail_fast=self._fail_fast
+            )
+            self._observers.emit("on_bulk_start", event)
+
+    def _ended(self) -> None:
+        summary = self._summary
+        counts = {
+            F.SUCCEEDED: summary.succeeded,
+            F.FAILED: summary.failed,
+            F.CANCELLED: summary.cancelled,
+            F.NOT_STARTED: summary.not_started,
+        }
+        logger.info("bulk run ended: %s", summary, extra=counts)
+        if self._observers:
+            event = BulkEnded(
+                run=self._run,
+                succeeded=summary.succeeded,
+                failed=summary.failed,
+                cancelled=summary.cancelled,
+                not_started=summary.not_started,
+                stopped_early=summary.stopped_early,
+                unfinished_input=summary.unfinished_input,
+                peak_concurrency=summary.peak_concurrency,
+            )
+            self._observers.emit("on_bulk_end", event)
 
     def _account_unstarted(self) -> None:
         if self._exhausted:
@@ -332,6 +412,18 @@ class _Workers(Generic[T, V]):
             self._summary.unfinished_input = True
 
 
+def _item_key(item: object, index: int) -> str:
+    """How logs and observers name an item: a string or integer itself, a deployment
+    target's path, anything else ``#<index>`` (its text could hold a secret)."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, int) and not isinstance(item, bool):
+        return str(item)
+    if isinstance(item, DeploymentTarget):
+        return item.path
+    return f"#{index}"
+
+
 @asynccontextmanager
 async def bulk(
     items: Iterable[T] | AsyncIterable[T],
@@ -342,19 +434,27 @@ async def bulk(
     proton: ProtonClient | None = None,
     strict: bool = False,
     clock: Clock | None = None,
+    observers: Iterable[Observer] | Observers | None = None,
 ) -> AsyncIterator[BulkRun[T, V]]:
     """Run ``func`` over ``items``, ``concurrency`` at a time; yields the running :class:`BulkRun`.
 
     ``proton`` is the client the items use: a ``concurrency`` above its
     ``max_concurrency`` warns (:class:`ConcurrencyWarning`), or raises ``ValueError``
     with ``strict``. Leaving the block normally waits for every item; leaving it with
-    an exception (or being cancelled) cancels them.
+    an exception (or being cancelled) cancels them. ``observers`` are told about the
+    run and its items (default: ``proton``'s observers).
     """
     check_concurrency(proton, concurrency, strict=strict)
     if clock is None:
         clock = proton.clock if proton is not None else SystemClock()
+    if observers is not None:
+        told = observers_of(observers)
+    else:
+        told = proton.observers if proton is not None else NO_OBSERVERS
     summary: BulkSummary[T, V] = BulkSummary()
     send, receive = anyio.create_memory_object_stream[ItemResult[T, V]](math.inf)
+    scope = anyio.CancelScope()
+    run = BulkRun(receive, summary, scope)
     workers = _Workers(
         items,
         func,
@@ -362,13 +462,13 @@ async def bulk(
         summary,
         fail_fast=fail_fast,
         clock=clock,
+        observers=told,
+        run=run,
     )
-    scope = anyio.CancelScope()
     failure: BaseException | None = None
     with receive:
         async with anyio.create_task_group() as group:
             group.start_soon(workers.run, concurrency, scope)
-            run = BulkRun(receive, summary, scope)
             try:
                 yield run
             except BaseException as exc:
@@ -390,6 +490,7 @@ async def run_bulk(
     strict: bool = False,
     clock: Clock | None = None,
     on_result: Callable[[ItemResult[T, V]], Any] | None = None,
+    observers: Iterable[Observer] | Observers | None = None,
 ) -> BulkSummary[T, V]:
     """Run ``func`` over ``items`` (see :func:`bulk`) and return the summary."""
     async with bulk(
@@ -400,6 +501,7 @@ async def run_bulk(
         proton=proton,
         strict=strict,
         clock=clock,
+        observers=observers,
     ) as run:
         async for result in run:
             if on_result is not None:

@@ -6,6 +6,10 @@ deployment end with its own outcome. :func:`cancel_deployment` reads first, canc
 what is IN_PROGRESS, waits for the final state and says what happened as a
 :class:`CancelOutcome`. :func:`cancel_on_exit` does it when the surrounding task is
 cancelled (a daemon shutting down), shielded and bounded in time.
+
+Each decision (nothing to cancel, cancelling, the outcome) leaves an INFO record on
+``aioproton.workflow`` with the target and deployment id; the client's observers are
+told ``on_cancel_start`` and ``on_cancel_end`` (its outcome, or none if it gave up).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Any, Generic, TypeVar
 import anyio
 import attrs
 
+from .. import _logfields as F
 from .._client import ProtonClient
 from .._generated import models
 from ..clock import Clock
 from ..errors import ConflictError, ProtonError
+from ..observe import CancelEnded, CancelRequested
 from .targets import DeploymentTarget, TargetKeywords, deployment_target
 from .waiters import Waiters
 
@@ -118,18 +124,94 @@ async def cancel_deployment(
     chosen = _target(target, where)
     if waiters is None:
         waiters = Waiters(proton, clock=clock, history=False)
+    observers = proton.observers
+    if observers:
+        observers.emit(
+            "on_cancel_start", CancelRequested(target=chosen.path, deployment_id=deployment_id)
+        )
+    try:
+        result = await _cancel(proton, chosen, timeout, deployment_id, waiters)
+    except BaseException as error:
+        # A timeout, a refused cancel, or this task being cancelled: no outcome known.
+        if observers:
+            ended = CancelEnded(
+                target=chosen.path,
+                deployment_id=deployment_id,
+                outcome=None,
+                status=None,
+                error=error,
+            )
+            observers.emit("on_cancel_end", ended)
+        raise
+    logger.info(
+        "cancel of the deployment of %s: %s (%s)",
+        chosen,
+        result.outcome.value,
+        result.status,
+        extra=_fields(chosen, result.deployment_id, result.status, result.outcome.value),
+    )
+    if observers:
+        ended = CancelEnded(
+            target=chosen.path,
+            deployment_id=result.deployment_id,
+            outcome=result.outcome.value,
+            status=result.status,
+            error=None,
+        )
+        observers.emit("on_cancel_end", ended)
+    return result
+
+
+def _fields(
+    target: DeploymentTarget[Any], deployment_id: str | None, status: str, outcome: str | None
+) -> dict[str, Any]:
+    return {
+        F.TARGET: target.path,
+        F.DEPLOYMENT_ID: deployment_id,
+        F.STATUS: status,
+        F.OUTCOME: outcome,
+    }
+
+
+async def _cancel(
+    proton: ProtonClient,
+    chosen: DeploymentTarget[Any],
+    timeout: float,  # noqa: ASYNC109 - clock seconds, passed on to the waiter
+    deployment_id: str | None,
+    waiters: Waiters,
+) -> CancelResult[Any]:
+    """The safe cancel itself (see :func:`cancel_deployment`)."""
     resource = await chosen.get(proton)
     latest = resource.last_attempted_deployment_id
     if deployment_id is not None and latest != deployment_id:
+        logger.info(
+            "not cancelling %s: deployment %s was superseded by %s",
+            chosen,
+            deployment_id,
+            latest,
+            extra=_fields(chosen, deployment_id, str(resource.deployment_status), None),
+        )
         return await _superseded(proton, resource, deployment_id)
     status = str(resource.deployment_status)
     if status not in (_D.IN_PROGRESS, _D.CANCELLING):
+        logger.info(
+            "not cancelling %s: its deployment is %s",
+            chosen,
+            status,
+            extra=_fields(chosen, latest, status, None),
+        )
         outcome = CancelOutcome.NOTHING_TO_CANCEL
         if deployment_id is not None:
             outcome = _finished_first(status, outcome)
         return _result(outcome, resource, latest)
     accepted = status == _D.CANCELLING
     if not accepted:
+        logger.info(
+            "cancelling deployment %s of %s",
+            latest,
+            chosen,
+            extra=_fields(chosen, latest, status, None),
+        )
         try:
             resource = await chosen.cancel(proton)
             accepted = str(resource.deployment_status) == _D.CANCELLING
@@ -139,6 +221,12 @@ async def cancel_deployment(
             resource = await chosen.get(proton)
             if resource.deployment_status == _D.IN_PROGRESS:
                 raise
+            logger.info(
+                "the cancel of %s was refused as it ended (%s): waiting for its final state",
+                chosen,
+                resource.deployment_status,
+                extra=_fields(chosen, latest, str(resource.deployment_status), None),
+            )
         except ProtonError as error:
             if not error.ambiguous:
                 raise
@@ -254,7 +342,25 @@ async def _cancel_shielded(
             )
         except Exception as error:
             guard.error = error
-            logger.warning("could not cancel the deployment of %s: %s", guard.target, error)
+            logger.warning(
+                "could not cancel the deployment of %s: %s",
+                guard.target,
+                error,
+                extra={
+                    F.TARGET: guard.target.path,
+                    F.DEPLOYMENT_ID: guard.deployment_id,
+                    **F.error_fields(error),
+                },
+            )
     if scope.cancelled_caught:
         guard.timed_out = True
-        logger.warning("gave up cancelling the deployment of %s after %gs", guard.target, limit)
+        logger.warning(
+            "gave up cancelling the deployment of %s after %gs",
+            guard.target,
+            limit,
+            extra={
+                F.TARGET: guard.target.path,
+                F.DEPLOYMENT_ID: guard.deployment_id,
+                F.DEADLINE: limit,
+            },
+        )

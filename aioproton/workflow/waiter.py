@@ -35,7 +35,15 @@ from ..errors import (
     ResourceNotFoundError,
     ThrottlingError,
 )
-from ..observe import NO_OBSERVERS, Observers, Polled, StateChanged, WaitEnded, WaitStarted
+from ..observe import (
+    NO_OBSERVERS,
+    Observers,
+    Polled,
+    StateChanged,
+    WaitEnded,
+    WaitStarted,
+    polling,
+)
 from . import errors
 from .history import DurationEstimate
 from .schedule import PollContext, PollSchedule
@@ -209,7 +217,8 @@ class Waiter(Generic[R]):
                     raise self._timeout(f"gave up after {self.attempts} polls")
                 else:
                     await self._pause()
-                change = await self._poll()
+                with polling(self):
+                    change = await self._poll()
                 if change is not None:
                     await self._notify(change)
                     return change
