@@ -114,9 +114,16 @@ async def test_rollout_items_are_info_and_bulk_items_debug(
     assert all(r.deployment_id and r.version == "1.1" for r in items)
     assert [r.status for r in summary.results] == [ItemStatus.SUCCEEDED, ItemStatus.FAILED]
     assert not log.named("aioproton.workflow.bulk"), "a rollout runs its waves itself"
-    bulk = bulk_log.named("aioproton.workflow.bulk")
-    assert sorted((r.index, r.status, r.error_code) for r in bulk) == [
-        (0, "SUCCEEDED", None),
-        (1, "FAILED", "ResourceNotFoundException"),
+    records = bulk_log.named("aioproton.workflow.bulk")
+    bulk = [r for r in records if hasattr(r, F.INDEX)]
+    assert sorted((r.index, r.item, r.status, r.error_code) for r in bulk) == [
+        (0, "a", "SUCCEEDED", None),
+        (1, "missing", "FAILED", "ResourceNotFoundException"),
     ]
     assert {r.levelno for r in bulk} == {logging.DEBUG}
+    # The run itself: one INFO record as it starts, one as it ends.
+    run = [r for r in records if not hasattr(r, F.INDEX)]
+    assert [(r.levelno, getattr(r, F.ITEMS, None), getattr(r, F.FAILED, None)) for r in run] == [
+        (logging.INFO, 2, None),
+        (logging.INFO, None, 1),
+    ]
