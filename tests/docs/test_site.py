@@ -7,6 +7,7 @@ Chromium the test is skipped, except under ``CI=true``, where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pkgutil
 import socket
@@ -100,21 +101,36 @@ def served(site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_page(served: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    chromium = _chromium()
+def playwright() -> Iterator[object]:
+    """One Playwright driver for the module (a second one cannot start inside the first)."""
+    _chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@contextlib.contextmanager
+def _browser(playwright: object, profile: Path) -> Iterator[object]:
+    """A fresh headless Chromium with a profile of its own; yields its first page."""
+    from playwright.sync_api import Playwright
+
+    assert isinstance(playwright, Playwright)
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(
+    served: str, playwright: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[object]:
+    with _browser(playwright, tmp_path_factory.mktemp("chromium-profile")) as page:
+        yield page
 
 
 def _pages(site: Path) -> list[str]:
@@ -186,35 +202,37 @@ def test_every_page_renders_without_console_errors(
     assert problems == []
 
 
-def test_search_finds_create_environment(served: str, browser_page: object) -> None:
+def test_search_finds_create_environment(served: str, playwright: object, tmp_path: Path) -> None:
     from playwright.sync_api import Page
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-    assert isinstance(browser_page, Page)
-    # A page of its own: after the page-by-page walk, the shared page's search worker
-    # was seen never to answer.
-    page = browser_page.context.new_page()
-    page.goto(served, wait_until="load")
-    search = page.locator("input.md-search__input")
-    results = page.locator(".md-search-result__item")
-    # The index (every operation, every model) is built in a web worker after the page
-    # loads; on a busy machine that takes a while. A query typed before it is ready
-    # finds nothing, so type it again until results come, within a generous bound.
-    for _attempt in range(SEARCH_ATTEMPTS):
-        search.click()
-        search.fill("")
-        search.fill("create_environment")
-        try:
-            results.first.wait_for(timeout=SEARCH_WAIT_MS)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    texts = results.all_inner_texts()
-    assert any("create_environment" in text for text in texts), texts
-    links = [
-        link.get_attribute("href") or "" for link in page.locator(".md-search-result__link").all()
-    ]
-    # The method itself, on the reference page of the package that exports ProtonClient.
-    assert any(
-        "/reference/aioproton/" in link and link.endswith(".create_environment") for link in links
-    ), links
+    # A browser of its own: in the one that walked every page (each page starts a search
+    # worker that builds the whole index), search was seen never to answer.
+    with _browser(playwright, tmp_path / "profile") as page:
+        assert isinstance(page, Page)
+        page.goto(served, wait_until="load")
+        search = page.locator("input.md-search__input")
+        results = page.locator(".md-search-result__item")
+        # The index (every operation, every model) is built in a web worker after the page
+        # loads; on a busy machine that takes a while. A query typed before it is ready
+        # finds nothing, so type it again until results come, within a generous bound.
+        for _attempt in range(SEARCH_ATTEMPTS):
+            search.click()
+            search.fill("")
+            search.fill("create_environment")
+            try:
+                results.first.wait_for(timeout=SEARCH_WAIT_MS)
+                break
+            except PlaywrightTimeoutError:
+                continue
+        texts = results.all_inner_texts()
+        assert any("create_environment" in text for text in texts), texts
+        links = [
+            link.get_attribute("href") or ""
+            for link in page.locator(".md-search-result__link").all()
+        ]
+        # The method itself, on the reference page of the package that exports ProtonClient.
+        assert any(
+            "/reference/aioproton/" in link and link.endswith(".create_environment")
+            for link in links
+        ), links
