@@ -162,6 +162,15 @@ def test_the_site_has_a_page_for_every_public_module(site: Path) -> None:
     assert missing == []
     for page in ("tour/", "cli/", "emulator/", "migration/", "production/", "pytest-plugin/"):
         assert page in pages
+    # Every model, the enums and union aliases too (made at run time, not by statements).
+    from aioproton import models
+
+    reference = (site / "reference" / "aioproton.models" / "index.html").read_text()
+    undocumented = [
+        name for name in models.__all__ if f'id="aioproton.models.{name}"' not in reference
+    ]
+    assert undocumented == []
+    assert 'id="aioproton.models.DeploymentStatus.SUCCEEDED"' in reference
     cli = (site / "cli" / "index.html").read_text()
     assert "aioproton rollout" in cli
     assert "--deploy-seconds" in cli
