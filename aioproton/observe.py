@@ -301,9 +301,9 @@ class CancelEnded:
 
     target: str
     deployment_id: str | None
-    outcome: str | None
-    status: str | None
-    error: BaseException | None
+    outcome: str | None = None
+    status: str | None = None
+    error: BaseException | None = None
 
     @property
     def gave_up(self) -> bool:

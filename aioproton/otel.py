@@ -117,6 +117,14 @@ class TracingObserver(Observer):
             if kind == what:
                 return
 
+    def _close(self, what: str, error: BaseException | None, attributes: dict[str, Any]) -> None:
+        """End the innermost ``what`` span with those ``attributes`` that are known."""
+        span = self._innermost(what)
+        if span is not None:
+            known = {key: value for key, value in attributes.items() if value not in (None, "")}
+            span.set_attributes(known)
+        self._pop(what, error)
+
     # ------------------------------------------------------------------ calls
 
     def on_call_start(self, event: CallStarted) -> None:
@@ -149,10 +157,7 @@ class TracingObserver(Observer):
 
     def on_attempt_end(self, event: AttemptEnded) -> None:
         """Close the attempt span; put the request id on it and on the call span."""
-        attempt = self._top("attempt")
-        if attempt is not None and event.request_id:
-            attempt.set_attribute("aws.request_id", event.request_id)
-        self._pop("attempt", event.error)
+        self._close("attempt", event.error, {"aws.request_id": event.request_id})
         call = self._top("call")
         if call is not None and event.request_id:
             call.set_attribute("aws.request_id", event.request_id)
@@ -172,10 +177,7 @@ class TracingObserver(Observer):
 
     def on_call_end(self, event: CallEnded) -> None:
         """Record the attempt count and close the call span."""
-        call = self._top("call")
-        if call is not None:
-            call.set_attribute("aws.attempts", event.attempts)
-        self._pop("call", event.error)
+        self._close("call", event.error, {"aws.attempts": event.attempts})
 
     # ------------------------------------------------------------------ waits
 
@@ -267,13 +269,11 @@ class TracingObserver(Observer):
 
     def on_rollout_item(self, event: RolloutItemEnded) -> None:
         """Record the item's status and deployment id and close its span."""
-        item = self._top("item")
-        if item is not None:
-            if event.status is not None:
-                item.set_attribute("aioproton.status", event.status)
-            if event.deployment_id is not None:
-                item.set_attribute("aioproton.deployment_id", event.deployment_id)
-        self._pop("item", event.error)
+        attributes = {
+            "aioproton.status": event.status,
+            "aioproton.deployment_id": event.deployment_id,
+        }
+        self._close("item", event.error, attributes)
 
     def on_rollout_end(self, event: RolloutEnded) -> None:
         """Close the rollout's span."""
@@ -298,10 +298,7 @@ class TracingObserver(Observer):
 
     def on_bulk_item(self, event: BulkItemEnded) -> None:
         """Record the item's status and close its span (a never-started item has none)."""
-        item = self._top("bulk_item")
-        if item is not None:
-            item.set_attribute("aioproton.status", event.status)
-        self._pop("bulk_item", event.error)
+        self._close("bulk_item", event.error, {"aioproton.status": event.status})
 
     def on_bulk_end(self, event: BulkEnded) -> None:
         """Put the run's counts on its span and close it (ERROR if an item failed)."""
@@ -331,14 +328,12 @@ class TracingObserver(Observer):
 
     def on_cancel_end(self, event: CancelEnded) -> None:
         """Record the outcome (``GAVE_UP`` without one) and close the cancel's span."""
-        cancel = self._innermost("cancel")
-        if cancel is not None:
-            cancel.set_attribute("aioproton.outcome", event.outcome or "GAVE_UP")
-            if event.deployment_id is not None:
-                cancel.set_attribute("aioproton.deployment_id", event.deployment_id)
-            if event.status is not None:
-                cancel.set_attribute("aioproton.status", event.status)
-        self._pop("cancel", event.error)
+        attributes = {
+            "aioproton.outcome": event.outcome or "GAVE_UP",
+            "aioproton.deployment_id": event.deployment_id,
+            "aioproton.status": event.status,
+        }
+        self._close("cancel", event.error, attributes)
 
 
 def _end(span: Span, error: BaseException | None) -> None:

@@ -391,10 +391,7 @@ class _Workers(Generic[T, V]):
         if self._observers:
             event = BulkEnded(
                 run=self._run,
-                succeeded=summary.succeeded,
-                failed=summary.failed,
-                cancelled=summary.cancelled,
-                not_started=summary.not_started,
+                **counts,
                 stopped_early=summary.stopped_early,
                 unfinished_input=summary.unfinished_input,
                 peak_concurrency=summary.peak_concurrency,

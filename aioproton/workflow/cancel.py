@@ -134,13 +134,7 @@ async def cancel_deployment(
     except BaseException as error:
         # A timeout, a refused cancel, or this task being cancelled: no outcome known.
         if observers:
-            ended = CancelEnded(
-                target=chosen.path,
-                deployment_id=deployment_id,
-                outcome=None,
-                status=None,
-                error=error,
-            )
+            ended = CancelEnded(target=chosen.path, deployment_id=deployment_id, error=error)
             observers.emit("on_cancel_end", ended)
         raise
     logger.info(
