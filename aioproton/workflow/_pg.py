@@ -29,6 +29,19 @@ CREATE TABLE IF NOT EXISTS aioproton_schema (
 #: Any constant shared by every aioproton, so two processes never create tables at once.
 _SCHEMA_LOCK = 0x61696F70726F746F  # "aioproto"
 
+#: Seconds a connection may sit idle inside a transaction before the server ends it.
+#: A store's transactions last milliseconds; a process stopped inside one (SIGSTOP, a
+#: frozen VM) would otherwise keep its rows locked, and replicas claiming with
+#: ``SKIP LOCKED`` would pass them by for as long as it stays stopped. Keep it below a
+#: shared rollout's ``claim_ttl``.
+IDLE_IN_TRANSACTION_TIMEOUT = 3.0
+
+
+def session_options(idle_in_transaction_timeout: float) -> str:
+    """The ``options`` connection parameter that sets the server-side timeouts."""
+    milliseconds = max(1, round(idle_in_transaction_timeout * 1000))
+    return f"-c idle_in_transaction_session_timeout={milliseconds}"
+
 
 class StoreError(ProtonError):
     """A token or lease store could not do what was asked."""
@@ -70,14 +83,24 @@ def first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-async def connect(url: str, application_name: str, timeout: float) -> psycopg.AsyncConnection:
-    """One autocommit connection, or a `StoreConnectionError` that says what to check."""
+async def connect(
+    url: str,
+    application_name: str,
+    timeout: float,
+    idle_in_transaction_timeout: float = IDLE_IN_TRANSACTION_TIMEOUT,
+) -> psycopg.AsyncConnection:
+    """One autocommit connection, or a `StoreConnectionError` that says what to check.
+
+    The server ends it if it idles inside a transaction for longer than
+    ``idle_in_transaction_timeout`` seconds (its locks go with it).
+    """
     try:
         return await psycopg.AsyncConnection.connect(
             url,
             autocommit=True,
             application_name=application_name,
             connect_timeout=max(1, round(timeout)),
+            options=session_options(idle_in_transaction_timeout),
         )
     except psycopg.OperationalError as error:
         raise StoreConnectionError(
@@ -117,19 +140,36 @@ async def create_tables(
 
 
 class PooledStore(AsyncResource):
-    """A store on a pool of connections; ``async with`` creates its tables and opens it."""
+    """A store on a pool of connections; ``async with`` creates its tables and opens it.
+
+    ``idle_in_transaction_timeout``: the server ends a connection left idle inside a
+    transaction that long (seconds), freeing its locks (see `IDLE_IN_TRANSACTION_TIMEOUT`).
+    """
 
     #: What the store holds: names its pool and its connections' application name.
     label: ClassVar[str]
     #: The name the "not open" message binds it to (``async with Store(url) as NAME``).
     bound_as: ClassVar[str] = "store"
 
-    def __init__(self, url: str, *, pool_size: int = 4, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 4,
+        connect_timeout: float = 10.0,
+        idle_in_transaction_timeout: float = IDLE_IN_TRANSACTION_TIMEOUT,
+    ) -> None:
         check_url(url)
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
+        if not idle_in_transaction_timeout > 0:
+            raise ValueError(
+                "idle_in_transaction_timeout must be positive seconds (keep it below the "
+                f"claim_ttl of shared rollouts), not {idle_in_transaction_timeout!r}"
+            )
         self.url = url
         self.connect_timeout = connect_timeout
+        self.idle_in_transaction_timeout = idle_in_transaction_timeout
         self._pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection] = (
             psycopg_pool.AsyncConnectionPool(
                 url,
@@ -137,7 +177,11 @@ class PooledStore(AsyncResource):
                 max_size=pool_size,
                 open=False,
                 timeout=connect_timeout,
-                kwargs={"autocommit": True, "application_name": f"aioproton {self.label}"},
+                kwargs={
+                    "autocommit": True,
+                    "application_name": f"aioproton {self.label}",
+                    "options": session_options(idle_in_transaction_timeout),
+                },
                 name=f"aioproton-{self.label}",
             )
         )
@@ -149,7 +193,9 @@ class PooledStore(AsyncResource):
 
     async def open(self) -> None:
         """Create the tables if missing, then open the connection pool."""
-        connection = await connect(self.url, "aioproton schema", self.connect_timeout)
+        connection = await connect(
+            self.url, "aioproton schema", self.connect_timeout, self.idle_in_transaction_timeout
+        )
         try:
             await self._create_tables(connection)
         finally:

@@ -348,9 +348,14 @@ class _Body:
 
 
 async def _keep(lease: Lease, body: _Body) -> None:
-    """Renew every ``ttl / 3`` seconds; cancel the body once the lease is lost."""
+    """Renew every ``ttl / 3`` seconds; cancel the body once the lease is lost.
+
+    After a slow renewal, less than ``ttl / 3`` may be left: the next renewal then goes
+    when half of what is left has passed, so it is tried while there is time for it.
+    """
     while True:
-        await anyio.sleep(min(lease.ttl / 3, max(0.0, lease._good_until - time.monotonic())))
+        left = lease._good_until - time.monotonic()
+        await anyio.sleep(min(lease.ttl / 3, max(0.0, left / 2)))
         await lease._renew()
         if lease._lost is not None:
             if not body.done:

@@ -51,6 +51,8 @@ from ..observe import (
     RolloutStarted,
     observers_of,
 )
+from ._claims import ClaimLost as _ClaimLost
+from ._claims import FencedClient, ItemClaim
 from .bulk import check_concurrency
 from .cancel import CancelGuard, cancel_on_exit
 from .gates import Gate, GateCheck, GateDecision
@@ -533,11 +535,11 @@ class Rollout:
         fence: _Fence | None = None,
     ) -> str | None:
         """Update ``target`` to ``goal`` and wait until it is deployed there."""
-        if fence is not None and not await fence():
-            raise _ClaimLost(target.path)
+        if fence is not None:
+            await fence.confirm()
         async with self._in_flight(target) as guard:
             updated = await self._update(
-                target, action, goal, resource.last_attempted_deployment_id, purpose
+                target, action, goal, resource.last_attempted_deployment_id, purpose, fence
             )
             deployment_id = guard.deployment_id = updated.last_attempted_deployment_id
             final = await self.waiters.deployed(target, timeout=self.wait_timeout).wait()
@@ -611,6 +613,7 @@ class Rollout:
         goal: Version,
         previous: str | None,
         purpose: str,
+        fence: _Fence | None = None,
     ) -> Any:
         # One key per (item, deployment it follows): a run restarted after a crash
         # resends the same request, while a retry after a failed deployment is new.
@@ -620,11 +623,13 @@ class Rollout:
         )
         kind = models.DeploymentUpdateType(action.value)
         major, minor = str(goal[0]), str(goal[1])
+        # A shared rollout confirms its claim before each attempt is sent.
+        proton = self.proton if fence is None else FencedClient(self.proton, fence)
         if isinstance(target, EnvironmentTarget):
             return await self._paced(
                 lambda: self.calls.call(
                     key,
-                    self.proton.update_environment,
+                    proton.update_environment,
                     name=target.name,
                     deployment_type=kind,
                     template_major_version=major,
@@ -635,7 +640,7 @@ class Rollout:
         return await self._paced(
             lambda: self.calls.call(
                 key,
-                self.proton.update_service_instance,
+                proton.update_service_instance,
                 name=target.name,
                 service_name=target.service_name,
                 deployment_type=kind,
@@ -845,6 +850,7 @@ class _Run:
         await self.rollout.state.record(
             self.rollout_id,
             attrs.evolve(stored, status="FAILED", message="no longer on the template"),
+            self.rollout.holder,
         )
 
     async def _keep_claims(self) -> None:
@@ -889,25 +895,19 @@ class _Run:
     ) -> None:
         rollout = self.rollout
         fence: _Fence | None = None
+        holder: str | None = None
         if rollout.shared:
-
-            async def fence() -> bool:
-                return await rollout.state.holds(self.rollout_id, item.path, rollout.holder)
-
+            holder = rollout.holder
+            fence = ItemClaim(rollout.state, self.rollout_id, item.path, holder, rollout.claim_ttl)
         try:
             try:
                 result = await self.rollout._observed_roll(item, fence)
             except _ClaimLost:
-                wave_logger.warning(
-                    "rollout %s: the claim on %s expired; another replica takes it",
-                    self.rollout_id,
-                    item.path,
-                    extra={"rollout": self.rollout_id, "target": item.path},
-                )
-                return
+                return  # logged; another replica takes the item over
             except anyio.get_cancelled_exc_class():
                 with anyio.CancelScope(shield=True):
-                    await self._finish(self._unstarted(index, item.path, RolloutStatus.CANCELLED))
+                    unstarted = self._unstarted(index, item.path, RolloutStatus.CANCELLED)
+                    await self._finish(unstarted, holder)
                 raise
             except Exception as error:
                 result = attrs.evolve(
@@ -915,16 +915,8 @@ class _Run:
                     message=_describe(error),
                     error=error,
                 )
-            if fence is not None and not await fence():
-                # Our claim ran out while the item ran: whoever holds it now records it.
-                wave_logger.warning(
-                    "rollout %s: the claim on %s expired before its result was recorded",
-                    self.rollout_id,
-                    item.path,
-                    extra={"rollout": self.rollout_id, "target": item.path},
-                )
-                return
-            await self._finish(attrs.evolve(result, wave=index + 1))
+            if not await self._finish(attrs.evolve(result, wave=index + 1), holder):
+                return  # our claim was taken: whoever holds it now records the item
             if result.status is RolloutStatus.FAILED:
                 await self._charge(scope)
             elif self.rollout.gate is not None and self.rollout.gate_each_item:
@@ -1006,13 +998,12 @@ class _Run:
             wave=index + 1,
         )
 
-    async def _finish(self, result: RolloutResult) -> None:
+    async def _finish(self, result: RolloutResult, holder: str | None = None) -> bool:
+        """Record ``result``; with ``holder``, only while that claim on it stands."""
         stored = self.state.items.get(result.target.path)
         if stored is not None:
             result = attrs.evolve(result, from_version=stored.previous_version)
-        self.results[result.target.path] = result
-        self.handled.add(result.target.path)
-        await self.rollout.state.record(
+        recorded = await self.rollout.state.record(
             self.rollout_id,
             ItemState(
                 path=result.target.path,
@@ -1022,9 +1013,31 @@ class _Run:
                 deployment_id=result.deployment_id,
                 message=result.message,
             ),
+            holder,
         )
+        if not recorded:
+            reason = "another replica took the claim"
+            wave_logger.warning(
+                "rollout %s: the claim on %s expired before its result was recorded (%s); "
+                "its result (%s) is left to that replica",
+                self.rollout_id,
+                result.target.path,
+                reason,
+                result.status.value,
+                extra={
+                    "rollout": self.rollout_id,
+                    "item": result.target.path,
+                    "holder": holder,
+                    "reason": reason,
+                    "status": result.status.value,
+                },
+            )
+            return False
+        self.results[result.target.path] = result
+        self.handled.add(result.target.path)
         if self.on_result is not None:
             await _call(self.on_result, result)
+        return True
 
     def _report(self, index: int) -> RolloutReport:
         for number, paths in enumerate(self.state.waves):
@@ -1044,12 +1057,8 @@ class _Run:
         )
 
 
-#: Before an update: whether this run still holds the item's claim.
-_Fence = Callable[[], Awaitable[bool]]
-
-
-class _ClaimLost(Exception):
-    """Internal: another replica has the item now; leave it to them."""
+#: A shared rollout's claim on the item, confirmed before each update request.
+_Fence = ItemClaim
 
 
 def _decode(reason: str | None) -> tuple[StopReason, str] | None:

@@ -109,8 +109,12 @@ class RolloutStateStore(Protocol):
         """Record the wave reached (never lower than before) and the phase and reason."""
         ...
 
-    async def record(self, rollout_id: str, item: ItemState) -> None:
-        """Record one item's outcome, and release any claim on it."""
+    async def record(self, rollout_id: str, item: ItemState, holder: str | None = None) -> bool:
+        """Record one item's outcome, and release any claim on it.
+
+        With ``holder``, only while the item is still claimed by ``holder`` (the claim
+        may have run out, as long as nobody took it since): whether it was recorded.
+        """
         ...
 
     async def claim(
@@ -124,6 +128,10 @@ class RolloutStateStore(Protocol):
 
     async def renew_claims(self, rollout_id: str, holder: str, ttl: float) -> int:
         """Extend ``holder``'s unexpired claims by ``ttl``; how many."""
+        ...
+
+    async def renew_claim(self, rollout_id: str, path: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s claim on ``path`` by ``ttl`` if still in force; whether it was."""
         ...
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
@@ -162,13 +170,17 @@ class MemoryRolloutStateStore:
         wave = max(wave, state.wave)
         self._states[rollout_id] = attrs.evolve(state, wave=wave, phase=phase, reason=reason)
 
-    async def record(self, rollout_id: str, item: ItemState) -> None:
-        """Record one item's outcome, and release any claim on it."""
+    async def record(self, rollout_id: str, item: ItemState, holder: str | None = None) -> bool:
+        """Record one item's outcome, and release any claim on it (``holder``'s only)."""
+        claim = self._claims.get((rollout_id, item.path))
+        if holder is not None and (claim is None or claim[0] != holder):
+            return False
         state = self._states[rollout_id]
         items = dict(state.items)
         items[item.path] = item
         self._states[rollout_id] = attrs.evolve(state, items=items)
         self._claims.pop((rollout_id, item.path), None)
+        return True
 
     async def claim(
         self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
@@ -196,6 +208,13 @@ class MemoryRolloutStateStore:
         for key in mine:
             self._claims[key] = (holder, now + ttl)
         return len(mine)
+
+    async def renew_claim(self, rollout_id: str, path: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s claim on ``path`` by ``ttl`` if still in force; whether it was."""
+        if not await self.holds(rollout_id, path, holder):
+            return False
+        self._claims[(rollout_id, path)] = (holder, time.monotonic() + ttl)
+        return True
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
         """Whether ``holder``'s claim on ``path`` is still in force (the fence)."""
@@ -369,13 +388,28 @@ class SqliteRolloutStateStore(SqliteFile):
             rollout_id,
         )
 
-    async def record(self, rollout_id: str, item: ItemState) -> None:
-        """Record one item's outcome, and release any claim on it."""
-        await self._run(
-            f"INSERT OR REPLACE INTO rollout_items (rollout_id, {ITEM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            *item_values(rollout_id, item),
-        )
+    async def record(self, rollout_id: str, item: ItemState, holder: str | None = None) -> bool:
+        """Record one item's outcome, and release any claim on it (``holder``'s only)."""
+        if holder is None:
+            await self._run(
+                f"INSERT OR REPLACE INTO rollout_items (rollout_id, {ITEM_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                *item_values(rollout_id, item),
+            )
+            return True
+
+        def record(connection: sqlite3.Connection) -> bool:
+            return (
+                connection.execute(
+                    "UPDATE rollout_items SET wave = ?, previous_version = ?, status = ?, "
+                    "deployment_id = ?, message = ?, claimed_by = NULL, claim_expires = NULL "
+                    "WHERE rollout_id = ? AND path = ? AND claimed_by = ?",
+                    (*item_values(rollout_id, item)[2:], rollout_id, item.path, holder),
+                ).rowcount
+                == 1
+            )
+
+        return await self._in_thread(record)
 
     async def claim(
         self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
@@ -410,6 +444,22 @@ class SqliteRolloutStateStore(SqliteFile):
                 "AND claimed_by = ? AND claim_expires > ?",
                 (now + ttl, rollout_id, holder, now),
             ).rowcount
+
+        return await self._in_thread(renew)
+
+    async def renew_claim(self, rollout_id: str, path: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s claim on ``path`` by ``ttl`` if still in force; whether it was."""
+
+        def renew(connection: sqlite3.Connection) -> bool:
+            now = time.time()
+            return (
+                connection.execute(
+                    "UPDATE rollout_items SET claim_expires = ? WHERE rollout_id = ? "
+                    "AND path = ? AND claimed_by = ? AND claim_expires > ?",
+                    (now + ttl, rollout_id, path, holder, now),
+                ).rowcount
+                == 1
+            )
 
         return await self._in_thread(renew)
 

@@ -113,9 +113,17 @@ class PostgresRolloutStateStore(PooledStore):
                 (wave, phase.value, reason, rollout_id),
             )
 
-    async def record(self, rollout_id: str, item: ItemState) -> None:
-        """Record one item's outcome, and release any claim on it."""
+    async def record(self, rollout_id: str, item: ItemState, holder: str | None = None) -> bool:
+        """Record one item's outcome, and release any claim on it (``holder``'s only)."""
         async with self._transaction() as connection:
+            if holder is not None:
+                cursor = await connection.execute(
+                    "UPDATE aioproton_rollout_items SET wave = %s, previous_version = %s, "
+                    "status = %s, deployment_id = %s, message = %s, claimed_by = NULL, "
+                    "claim_expires = NULL WHERE rollout_id = %s AND path = %s AND claimed_by = %s",
+                    (*item_values(rollout_id, item)[2:], rollout_id, item.path, holder),
+                )
+                return cursor.rowcount == 1
             await connection.execute(
                 f"INSERT INTO aioproton_rollout_items (rollout_id, {ITEM_COLUMNS}) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (rollout_id, path) DO UPDATE "
@@ -124,6 +132,7 @@ class PostgresRolloutStateStore(PooledStore):
                 "message = EXCLUDED.message, claimed_by = NULL, claim_expires = NULL",
                 item_values(rollout_id, item),
             )
+            return True
 
     async def claim(
         self, rollout_id: str, wave: int, holder: str, ttl: float, limit: int
@@ -152,6 +161,18 @@ class PostgresRolloutStateStore(PooledStore):
                 (ttl, rollout_id, holder),
             )
             return cursor.rowcount
+
+    async def renew_claim(self, rollout_id: str, path: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s claim on ``path`` by ``ttl`` if still in force; whether it was."""
+        async with self._transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE aioproton_rollout_items "
+                "SET claim_expires = clock_timestamp() + make_interval(secs => %s) "
+                "WHERE rollout_id = %s AND path = %s AND claimed_by = %s "
+                "AND claim_expires > clock_timestamp()",
+                (ttl, rollout_id, path, holder),
+            )
+            return cursor.rowcount == 1
 
     async def holds(self, rollout_id: str, path: str, holder: str) -> bool:
         """Whether ``holder``'s claim on ``path`` is still in force (the fence)."""

@@ -214,22 +214,7 @@ async def in_a_transaction(url: str, pid: int) -> bool:
         return row is not None and row[0] > 0
 
 
-@pytest.mark.parametrize(
-    "tokens",
-    [
-        "shared",
-        pytest.param(
-            "own",
-            marks=pytest.mark.xfail(
-                reason="the claim is checked once before an update that may be sent much "
-                "later (rate limiter, throttling retries, a pause in between), so a replica "
-                "whose claim ran out can still update; only a shared token store stops it",
-                raises=AssertionError,
-                strict=False,
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("tokens", ["shared", "own"])
 async def test_a_replica_paused_past_its_claims_stops_writing_before_the_others_take_over(
     proton_emulator: Emulator,
     proton_client: aioproton.ProtonClient,
