@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import psycopg
 import psycopg.conninfo
+import psycopg.errors
 import psycopg_pool
 
 from .._lifecycle import AsyncResource
@@ -226,6 +227,12 @@ class PooledStore(AsyncResource):
         try:
             async with self._pool.connection() as connection:
                 yield connection
+        except psycopg.errors.IdleInTransactionSessionTimeout:
+            raise StoreConnectionError(
+                f"PostgreSQL at {where(self.url)} ended a connection left idle in a "
+                f"transaction for over {self.idle_in_transaction_timeout:g} s (was the "
+                "process stopped?); nothing of that transaction was kept: try again"
+            ) from None
         except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
             raise StoreConnectionError(
                 f"PostgreSQL at {where(self.url)} failed: {first_line(error)}"

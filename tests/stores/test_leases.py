@@ -401,3 +401,42 @@ class RowLocker:
         time.sleep(delay)
         self.connection.rollback()
         self.connection.close()
+
+
+@pytest.mark.slow
+async def test_after_a_slow_acquisition_the_holder_renews_in_the_time_left(
+    proton_postgres_url: str,
+) -> None:
+    """The acquisition waits on a locked row until less than ``ttl / 3`` is left before
+    the holder's deadline: the next renewal is still tried in that time, and the lease
+    is kept."""
+    store = PostgresLeaseStore(proton_postgres_url)
+    async with store.hold("slow", ttl=6):
+        pass  # the row exists, free
+    locker = await anyio.to_thread.run_sync(RowLocker, proton_postgres_url, "slow")
+    await anyio.to_thread.run_sync(locker.lock)
+    kept: list[bool] = []
+
+    async with await psycopg.AsyncConnection.connect(proton_postgres_url, autocommit=True) as admin:
+
+        async def release_once_the_acquisition_waits() -> None:
+            with anyio.fail_after(30):
+                while True:
+                    cursor = await admin.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'aioproton lease slow' AND wait_event_type = 'Lock'"
+                    )
+                    if await cursor.fetchone() == (1,):
+                        break
+                    await anyio.sleep(0.02)
+            # ttl 6, margin 1.5: the holder trusts the lease until 4.5 s after it sent
+            # the acquisition; answered after about 3.2 s, 1.3 s (under ttl / 3) is left.
+            await anyio.to_thread.run_sync(locker.release_after, 3.2)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(release_once_the_acquisition_waits)
+            async with store.hold("slow", ttl=6) as lease:
+                # Past the deadline the acquisition gave (without a renewal).
+                await anyio.sleep(2.5)
+                kept.append(not lease.lost)
+    assert kept == [True]

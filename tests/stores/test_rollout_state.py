@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
+import attrs
 import psycopg
 import pytest
 
@@ -18,6 +19,7 @@ from aioproton.workflow import (
     RolloutState,
     RolloutStateStore,
     SqliteRolloutStateStore,
+    StoreConnectionError,
     StoreError,
 )
 
@@ -115,3 +117,60 @@ async def test_postgres_state_store_tables_and_errors(proton_postgres_url: str) 
             pytest.fail("opened a store with a newer schema")
     with contextlib.suppress(Exception):
         await closed.aclose()
+
+
+async def test_a_result_is_recorded_only_while_its_claim_stands(store: RolloutStateStore) -> None:
+    """A replica whose claim ran out, and was taken by another, records nothing: the
+    other's result stays."""
+    await store.create(state())
+    assert await store.claim("r1", 0, "first", 0.05, 5) == ["environment/a"]
+    assert await store.renew_claim("r1", "environment/a", "first", 0.05)
+    await anyio.sleep(0.2)  # the first replica paused past its claim
+    assert not await store.renew_claim("r1", "environment/a", "first", 30)
+    assert await store.claim("r1", 0, "second", 30, 5) == ["environment/a"]
+    assert await store.renew_claim("r1", "environment/a", "second", 30)
+    current = ItemState(
+        path="environment/a", wave=0, previous_version="1.0", status="ALREADY_CURRENT"
+    )
+    assert await store.record("r1", current, "second")
+
+    late = attrs.evolve(current, status="UPDATED", deployment_id="d-late")
+    assert not await store.record("r1", late, "first")
+    loaded = await store.load("r1")
+    assert loaded is not None and loaded.items["environment/a"] == current
+    # Without a holder (a rollback, an unshared rollout) the result is recorded as before.
+    assert await store.record("r1", late)
+    loaded = await store.load("r1")
+    assert loaded is not None and loaded.items["environment/a"] == late
+
+
+async def test_a_connection_left_idle_in_a_transaction_is_ended_and_its_locks_freed(
+    proton_postgres_url: str,
+) -> None:
+    """A replica stopped inside a store transaction (SIGSTOP, a frozen VM) would keep its
+    rows locked, and the others, claiming with SKIP LOCKED, would pass them by: the
+    server ends such a connection after ``idle_in_transaction_timeout``."""
+    async with PostgresRolloutStateStore(proton_postgres_url) as default:
+        async with default._connection() as connection:
+            cursor = await connection.execute("SHOW idle_in_transaction_session_timeout")
+            assert await cursor.fetchone() == ("3s",)
+    with pytest.raises(ValueError, match="idle_in_transaction_timeout must be positive"):
+        PostgresRolloutStateStore(proton_postgres_url, idle_in_transaction_timeout=0)
+    async with (
+        PostgresRolloutStateStore(proton_postgres_url, idle_in_transaction_timeout=0.5) as stopped,
+        PostgresRolloutStateStore(proton_postgres_url) as other,
+    ):
+        await stopped.create(state())
+        with pytest.raises(StoreConnectionError, match="left idle in a transaction"):
+            async with stopped._transaction() as connection:
+                await connection.execute(
+                    "SELECT path FROM aioproton_rollout_items WHERE rollout_id = 'r1' FOR UPDATE"
+                )
+                with anyio.fail_after(30):
+                    while not (claimed := await other.claim("r1", 0, "other", 30, 5)):
+                        await anyio.sleep(0.05)
+                assert claimed == ["environment/a"]
+                await connection.execute("SELECT 1")  # the stopped replica wakes up
+        # Its pool replaces the ended connection.
+        loaded = await stopped.load("r1")
+        assert loaded is not None and loaded.rollout_id == "r1"
