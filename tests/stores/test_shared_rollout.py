@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
+import logging
 import os
+import random
 import signal
+import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +25,12 @@ import aioproton
 from aioproton.emulator import Emulator
 from aioproton.testing import ProtonFaults
 from aioproton.workflow import (
+    FixedDelay,
     MemoryRolloutStateStore,
     Rollout,
     RolloutStatus,
+    SqliteRolloutStateStore,
+    Waiters,
 )
 
 from ..recipes import World, eventually
@@ -326,3 +334,73 @@ async def test_in_one_process_two_runs_split_the_items_and_one_report_serves_bot
     assert later is not None and later.count(RolloutStatus.UPDATED) == 12
     with pytest.raises(ValueError, match="give state="):
         Rollout(proton_client, service_template="web", version="1.1", shared=True)
+
+
+async def test_a_claim_lost_between_throttling_retries_stops_the_update_before_it_is_sent(
+    proton_emulator: Emulator,
+    proton_client: aioproton.ProtonClient,
+    proton_faults: ProtonFaults,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The update is throttled; while the client waits to retry, the claim runs out and
+    another replica takes the item. The retry is not sent: the claim is confirmed
+    before each attempt, not only before the first."""
+    caplog.set_level(logging.WARNING, logger="aioproton.workflow.rollout.waves")
+    world = World(proton_emulator, proton_client, settle=SETTLE)
+    await instances(world, services=1, per_service=1)
+    path = "service/s0/service-instance/i00"
+    database = tmp_path / "state.db"
+    rng = random.Random(31)  # its first draw is 0.012: the first retry waits about 2 s
+    retry = aioproton.RetryPolicy(max_attempts=5, initial_delay=2.0, max_delay=2.0, rng=rng)
+    # A client on the system clock: its retry waits in real time, as in production.
+    proton = aioproton.ProtonClient(
+        endpoint_url=proton_emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDREPLICA000000000",
+        aws_secret_access_key="replica-secret",
+        retry=retry,
+    )
+    rollout = Rollout(
+        proton,
+        service_template="web",
+        version="1.1",
+        state=SqliteRolloutStateStore(database),
+        shared=True,
+        claim_ttl=2.0,
+        claim_poll=0.05,
+        waiters=Waiters(proton, schedule=FixedDelay(0.02)),
+    )
+    proton_faults.throttle(times=1, operations=["UpdateServiceInstance"])
+
+    def take_the_claim(holder: str | None, expires: float | None) -> None:
+        with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as db:
+            db.execute(
+                "UPDATE rollout_items SET claimed_by = ?, claim_expires = ? WHERE path = ?",
+                (holder, expires, path),
+            )
+
+    def lost() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "expired before its update was sent" in r.message]
+
+    async def another_replica() -> None:
+        await eventually(lambda: proton_faults.injected("throttle") == 1, limit=30)
+        # The claim ran out meanwhile, and another replica has the item now.
+        take_the_claim("another-replica", time.time() + 3600)
+        await eventually(lambda: bool(lost()), limit=30)
+        sent = proton_emulator.requests.count(operation="UpdateServiceInstance")
+        assert sent == 1, "an update was sent after its claim was lost"
+        take_the_claim(None, None)  # that replica stopped without a result: claim it again
+
+    with anyio.fail_after(120):
+        async with proton, anyio.create_task_group() as group:
+            group.start_soon(advance_the_clock, proton_emulator)
+            group.start_soon(another_replica)
+            report = await rollout.run()
+            group.cancel_scope.cancel()
+    [record] = lost()
+    assert record.__dict__["item"] == path
+    assert record.__dict__["holder"] == rollout.holder
+    assert "another replica has it" in record.__dict__["reason"]
+    assert [r.status for r in report.results] == [RolloutStatus.UPDATED]
+    assert proton_emulator.requests.count(operation="UpdateServiceInstance", committed=True) == 1
