@@ -57,8 +57,15 @@ def service_spec(environment: str) -> str:
 
 
 async def replica(endpoint: str, database: str, template: str, version: str) -> None:
-    """What each replica process runs: its share of the rollout, then the report."""
-    from aioproton.workflow import PostgresRolloutStateStore
+    """What each replica process runs: its share of the rollout, then the report.
+
+    The replicas share the token store as well as the rollout state: an update carries
+    the same client token on every replica, so should a replica that lost an item's
+    claim still send its update (stopped between its last check and the send), the
+    service performs it once. The state store ends a transaction left idle (a stopped
+    replica's) well within the claim ttl, so the others can claim its rows.
+    """
+    from aioproton.workflow import PostgresRolloutStateStore, PostgresTokenStore
 
     def finished(result: RolloutResult) -> None:
         print(f"finished {result.target.path} {result.status.value}", flush=True)
@@ -71,7 +78,8 @@ async def replica(endpoint: str, database: str, template: str, version: str) -> 
             aws_secret_access_key="example-secret",
             clock=SystemClock(),
         ) as client,
-        PostgresRolloutStateStore(database) as state,
+        PostgresRolloutStateStore(database, idle_in_transaction_timeout=CLAIM_TTL / 2) as state,
+        PostgresTokenStore(database) as tokens,
     ):
         rollout = Rollout(
             client,
@@ -79,6 +87,7 @@ async def replica(endpoint: str, database: str, template: str, version: str) -> 
             version=version,
             concurrency=4,
             state=state,
+            store=tokens,
             shared=True,
             claim_ttl=CLAIM_TTL,
             claim_poll=0.05,

@@ -138,7 +138,12 @@ class Rollout:
     a :class:`~aioproton.workflow.rollout_state_postgres.PostgresRolloutStateStore`)
     split its items, each claimed by one run for ``claim_ttl`` seconds and renewed
     while it works; the items of a run that died are claimed by another once its
-    claims expire. Every run waits for a wave to finish before the next, runs the gate
+    claims expire. Each attempt of an update first confirms the claim (renewing it when
+    less than half of ``claim_ttl`` is left), and a result is recorded only while the
+    claim stands. A run stopped between that check and the send could still send late:
+    give the replicas one token ``store`` (a
+    :class:`~aioproton.workflow.postgres.PostgresTokenStore`), so the service performs
+    such a repeat once. Every run waits for a wave to finish before the next, runs the gate
     itself (any ROLL_BACK stops them all, each rolling back the items it handled),
     and returns the same report, which :meth:`report` also reads at any time.
 
