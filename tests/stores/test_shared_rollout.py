@@ -178,7 +178,11 @@ async def test_three_replicas_share_a_rollout_and_survive_one_killed(
     # An item the killed replica updated but could not report is found current on takeover.
     current = {path for path, status in reports[0]["statuses"].items() if status != "UPDATED"}
     taken_over = killed.finished() | handled[0] | handled[1] | current
-    assert len(taken_over) == 200, "the killed replica's claims taken over"
+    # The killed replica may have recorded an item and died before printing it: that
+    # item is UPDATED in the report (and has its one deployment, checked below).
+    unprinted = set(reports[0]["statuses"]) - taken_over
+    assert len(unprinted) <= 8, "the killed replica's claims taken over"
+    assert {reports[0]["statuses"][path] for path in unprinted} <= {"UPDATED"}
     assert await versions(proton_client) == {"1.1"}
     during = await deployments(proton_client) - before
     assert len(during) == 200
