@@ -18,7 +18,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
@@ -590,7 +590,9 @@ class ClientWithOptions(ProtonClient):
     ``retry`` replaces the client's :class:`RetryPolicy` for these calls. ``deadline``
     (seconds) bounds each whole call, retries included: no retry starts after it on
     the client's clock, and a call still running after it in real time is cancelled
-    and raises :class:`~aioproton.errors.ProtonTimeoutError`.
+    and raises :class:`~aioproton.errors.ProtonTimeoutError`. ``before_attempt``, when
+    given, is awaited before every attempt (the retries then run here, one attempt at a
+    time, under the same policy): a check that may stop a call before it is sent again.
     """
 
     def __init__(
@@ -599,6 +601,7 @@ class ClientWithOptions(ProtonClient):
         *,
         retry: RetryPolicy | None = None,
         deadline: float | None = None,
+        before_attempt: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         if deadline is not None and not (math.isfinite(deadline) and deadline > 0):
             raise ValueError(f"deadline must be positive seconds, not {deadline!r}")
@@ -613,6 +616,7 @@ class ClientWithOptions(ProtonClient):
         self.rate_limiter = base.rate_limiter
         self.observers: Observers = base.observers
         self.deadline = deadline
+        self.before_attempt = before_attempt
 
     async def _enter(self) -> None:
         raise ClientClosedError(
@@ -649,7 +653,11 @@ class ClientWithOptions(ProtonClient):
         *,
         retry: RetryPolicy | None = None,
     ) -> Any:
-        call = self._parent._invoke(operation, arguments, tally, retry=retry or self.config.retry)
+        policy = retry or self.config.retry
+        if self.before_attempt is None:
+            call = self._parent._invoke(operation, arguments, tally, retry=policy)
+        else:
+            call = self._attempts(self.before_attempt, operation, arguments, tally, policy)
         if self.deadline is None:
             return await call
         with anyio.move_on_after(self.deadline) as scope:
@@ -659,6 +667,24 @@ class ClientWithOptions(ProtonClient):
             f"{operation} did not finish within its {self.deadline:g} s deadline (retries "
             "included); raise the deadline given to with_options(), or check the endpoint",
             operation=operation,
+        )
+
+    async def _attempts(
+        self,
+        check: Callable[[], Awaitable[None]],
+        operation: str,
+        arguments: dict[str, Any],
+        tally: list[int] | None,
+        policy: RetryPolicy,
+    ) -> Any:
+        once = attrs.evolve(policy, max_attempts=1)
+
+        async def attempt() -> Any:
+            await check()
+            return await self._parent._invoke(operation, dict(arguments), tally, retry=once)
+
+        return await call_with_retries(
+            policy, attempt, self.clock, operation=operation, observers=self.observers
         )
 
     def __repr__(self) -> str:

@@ -17,13 +17,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any
 
 import attrs
 
-from .._client import ClientWithOptions, ProtonClient
-from .._config import RetryPolicy
-from .._retry import call_with_retries
 from .rollout_state import RolloutStateStore
 
 logger: logging.Logger = logging.getLogger("aioproton.workflow.rollout.waves")
@@ -72,34 +68,3 @@ class ItemClaim:
             },
         )
         return ClaimLost(f"the claim on {self.path} was lost: {reason}")
-
-
-class FencedClient(ClientWithOptions):
-    """``parent``, making its retries here one attempt at a time, each after ``claim.confirm()``.
-
-    The parent's retry policy (attempts, backoff, time budget) still applies; only the
-    check before each attempt is added. Observers see each attempt as a call of its own.
-    """
-
-    def __init__(self, parent: ProtonClient, claim: ItemClaim) -> None:
-        super().__init__(parent)
-        self.claim = claim
-
-    async def _invoke(
-        self,
-        operation: str,
-        arguments: dict[str, Any],
-        tally: list[int] | None = None,
-        *,
-        retry: RetryPolicy | None = None,
-    ) -> Any:
-        policy = retry or self.config.retry
-        once = attrs.evolve(policy, max_attempts=1)
-
-        async def attempt() -> Any:
-            await self.claim.confirm()
-            return await self._parent._invoke(operation, dict(arguments), tally, retry=once)
-
-        return await call_with_retries(
-            policy, attempt, self.clock, operation=operation, observers=self.observers
-        )

@@ -37,7 +37,7 @@ import anyio
 import attrs
 
 from .. import _logfields as F
-from .._client import ProtonClient
+from .._client import ClientWithOptions, ProtonClient
 from .._generated import models
 from .._retry import RateLimiter
 from ..clock import Clock
@@ -52,7 +52,7 @@ from ..observe import (
     observers_of,
 )
 from ._claims import ClaimLost as _ClaimLost
-from ._claims import FencedClient, ItemClaim
+from ._claims import ItemClaim
 from .bulk import check_concurrency
 from .cancel import CancelGuard, cancel_on_exit
 from .gates import Gate, GateCheck, GateDecision
@@ -85,15 +85,8 @@ from .tokens import TokenStore
 from .waiters import Waiters
 from .waves import FailureBudget, Plan, PlanError, Step, all_at_once
 
-__all__ = [
-    "Rollout",
-    "RolloutAction",
-    "RolloutItem",
-    "RolloutReport",
-    "RolloutResult",
-    "RolloutStatus",
-    "StopReason",
-]
+# Its results and report live in (and are documented with) .rollout_results.
+__all__ = ["Rollout"]
 
 logger: logging.Logger = logging.getLogger("aioproton.workflow.rollout")
 #: Decisions about waves (started, stopped, resumed, rolled back), apart from the items.
@@ -629,7 +622,9 @@ class Rollout:
         kind = models.DeploymentUpdateType(action.value)
         major, minor = str(goal[0]), str(goal[1])
         # A shared rollout confirms its claim before each attempt is sent.
-        proton = self.proton if fence is None else FencedClient(self.proton, fence)
+        proton = self.proton
+        if fence is not None:
+            proton = ClientWithOptions(self.proton, before_attempt=fence.confirm)
         if isinstance(target, EnvironmentTarget):
             return await self._paced(
                 lambda: self.calls.call(

@@ -118,3 +118,30 @@ async def test_idempotent_calls_take_a_per_call_retry_policy(
     )
     assert updated.deployment_status == "IN_PROGRESS"
     assert proton_emulator.requests.count(operation="UpdateEnvironment", committed=True) == 1
+
+
+async def test_a_check_before_each_attempt_runs_once_per_attempt_and_may_stop_the_next(
+    proton_emulator: Emulator, proton_client: aioproton.ProtonClient, proton_faults: ProtonFaults
+) -> None:
+    from aioproton._client import ClientWithOptions
+
+    await World(proton_emulator, proton_client, settle=SETTLE).environment_template("base")
+    proton_faults.throttle(rate=1.0, operations=["GetEnvironmentTemplate"])
+    checks: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    async def check() -> None:
+        checks.append(proton_emulator.requests.count(operation="GetEnvironmentTemplate"))
+        if len(checks) == 3:
+            raise Stop
+
+    retry = RetryPolicy(max_attempts=10, initial_delay=0.01, max_delay=0.01)
+    view = ClientWithOptions(proton_client, retry=retry, before_attempt=check)
+    with pytest.raises(Stop):
+        await view.get_environment_template(name="base")
+    # Two throttled attempts, each after its check; the third check stopped the call
+    # before anything more was sent.
+    assert checks == [0, 1, 2]
+    assert proton_emulator.requests.count(operation="GetEnvironmentTemplate") == 2
