@@ -605,6 +605,9 @@ class ClientWithOptions(ProtonClient):
     ) -> None:
         if deadline is not None and not (math.isfinite(deadline) and deadline > 0):
             raise ValueError(f"deadline must be positive seconds, not {deadline!r}")
+        if isinstance(parent, ClientWithOptions):  # a view of a view keeps what it does not set
+            deadline = parent.deadline if deadline is None else deadline
+            before_attempt = before_attempt or parent.before_attempt
         base = parent._parent if isinstance(parent, ClientWithOptions) else parent
         policy = retry if retry is not None else parent.config.retry
         if deadline is not None:
@@ -615,8 +618,8 @@ class ClientWithOptions(ProtonClient):
         self.clock = base.clock
         self.rate_limiter = base.rate_limiter
         self.observers: Observers = base.observers
-        self.deadline = deadline
-        self.before_attempt = before_attempt
+        self.deadline: float | None = deadline
+        self.before_attempt: Callable[[], Awaitable[None]] | None = before_attempt
 
     async def _enter(self) -> None:
         raise ClientClosedError(

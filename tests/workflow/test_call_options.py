@@ -145,3 +145,21 @@ async def test_a_check_before_each_attempt_runs_once_per_attempt_and_may_stop_th
     # before anything more was sent.
     assert checks == [0, 1, 2]
     assert proton_emulator.requests.count(operation="GetEnvironmentTemplate") == 2
+
+
+async def test_a_view_of_a_view_keeps_the_deadline_and_check_it_does_not_set(
+    proton_client: aioproton.ProtonClient,
+) -> None:
+    from aioproton._client import ClientWithOptions
+
+    async def check() -> None:
+        pass
+
+    timed = proton_client.with_options(deadline=3.0)
+    checked = ClientWithOptions(timed, before_attempt=check)
+    assert checked.deadline == 3.0
+    assert checked.before_attempt is check
+    assert checked.config.retry.max_elapsed == 3.0
+    shorter = checked.with_options(deadline=1.0)
+    assert shorter.deadline == 1.0
+    assert shorter.before_attempt is check
