@@ -6,6 +6,7 @@ Imported only by :mod:`.postgres` and :mod:`.rollout_state_postgres`, which need
 
 from __future__ import annotations
 
+import abc
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, ClassVar
@@ -140,7 +141,7 @@ async def create_tables(
                 )
 
 
-class PooledStore(AsyncResource):
+class PooledStore(AsyncResource, abc.ABC):
     """A store on a pool of connections; ``async with`` creates its tables and opens it.
 
     ``idle_in_transaction_timeout``: the server ends a connection left idle inside a
@@ -188,9 +189,9 @@ class PooledStore(AsyncResource):
         )
         self._open = False
 
+    @abc.abstractmethod
     async def _create_tables(self, connection: psycopg.AsyncConnection) -> None:
         """Create the store's tables (see `create_tables`)."""
-        raise NotImplementedError
 
     async def open(self) -> None:
         """Create the tables if missing, then open the connection pool."""

@@ -27,6 +27,7 @@ on the database's clock).
 
 from __future__ import annotations
 
+import abc
 import logging
 import os
 import socket
@@ -201,16 +202,16 @@ def _holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class LeaseStore:
+class LeaseStore(abc.ABC):
     """Hands out leases; subclasses say where the lease table lives.
 
     A store of your own (Redis, DynamoDB, ...) subclasses this and implements
     :meth:`open_session`; holding, renewing, giving up and fencing come from here.
     """
 
+    @abc.abstractmethod
     async def open_session(self, name: str) -> LeaseSession:
         """A line to the lease table for one holder of lease ``name``."""
-        raise NotImplementedError
 
     @asynccontextmanager
     async def hold(
